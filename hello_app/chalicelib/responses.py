@@ -1,0 +1,61 @@
+"""Maps domain failures to JSON error responses in Chalice's own error shape."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from typing import Any, Callable
+
+from chalice import Response
+from chalice.app import error_response
+
+from chalicelib.observability import log_exception
+from chalicelib.settings import ORIGIN_HEADER
+from chalicelib.storage import StorageUnavailable
+from chalicelib.validation import BodyTooLarge, InvalidInput
+
+RETRY_AFTER_SECONDS = "1"
+
+
+def no_content() -> Response:
+    return Response(body="", status_code=204)
+
+
+def not_found(message: str) -> Response:
+    return error_response(message, "NotFoundError", 404)
+
+
+def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Turns InvalidInput into 400/413 and StorageUnavailable into 503 with Retry-After."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except BodyTooLarge as error:
+            return error_response(str(error), "RequestEntityTooLarge", 413)
+        except InvalidInput as error:
+            return error_response(str(error), "BadRequestError", 400)
+        except StorageUnavailable as error:
+            log_exception("storage_unavailable", error)
+            return error_response(
+                "the service is temporarily unavailable, please retry",
+                "ServiceUnavailable",
+                503,
+                headers={"Retry-After": RETRY_AFTER_SECONDS},
+            )
+
+    return wrapper
+
+
+def origin_guard(secret: str | None) -> Callable[[Any, Callable[[Any], Any]], Any]:
+    """Chalice HTTP middleware: with a secret configured, serve only requests that came via CloudFront."""
+
+    def check_origin(request: Any, get_response: Callable[[Any], Any]) -> Any:
+        if secret is not None:
+            presented = request.headers.get(ORIGIN_HEADER.lower(), "")
+            if not hmac.compare_digest(presented.encode(), secret.encode()):
+                return error_response("requests must come through the CDN", "ForbiddenError", 403)
+        return get_response(request)
+
+    return check_origin

@@ -1,0 +1,27 @@
+"""The one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+DEFAULT_TABLE_NAME = "hello-birthdays"
+ORIGIN_HEADER = "X-Origin-Verify"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    # When set, only requests carrying this value in ORIGIN_HEADER (added by CloudFront) are served.
+    origin_secret: str | None
+    # Usernames are personal data: they appear in logs only when the operator opts in.
+    log_usernames: bool
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        return cls(
+            table_name=environ.get("HELLO_TABLE_NAME") or DEFAULT_TABLE_NAME,
+            origin_secret=environ.get("HELLO_ORIGIN_SECRET") or None,
+            log_usernames=environ.get("HELLO_LOG_USERNAMES", "").lower() in {"1", "true", "yes"},
+        )

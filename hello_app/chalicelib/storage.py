@@ -1,0 +1,75 @@
+"""DynamoDB storage of dates of birth, over an injected, lazily created client."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+
+class StorageUnavailable(Exception):
+    """DynamoDB failed, throttled or timed out after botocore's retries."""
+
+
+def create_dynamodb_client() -> Any:
+    """A client with bounded retries and timeouts that fit well inside the Lambda timeout.
+
+    Worst case per call: 3 attempts x (0.5 s connect + 1 s read) plus standard-mode backoff
+    (under 1 s, then under 2 s) stays below 8 s; the function timeout is 10 s.
+    The endpoint follows AWS_ENDPOINT_URL_DYNAMODB, so the emulator needs no special code.
+    """
+    import boto3  # deferred: the Lambda runtime pays this on the first request, not at import
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 3},
+        connect_timeout=0.5,
+        read_timeout=1.0,
+    )
+    return boto3.client("dynamodb", config=config)
+
+
+class BirthdayStore:
+    def __init__(self, table_name: str, client_factory: Callable[[], Any]) -> None:
+        self._table_name = table_name
+        self._client_factory = client_factory
+        self._client: Any = None
+
+    @property
+    def client(self) -> Any:
+        # Created once per container, on first use, so importing the app stays cheap.
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def get(self, username: str) -> date | None:
+        item = self._call(
+            "get_item",
+            TableName=self._table_name,
+            Key={"username": {"S": username}},
+            ConsistentRead=True,
+            ProjectionExpression="dateOfBirth",
+        ).get("Item")
+        if item is None:
+            return None
+        return date.fromisoformat(item["dateOfBirth"]["S"])
+
+    def put(self, username: str, date_of_birth: date) -> None:
+        self._call(
+            "put_item",
+            TableName=self._table_name,
+            Item={
+                "username": {"S": username},
+                "dateOfBirth": {"S": date_of_birth.isoformat()},
+            },
+        )
+
+    def delete(self, username: str) -> None:
+        self._call("delete_item", TableName=self._table_name, Key={"username": {"S": username}})
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        try:
+            return getattr(self.client, operation)(**params)
+        except (ClientError, BotoCoreError) as error:
+            raise StorageUnavailable(f"DynamoDB {operation} failed: {error}") from error

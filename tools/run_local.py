@@ -1,0 +1,90 @@
+"""`make run`: the API under `chalice local`, backed by moto's DynamoDB emulator on loopback.
+
+Data lives in the emulator's memory and is gone when this process stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+import boto3
+from chalice.cli import run_local_server
+from chalice.cli.factory import CLIFactory
+from moto.server import ThreadedMotoServer
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "hello_app"
+LOOPBACK = "127.0.0.1"
+
+
+def start_emulator() -> tuple[ThreadedMotoServer, str]:
+    emulator = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+    emulator.start()
+    host, port = emulator.get_host_and_port()
+    return emulator, f"http://{host}:{port}"
+
+
+def point_at_emulator(endpoint: str, table_name: str) -> None:
+    # Fake credentials on purpose: even with real ones in the shell, nothing reaches AWS.
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "HELLO_TABLE_NAME": table_name,
+        }
+    )
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def create_table(table_name: str) -> None:
+    """The same key schema the infrastructure creates (components/birthday_table.py)."""
+    boto3.client("dynamodb").create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so a supervisor's SIGTERM stops as cleanly as Ctrl-C
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--table", default="hello-local")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+
+    emulator, endpoint = start_emulator()
+    try:
+        point_at_emulator(endpoint, args.table)
+        create_table(args.table)
+        url = f"http://{LOOPBACK}:{args.port}"
+        print(f"DynamoDB emulator (in memory) on {endpoint}, table {args.table}")
+        print(f"Serving the hello API on {url}   (Ctrl-C stops everything)")
+        print(
+            f"  curl -i -X PUT {url}/hello/Alice -H 'Content-Type: application/json' "
+            """-d '{"dateOfBirth": "1990-05-17"}'"""
+        )
+        print(f"  curl -i {url}/hello/Alice", flush=True)
+        # The same stdout logging `chalice local` configures.
+        logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+        for noisy in ("werkzeug", "botocore"):  # the emulator's own access log and endpoint notes
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        run_local_server(CLIFactory(project_dir=str(PROJECT_DIR)), LOOPBACK, args.port, "dev")
+    except KeyboardInterrupt:
+        print("Stopped.")
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
