@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from chalice import Chalice
 
@@ -23,7 +23,7 @@ app.register_middleware(origin_guard(settings.origin_secret), "http")
 
 
 def utc_today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @app.route("/hello/{username}", methods=["PUT"], content_types=["application/json"])

@@ -15,6 +15,7 @@ from pathlib import Path
 import boto3
 from chalice.cli import run_local_server
 from chalice.cli.factory import CLIFactory
+from chalice.local import ChaliceRequestHandler
 from moto.server import ThreadedMotoServer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "hello_app"
@@ -51,6 +52,19 @@ def create_table(table_name: str) -> None:
     )
 
 
+def route_every_method() -> None:
+    """Let Chalice answer every HTTP method (405 JSON for one a route does not serve, as for
+    PATCH) instead of http.server's 501 HTML page for methods it has no do_X for (TRACE, QUERY...).
+    """
+
+    def any_method(handler: ChaliceRequestHandler, name: str) -> object:
+        if name.startswith("do_"):
+            return handler._generic_handle
+        raise AttributeError(name)
+
+    ChaliceRequestHandler.__getattr__ = any_method  # type: ignore[attr-defined]
+
+
 def stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a supervisor's SIGTERM stops as cleanly as Ctrl-C
 
@@ -61,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", default="hello-local")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    route_every_method()
 
     emulator, endpoint = start_emulator()
     try:

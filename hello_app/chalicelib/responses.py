@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import hmac
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chalice import Response
 from chalice.app import error_response
@@ -49,7 +50,7 @@ def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def origin_guard(secret: str | None) -> Callable[[Any, Callable[[Any], Any]], Any]:
-    """Chalice HTTP middleware: with a secret configured, serve only requests that came via CloudFront."""
+    """Chalice HTTP middleware: with a secret set, serve only requests that came via CloudFront."""
 
     def check_origin(request: Any, get_response: Callable[[Any], Any]) -> Any:
         if secret is not None:

@@ -12,7 +12,7 @@ MAX_BODY_BYTES = 1024
 DATE_OF_BIRTH_FIELD = "dateOfBirth"
 
 # Explicit ASCII classes: str.isalpha() and \d would also accept other scripts' letters and digits.
-_USERNAME = re.compile(r"[A-Za-z]{1,%d}" % MAX_USERNAME_LENGTH)
+_USERNAME = re.compile(rf"[A-Za-z]{{1,{MAX_USERNAME_LENGTH}}}")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
@@ -26,9 +26,7 @@ class BodyTooLarge(InvalidInput):
 
 def parse_username(raw: str) -> str:
     if not _USERNAME.fullmatch(raw):
-        raise InvalidInput(
-            f"username must be 1 to {MAX_USERNAME_LENGTH} ASCII letters (A-Z, a-z)"
-        )
+        raise InvalidInput(f"username must be 1 to {MAX_USERNAME_LENGTH} ASCII letters (A-Z, a-z)")
     return raw
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -180,4 +180,4 @@ def test_unexpected_failure_is_500_json_without_stack_trace(
 
 
 def test_today_is_the_utc_date() -> None:
-    assert app_module.utc_today() == datetime.now(timezone.utc).date()
+    assert app_module.utc_today() == datetime.now(UTC).date()

@@ -50,10 +50,10 @@ def test_birthday_in_year_moves_29_february_only_in_non_leap_years() -> None:
 def test_greeting_messages() -> None:
     born = date(1990, 5, 17)
     assert greeting("Alice", born, date(2026, 5, 17)) == "Hello, Alice! Happy birthday!"
-    assert greeting("Alice", born, date(2026, 5, 16)) == "Hello, Alice! Your birthday is in 1 day(s)"
     assert (
-        greeting("bOB", born, date(2026, 5, 7)) == "Hello, bOB! Your birthday is in 10 day(s)"
+        greeting("Alice", born, date(2026, 5, 16)) == "Hello, Alice! Your birthday is in 1 day(s)"
     )
+    assert greeting("bOB", born, date(2026, 5, 7)) == "Hello, bOB! Your birthday is in 10 day(s)"
 
 
 def reference_days(born: date, today: date) -> int:
