@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources for the hello service; one class per module."""

@@ -1,0 +1,43 @@
+"""The DynamoDB table of dates of birth."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+PARTITION_KEY = "username"
+
+
+@dataclass
+class BirthdayTableArgs:
+    # On in prod: DynamoDB refuses DeleteTable, and Pulumi neither deletes nor replaces it.
+    deletion_protection: bool = False
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class BirthdayTable(pulumi.ComponentResource):
+    name: pulumi.Output[str]
+    arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: BirthdayTableArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:BirthdayTable", name, None, opts)
+        protected = args.deletion_protection
+        table = aws.dynamodb.Table(
+            f"{name}-table",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=PARTITION_KEY,
+            attributes=[{"name": PARTITION_KEY, "type": "S"}],
+            point_in_time_recovery={"enabled": True},
+            server_side_encryption={"enabled": True},
+            deletion_protection_enabled=protected,
+            tags=dict(args.tags),
+            opts=pulumi.ResourceOptions(parent=self, protect=protected, retain_on_delete=protected),
+        )
+        self.name = table.name
+        self.arn = table.arn
+        self.register_outputs({"name": self.name, "arn": self.arn})

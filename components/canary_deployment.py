@@ -1,0 +1,75 @@
+"""CodeDeploy shifts the `live` alias to a new Lambda version, gradually, and rolls it back on
+failure or when an alarm fires."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import assume_role_policy
+
+CODEDEPLOY_LAMBDA_POLICY = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"
+
+
+@dataclass
+class CanaryDeploymentArgs:
+    # e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes, or LambdaAllAtOnce for dev.
+    deployment_config_name: str = "CodeDeployDefault.LambdaAllAtOnce"
+    alarm_names: Sequence[pulumi.Input[str]] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class CanaryDeployment(pulumi.ComponentResource):
+    application_name: pulumi.Output[str]
+    deployment_group_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: CanaryDeploymentArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:CanaryDeployment", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = dict(args.tags)
+        role = aws.iam.Role(
+            f"{name}-codedeploy-role",
+            assume_role_policy=assume_role_policy("codedeploy.amazonaws.com"),
+            tags=tags,
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-codedeploy-policy",
+            role=role.name,
+            policy_arn=CODEDEPLOY_LAMBDA_POLICY,
+            opts=child,
+        )
+        application = aws.codedeploy.Application(
+            f"{name}-codedeploy", compute_platform="Lambda", tags=tags, opts=child
+        )
+        group = aws.codedeploy.DeploymentGroup(
+            f"{name}-deployment-group",
+            app_name=application.name,
+            deployment_group_name=f"{name}-live",
+            service_role_arn=role.arn,
+            deployment_config_name=args.deployment_config_name,
+            deployment_style={
+                "deployment_type": "BLUE_GREEN",
+                "deployment_option": "WITH_TRAFFIC_CONTROL",
+            },
+            auto_rollback_configuration={
+                "enabled": True,
+                "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
+            },
+            alarm_configuration={"enabled": True, "alarms": list(args.alarm_names)},
+            tags=tags,
+            opts=child,
+        )
+        self.application_name = application.name
+        self.deployment_group_name = group.deployment_group_name
+        self.register_outputs(
+            {
+                "application_name": self.application_name,
+                "deployment_group_name": self.deployment_group_name,
+            }
+        )

@@ -1,0 +1,102 @@
+"""The real program, evaluated under mocks with the real stack files (one process per stack)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+STACKS = ["dev", "prod"]
+# Optional features the stack files leave off, switched on to test them too.
+EXTRAS = {
+    "hello:githubRepository": "acme/hello",
+    "hello:alarmEmail": "oncall@example.com",
+    "hello:customDomain": "hello.example.com",
+    "hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+}
+
+
+@dataclass
+class Stack:
+    name: str
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+    config: dict[str, str]
+
+    def all(self, token: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == token]
+
+    def one(self, token: str, name_suffix: str | None = None) -> dict[str, Any]:
+        """The single resource of this type, or the one named hello-<stack><name_suffix>."""
+        found = self.all(token)
+        if name_suffix is not None:
+            found = [r for r in found if r["name"] == f"hello-{self.name}{name_suffix}"]
+        assert len(found) == 1, f"expected one {token} ({name_suffix}), got {len(found)}"
+        return found[0]
+
+    def state(self, token: str, name_suffix: str | None = None) -> dict[str, Any]:
+        return self.one(token, name_suffix)["state"]
+
+    def by_urn(self, urn: str) -> dict[str, Any]:
+        return next(r for r in self.resources if r["urn"] == urn)
+
+    def setting(self, key: str) -> str | None:
+        return self.config.get(f"hello:{key}")
+
+
+def evaluate(stack: str, overrides: dict[str, str] | None = None) -> Stack:
+    command = [sys.executable, "-m", "tests.infra.program", stack]
+    if overrides:
+        command.append(json.dumps(overrides))
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    return Stack(stack, data["resources"], data["outputs"], data["config"])
+
+
+_cache: dict[tuple[str, bool], Stack] = {}
+
+
+def cached(stack: str, extras: bool = False) -> Stack:
+    key = (stack, extras)
+    if key not in _cache:
+        overrides = dict(EXTRAS) if extras else {}
+        if extras and stack == "prod":
+            overrides["hello:githubEnvironment"] = "prod"
+        _cache[key] = evaluate(stack, overrides)
+    return _cache[key]
+
+
+@pytest.fixture(params=STACKS)
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return cached(request.param)
+
+
+@pytest.fixture(params=STACKS)
+def stack_with_extras(request: pytest.FixtureRequest) -> Stack:
+    return cached(request.param, extras=True)
+
+
+@pytest.fixture
+def dev() -> Stack:
+    return cached("dev")
+
+
+@pytest.fixture
+def prod() -> Stack:
+    return cached("prod")
+
+
+def statements(policy_json: str) -> list[dict[str, Any]]:
+    return json.loads(policy_json)["Statement"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

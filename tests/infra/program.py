@@ -1,0 +1,172 @@
+"""Evaluates __main__.py under Pulumi's mocks with a real stack file and prints what it built.
+
+Run as `python -m tests.infra.program STACK`: one process per stack, because Pulumi's runtime
+state is per process. Prints JSON: every registered resource (type, name, URN, parent, state,
+resource options) and the resolved stack outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+
+
+def stack_config(stack: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The stack file's config as Pulumi hands it to a program: every value a string."""
+    raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    raw.update(overrides or {})
+    return {key: v if isinstance(v, str) else json.dumps(v) for key, v in raw.items()}
+
+
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+
+
+def plain(value: Any, secrets: set[str], path: str = "") -> Any:
+    """State as JSON: secrets unwrapped (their paths noted), archives as their paths."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIGNATURE) == "1b47061264138c4ac30d75fd1eb44270":
+            secrets.add(path)
+            return plain(value["value"], secrets, path)
+        return {
+            key: plain(item, secrets, f"{path}.{key}".lstrip(".")) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [plain(item, secrets, path) for item in value]
+    if isinstance(value, pulumi.FileArchive):
+        return {"archive": value.path}
+    return value
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:7]
+
+
+class HelloMocks(pulumi.runtime.Mocks):
+    """Returns inputs as state plus what AWS would compute, for every resource type we use.
+
+    Names follow Pulumi's auto-naming (logical name + random suffix), ARNs AWS's formats, so that
+    the wiring between resources can be checked by value.
+    """
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        token, name = args.typ, args.name
+        service = token.split(":")[1].split("/")[0]
+        state.setdefault("name", f"{name}-{short_hash(name)}")
+        physical = state["name"]
+        resource_id = physical
+        arn = f"arn:aws:{service}:{self.region}:{ACCOUNT}:{physical}"
+        if token == "aws:lambda/function:Function":
+            arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{physical}"
+            state.update(version="1", qualifiedArn=f"{arn}:1", invokeArn=self.invoke_arn(arn))
+        elif token == "aws:lambda/alias:Alias":
+            function_name = state["functionName"]
+            arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{function_name}:{physical}"
+            state["invokeArn"] = self.invoke_arn(arn)
+        elif token == "aws:apigateway/restApi:RestApi":
+            resource_id = short_hash(physical) + "abc"
+            state["executionArn"] = f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{resource_id}"
+            state["rootResourceId"] = "root"
+        elif token == "aws:apigateway/stage:Stage":
+            rest_api = state["restApi"]
+            state["invokeUrl"] = (
+                f"https://{rest_api}.execute-api.{self.region}.amazonaws.com/{state['stageName']}"
+            )
+        elif token == "aws:cloudfront/distribution:Distribution":
+            resource_id = "E" + short_hash(physical).upper()
+            state["domainName"] = f"d{short_hash(physical)}.cloudfront.net"
+        elif token == "aws:dynamodb/table:Table":
+            arn = f"arn:aws:dynamodb:{self.region}:{ACCOUNT}:table/{physical}"
+        elif token == "aws:iam/role:Role":
+            arn = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+        elif token == "aws:logs/logGroup:LogGroup" or token == "aws:cloudwatch/logGroup:LogGroup":
+            arn = f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:{physical}"
+        elif token == "random:index/randomPassword:RandomPassword":
+            state["result"] = "m0ck" + short_hash(name) * 5
+        state.setdefault("arn", arn)
+        return resource_id, state
+
+    def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list]:
+        raise NotImplementedError(f"the program should make no invokes, made {args.token}")
+
+    def invoke_arn(self, function_arn: str) -> str:
+        return (
+            f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/"
+            f"{function_arn}/invocations"
+        )
+
+
+class RecordingMonitor(mocks.MockMonitor):
+    """Also keeps the resource options the plain mock monitor drops."""
+
+    def __init__(self, mocks_: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks_)
+        self.options: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self.options[response.urn] = {
+            "type": request.type,
+            "name": request.name,
+            "parent": request.parent,
+            "custom": request.custom,
+            "protect": request.protect,
+            "retainOnDelete": request.retainOnDelete,
+            "ignoreChanges": list(request.ignoreChanges),
+            "dependencies": list(request.dependencies),
+            "provider": request.provider,
+        }
+        return response
+
+
+def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    config = stack_config(stack, overrides)
+    monitor = RecordingMonitor(HelloMocks(config["aws:region"]))
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project="hello", stack=stack, preview=False, monitor=monitor
+    )
+    set_all_config(config)
+    outputs: dict[str, Any] = {}
+
+    def program() -> None:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        exported = pulumi.Output.from_input(dict(get_root_resource().outputs))
+        outputs.update(_sync_await(exported.future()))
+
+    os.chdir(ROOT)  # `pulumi up` runs the program from the project directory
+    _sync_await(run_pulumi_func(program))
+    resources = []
+    for urn, registration in monitor.resources.items():
+        secrets: set[str] = set()
+        state = plain(registration.state, secrets)
+        resources.append({"urn": urn, "id": registration.id, "state": state})
+        resources[-1].update(monitor.options.get(urn, {}), secrets=sorted(secrets))
+    for urn, options in monitor.options.items():  # components have no mock registration
+        if urn not in monitor.resources:
+            resources.append({"urn": urn, "id": None, "state": {}, "secrets": [], **options})
+    return {"resources": resources, "outputs": plain(outputs, set()), "config": config}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    overrides = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
+    json.dump(evaluate(sys.argv[1], overrides), sys.stdout, default=str, sort_keys=True)

@@ -1,0 +1,182 @@
+"""ChaliceApi: Lambda, alias, IAM, logs, REST API, deployment, stage, permission, all wired."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.conftest import ROOT
+from tests.infra.conftest import Stack, as_list, statements
+
+FUNCTION = "aws:lambda/function:Function"
+ALIAS = "aws:lambda/alias:Alias"
+REST_API = "aws:apigateway/restApi:RestApi"
+STAGE = "aws:apigateway/stage:Stage"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def test_function_properties(stack: Stack) -> None:
+    function = stack.state(FUNCTION)
+    assert function["runtime"] in {"python3.12", "python3.13"}
+    assert function["architectures"] == ["arm64"]
+    assert function["handler"] == "app.app"
+    assert function["publish"] is True
+    assert function["tracingConfig"] == {"mode": "Active"}
+    assert function["memorySize"] == int(stack.setting("lambdaMemoryMb"))
+    assert function["timeout"] == int(stack.setting("lambdaTimeoutSeconds"))
+    assert function["reservedConcurrentExecutions"] == int(stack.setting("reservedConcurrency"))
+
+
+def test_function_code_is_the_chalice_package(stack: Stack) -> None:
+    archive = stack.state(FUNCTION)["code"]["archive"]
+    assert not Path(archive).is_absolute()
+    assert archive.startswith("hello_app/.chalice/deployments/")
+    assert archive.endswith("-python3.12-arm64.zip")
+    names = zipfile.ZipFile(ROOT / archive).namelist()
+    assert "app.py" in names and "chalicelib/birthdays.py" in names
+
+
+def test_function_environment_names_this_table(stack: Stack) -> None:
+    function = stack.one(FUNCTION)
+    variables = function["state"]["environment"]["variables"]
+    assert variables["HELLO_TABLE_NAME"] == stack.state("aws:dynamodb/table:Table")["name"]
+    assert variables["HELLO_LOG_USERNAMES"] == "false"
+    assert "environment" in function["secrets"]  # the origin secret keeps it secret
+
+
+def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
+    function = stack.one(FUNCTION)
+    logs = stack.one(LOG_GROUP, "-logs")
+    assert function["state"]["loggingConfig"]["logGroup"] == logs["state"]["name"]
+    assert logs["urn"] in function["dependencies"]
+    assert logs["state"]["retentionInDays"] == int(stack.setting("logRetentionDays"))
+
+
+def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
+    stack: Stack,
+) -> None:
+    alias = stack.one(ALIAS)
+    function = stack.state(FUNCTION)
+    assert alias["state"]["name"] == "live"
+    assert alias["state"]["functionName"] == function["name"]
+    assert alias["state"]["functionVersion"] == function["version"]
+    assert alias["ignoreChanges"] == ["functionVersion"]
+
+
+def test_role_is_for_lambda_with_xray(stack: Stack) -> None:
+    role = stack.state("aws:iam/role:Role", "-role")
+    trust = statements(role["assumeRolePolicy"])
+    assert trust == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    assert stack.state(FUNCTION)["role"] == role["arn"]
+    xray = stack.state("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "-xray")
+    assert xray["policyArn"] == "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    assert xray["role"] == role["name"]
+
+
+def test_role_policy_is_least_privilege(stack: Stack) -> None:
+    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-policy")
+    assert policy["role"] == stack.state("aws:iam/role:Role", "-role")["name"]
+    table_arn = stack.state("aws:dynamodb/table:Table")["arn"]
+    log_arn = stack.state(LOG_GROUP, "-logs")["arn"]
+    by_resource = {s["Resource"]: s for s in statements(policy["policy"])}
+    assert set(by_resource) == {table_arn, f"{log_arn}:*"}
+    assert sorted(by_resource[table_arn]["Action"]) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    ]
+    assert sorted(by_resource[f"{log_arn}:*"]["Action"]) == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
+    for statement in statements(policy["policy"]):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            assert "*" not in action
+        assert as_list(statement["Resource"]) != ["*"]
+
+
+def swagger(stack: Stack) -> dict:
+    return json.loads(stack.state(REST_API)["body"])
+
+
+def test_rest_api_is_regional_with_chalice_swagger(stack: Stack) -> None:
+    assert stack.state(REST_API)["endpointConfiguration"] == {"types": "REGIONAL"}
+    validate(swagger(stack))
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_integrations_invoke_the_alias(stack: Stack, method: str) -> None:
+    integration = swagger(stack)["paths"]["/hello/{username}"][method][
+        "x-amazon-apigateway-integration"
+    ]
+    assert integration["type"] == "aws_proxy"
+    assert integration["httpMethod"] == "POST"
+    assert integration["uri"] == stack.state(ALIAS)["invokeArn"]
+
+
+def test_swagger_has_exactly_the_apps_operations(stack: Stack) -> None:
+    paths = swagger(stack)["paths"]
+    assert {path: sorted(ops) for path, ops in paths.items()} == {
+        "/hello/{username}": ["delete", "get", "put"]
+    }
+
+
+def test_deployment_is_triggered_by_the_body_hash(stack: Stack) -> None:
+    deployment = stack.state("aws:apigateway/deployment:Deployment")
+    rest_api = stack.one(REST_API)
+    assert deployment["restApi"] == rest_api["id"]
+    body = rest_api["state"]["body"]
+    assert deployment["triggers"] == {"body": hashlib.sha256(body.encode()).hexdigest()}
+
+
+def test_stage_serves_the_deployment_with_tracing_and_json_access_logs(stack: Stack) -> None:
+    stage = stack.one(STAGE)
+    state = stage["state"]
+    assert state["stageName"] == "api"
+    assert state["restApi"] == stack.one(REST_API)["id"]
+    assert state["deployment"] == stack.one("aws:apigateway/deployment:Deployment")["id"]
+    assert state["xrayTracingEnabled"] is True
+    access_logs = stack.state(LOG_GROUP, "-access-logs")
+    assert state["accessLogSettings"]["destinationArn"] == access_logs["arn"]
+    log_format = json.loads(state["accessLogSettings"]["format"])
+    assert log_format["requestId"] == "$context.requestId"
+    assert log_format["status"] == "$context.status"
+
+
+def test_stage_waits_for_the_account_logging_role_where_managed(dev: Stack) -> None:
+    stage = dev.one(STAGE)
+    account = dev.one("aws:apigateway/account:Account")
+    role = dev.state("aws:iam/role:Role", "-apigateway-logs")
+    assert account["state"]["cloudwatchRoleArn"] == role["arn"]
+    assert account["urn"] in stage["dependencies"]
+
+
+def test_stage_throttling_from_config(stack: Stack) -> None:
+    settings = stack.state("aws:apigateway/methodSettings:MethodSettings")
+    assert settings["methodPath"] == "*/*"
+    assert settings["stageName"] == "api"
+    assert settings["restApi"] == stack.one(REST_API)["id"]
+    assert settings["settings"]["throttlingRateLimit"] == float(stack.setting("throttleRateLimit"))
+    assert settings["settings"]["throttlingBurstLimit"] == int(stack.setting("throttleBurstLimit"))
+
+
+def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> None:
+    permission = stack.state("aws:lambda/permission:Permission")
+    rest_api = stack.state(REST_API)
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["function"] == stack.state(FUNCTION)["name"]
+    assert permission["qualifier"] == "live"
+    assert permission["sourceArn"] == f"{rest_api['executionArn']}/api/*/*"
