@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-
 from dataclasses import dataclass
 from typing import Any
 
