@@ -9,7 +9,7 @@ PORT ?= 8000
 # Building the Lambda package imports hello_app/app.py, and boto3 wants a region for that.
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint format bench clean
+.PHONY: venv run test lint format bench clean
 
 # The venv is rebuilt when requirements.txt is newer than the last install (missing or stale).
 $(STAMP): requirements.txt
@@ -17,10 +17,12 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
+venv: $(STAMP)
+
 run: $(STAMP)
 	PORT=$(PORT) $(PY) -m tools.run_local
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_TOOLS)/node_modules/.installed
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \

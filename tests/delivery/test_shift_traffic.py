@@ -1,0 +1,178 @@
+"""deploy/shift_traffic.py against stubbed Lambda and CodeDeploy clients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from deploy.shift_traffic import Release, appspec, main, shift_traffic
+
+RELEASE = Release(
+    function_name="hello-prod-function-abc",
+    alias_name="live",
+    target_version="8",
+    application="hello-prod-codedeploy-abc",
+    deployment_group="hello-prod-live",
+)
+
+
+@pytest.fixture
+def clients() -> Iterator[tuple[Any, Stubber, Any, Stubber]]:
+    lambda_client = boto3.client("lambda", region_name="eu-west-1")
+    codedeploy = boto3.client("codedeploy", region_name="eu-west-1")
+    with Stubber(lambda_client) as lambda_stub, Stubber(codedeploy) as deploy_stub:
+        yield lambda_client, lambda_stub, codedeploy, deploy_stub
+        lambda_stub.assert_no_pending_responses()
+        deploy_stub.assert_no_pending_responses()
+
+
+def alias_serves(stub: Stubber, version: str) -> None:
+    stub.add_response(
+        "get_alias",
+        {"Name": "live", "FunctionVersion": version},
+        {"FunctionName": RELEASE.function_name, "Name": "live"},
+    )
+
+
+def deployment_created(stub: Stubber) -> None:
+    stub.add_response(
+        "create_deployment",
+        {"deploymentId": "d-123"},
+        {
+            "applicationName": RELEASE.application,
+            "deploymentGroupName": RELEASE.deployment_group,
+            "revision": ANY,
+            "description": ANY,
+        },
+    )
+
+
+def status(stub: Stubber, value: str, **extra: Any) -> None:
+    stub.add_response(
+        "get_deployment",
+        {"deploymentInfo": {"deploymentId": "d-123", "status": value, **extra}},
+        {"deploymentId": "d-123"},
+    )
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run(clients: tuple, timeout_s: float = 100) -> tuple[Any, FakeClock]:
+    lambda_client, _, codedeploy, _ = clients
+    clock = FakeClock()
+    outcome = shift_traffic(
+        RELEASE, lambda_client, codedeploy, timeout_s, poll_s=10, sleep=clock.sleep, clock=clock
+    )
+    return outcome, clock
+
+
+def test_success_waits_until_codedeploy_is_done(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    deployment_created(deploy_stub)
+    for value in ("Created", "InProgress", "InProgress", "Succeeded"):
+        status(deploy_stub, value)
+    outcome, clock = run(clients)
+    assert outcome.exit_code == 0
+    assert "now serves version 8" in outcome.message
+    assert clock.sleeps == [10, 10, 10]
+
+
+def test_rollback_fails_with_a_clear_message(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    deployment_created(deploy_stub)
+    status(deploy_stub, "InProgress")
+    status(
+        deploy_stub,
+        "Stopped",
+        errorInformation={"code": "ALARM_ACTIVE", "message": "alarm hello-prod-lambda-errors"},
+        rollbackInfo={"rollbackDeploymentId": "d-456"},
+    )
+    outcome, _ = run(clients)
+    assert outcome.exit_code == 1
+    assert "rolled back" in outcome.message
+    assert "hello-prod-lambda-errors" in outcome.message
+    assert "still serves version 7" in outcome.message
+
+
+def test_failure_without_rollback_is_reported_too(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    deployment_created(deploy_stub)
+    status(deploy_stub, "Failed", errorInformation={"message": "permission denied"})
+    outcome, _ = run(clients)
+    assert outcome.exit_code == 1
+    assert "failed: permission denied" in outcome.message
+
+
+def test_nothing_to_do_when_the_version_did_not_change(clients: tuple) -> None:
+    _, lambda_stub, _, _ = clients
+    alias_serves(lambda_stub, "8")  # no CodeDeploy call is stubbed: making one would fail
+    outcome, _ = run(clients)
+    assert outcome.exit_code == 0
+    assert outcome.message.startswith("nothing to do")
+
+
+def test_timeout_stops_the_deployment_with_rollback(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    deployment_created(deploy_stub)
+    for _ in range(4):
+        status(deploy_stub, "InProgress")
+    deploy_stub.add_response(
+        "stop_deployment",
+        {"status": "Pending"},
+        {"deploymentId": "d-123", "autoRollbackEnabled": True},
+    )
+    outcome, clock = run(clients, timeout_s=30)
+    assert outcome.exit_code == 2
+    assert "did not finish in 30 s" in outcome.message
+    assert clock.now == 30
+
+
+def test_appspec_moves_the_alias_between_versions() -> None:
+    spec = json.loads(appspec(RELEASE, "7"))
+    (resource,) = spec["Resources"]
+    assert resource["live"] == {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Name": RELEASE.function_name,
+            "Alias": "live",
+            "CurrentVersion": "7",
+            "TargetVersion": "8",
+        },
+    }
+
+
+def test_release_is_read_from_stack_outputs() -> None:
+    outputs = {
+        "function_name": RELEASE.function_name,
+        "alias_name": "live",
+        "function_version": 8,
+        "codedeploy_application": RELEASE.application,
+        "codedeploy_deployment_group": RELEASE.deployment_group,
+        "url": "https://example.cloudfront.net",
+    }
+    assert Release.from_outputs(outputs) == RELEASE
+
+
+def test_main_needs_the_outputs_file() -> None:
+    with pytest.raises(SystemExit):
+        main([])
