@@ -51,7 +51,7 @@ class Stack:
 
 
 def evaluate(stack: str, overrides: dict[str, str] | None = None) -> Stack:
-    command = [sys.executable, "-m", "tests.infra.program", stack]
+    command = [sys.executable, "-m", "tools.evaluate_stack", stack]
     if overrides:
         command.append(json.dumps(overrides))
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

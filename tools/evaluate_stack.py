@@ -1,7 +1,7 @@
 """Evaluates __main__.py under Pulumi's mocks with a real stack file and prints what it built.
 
-Run as `python -m tests.infra.program STACK`: one process per stack, because Pulumi's runtime
-state is per process. Prints JSON: every registered resource (type, name, URN, parent, state,
+Run as `python -m tools.evaluate_stack STACK [OVERRIDES_JSON]`: one process per stack, because
+Pulumi's runtime state is per process. Prints JSON: every registered resource (type, name, URN, parent, state,
 resource options) and the resolved stack outputs.
 """
 
@@ -23,7 +23,7 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
 
 
