@@ -1,8 +1,8 @@
 """Evaluates __main__.py under Pulumi's mocks with a real stack file and prints what it built.
 
 Run as `python -m tools.evaluate_stack STACK [OVERRIDES_JSON]`: one process per stack, because
-Pulumi's runtime state is per process. Prints JSON: every registered resource (type, name, URN, parent, state,
-resource options) and the resolved stack outputs.
+Pulumi's runtime state is per process. Prints JSON: every registered resource (type, name, URN,
+parent, state, resource options) and the resolved stack outputs.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def stack_config(stack: str, overrides: dict[str, str] | None = None) -> dict[st
     return {key: v if isinstance(v, str) else json.dumps(v) for key, v in raw.items()}
 
 
-SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi's secret marker
 
 
 def plain(value: Any, secrets: set[str], path: str = "") -> Any:
@@ -69,38 +69,41 @@ class HelloMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
-        token, name = args.typ, args.name
-        service = token.split(":")[1].split("/")[0]
+        resource_type, name = args.typ, args.name
+        service = resource_type.split(":")[1].split("/")[0]
         state.setdefault("name", f"{name}-{short_hash(name)}")
         physical = state["name"]
         resource_id = physical
         arn = f"arn:aws:{service}:{self.region}:{ACCOUNT}:{physical}"
-        if token == "aws:lambda/function:Function":
+        if resource_type == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{physical}"
             state.update(version="1", qualifiedArn=f"{arn}:1", invokeArn=self.invoke_arn(arn))
-        elif token == "aws:lambda/alias:Alias":
+        elif resource_type == "aws:lambda/alias:Alias":
             function_name = state["functionName"]
             arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{function_name}:{physical}"
             state["invokeArn"] = self.invoke_arn(arn)
-        elif token == "aws:apigateway/restApi:RestApi":
+        elif resource_type == "aws:apigateway/restApi:RestApi":
             resource_id = short_hash(physical) + "abc"
             state["executionArn"] = f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{resource_id}"
             state["rootResourceId"] = "root"
-        elif token == "aws:apigateway/stage:Stage":
+        elif resource_type == "aws:apigateway/stage:Stage":
             rest_api = state["restApi"]
             state["invokeUrl"] = (
                 f"https://{rest_api}.execute-api.{self.region}.amazonaws.com/{state['stageName']}"
             )
-        elif token == "aws:cloudfront/distribution:Distribution":
+        elif resource_type == "aws:cloudfront/distribution:Distribution":
             resource_id = "E" + short_hash(physical).upper()
             state["domainName"] = f"d{short_hash(physical)}.cloudfront.net"
-        elif token == "aws:dynamodb/table:Table":
+        elif resource_type == "aws:dynamodb/table:Table":
             arn = f"arn:aws:dynamodb:{self.region}:{ACCOUNT}:table/{physical}"
-        elif token == "aws:iam/role:Role":
+        elif resource_type == "aws:iam/role:Role":
             arn = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
-        elif token == "aws:logs/logGroup:LogGroup" or token == "aws:cloudwatch/logGroup:LogGroup":
+        elif (
+            resource_type == "aws:logs/logGroup:LogGroup"
+            or resource_type == "aws:cloudwatch/logGroup:LogGroup"
+        ):
             arn = f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:{physical}"
-        elif token == "random:index/randomPassword:RandomPassword":
+        elif resource_type == "random:index/randomPassword:RandomPassword":
             state["result"] = "m0ck" + short_hash(name) * 5
         state.setdefault("arn", arn)
         return resource_id, state
