@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,11 @@ for event in json.load(sys.stdin):
 """
 
 
-def provided_packages(dest: Path) -> Path:
-    """Links boto3 and its dependencies, and nothing else, into dest."""
+def provided_packages(dest: Path, extra: Sequence[str] = ()) -> Path:
+    """Links boto3 and its dependencies (plus any `extra` installed distributions), and nothing
+    else, into dest."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in LAMBDA_PROVIDED:
+    for name in (*LAMBDA_PROVIDED, *extra):
         distribution = importlib.metadata.distribution(name)
         top_levels = {
             Path(str(file)).parts[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 
 
@@ -11,9 +10,10 @@ def birthday_in_year(date_of_birth: date, year: int) -> date:
 
     People born on 29 February celebrate on 28 February in non-leap years.
     """
-    if (date_of_birth.month, date_of_birth.day) == (2, 29) and not calendar.isleap(year):
+    try:
+        return date_of_birth.replace(year=year)
+    except ValueError:  # 29 February in a non-leap year (the only day that can fail)
         return date(year, 2, 28)
-    return date(year, date_of_birth.month, date_of_birth.day)
 
 
 def days_until_birthday(date_of_birth: date, today: date) -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints `name: value unit` lines; tests never assert timings."""

@@ -1,0 +1,94 @@
+"""Per-request overhead of the app on a warm container: many GET and PUT invocations of
+`app.app(event, context)` against a stubbed DynamoDB client, versus a bare handler making the
+same DynamoDB call on the same kind of stubbed client. Rounds alternate app and floor."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+from botocore.stub import Stubber
+
+from bench.report import figure, median
+from tools.lambda_sandbox import api_gateway_event
+
+ITEM = {"Item": {"username": {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}
+CONTEXT = types.SimpleNamespace(aws_request_id="bench", function_name="hello")
+
+
+def stubbed(client: Any, operation: str, response: dict, count: int) -> Stubber:
+    stub = Stubber(client)
+    for _ in range(count):
+        stub.add_response(operation, response)
+    return stub  # activated by `with`
+
+
+def time_per_call(handler: Callable[[], Any], count: int) -> float:
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # the log lines
+        started = time.perf_counter()
+        for _ in range(count):
+            handler()
+        return (time.perf_counter() - started) / count * 1e6
+
+
+def main(rounds: int = 7, requests: int = 2000) -> None:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    import app as handler_module  # the app as packaged (hello_app/ on the path)
+    from chalicelib.storage import BirthdayStore, create_dynamodb_client
+
+    client = create_dynamodb_client()  # the client the app creates, with its retry config
+    handler_module.store = BirthdayStore("t", lambda: client)
+    app = handler_module.app
+    get_event = api_gateway_event("GET", "Alice")
+    put_event = api_gateway_event(
+        "PUT", "Alice", '{"dateOfBirth": "1990-05-17"}', {"Content-Type": "application/json"}
+    )
+    key = {"username": {"S": "Alice"}}
+
+    def bare_get() -> dict:
+        item = client.get_item(TableName="t", Key=key, ConsistentRead=True)["Item"]
+        return {"statusCode": 200, "body": json.dumps({"message": item["dateOfBirth"]["S"]})}
+
+    def bare_put() -> dict:
+        client.put_item(TableName="t", Item={**key, "dateOfBirth": {"S": "1990-05-17"}})
+        return {"statusCode": 204, "body": ""}
+
+    cases = {
+        "get": (lambda: app(get_event, CONTEXT), bare_get, "get_item", ITEM),
+        "put": (lambda: app(put_event, CONTEXT), bare_put, "put_item", {}),
+    }
+    overheads: dict[str, list[float]] = {"get": [], "put": []}
+    app_times: dict[str, list[float]] = {"get": [], "put": []}
+    for _ in range(rounds):
+        for name, (through_app, bare, operation, response) in cases.items():
+            with stubbed(client, operation, response, requests):
+                app_us = time_per_call(through_app, requests)
+            with stubbed(client, operation, response, requests):
+                floor_us = time_per_call(bare, requests)
+            overheads[name].append(app_us - floor_us)
+            app_times[name].append(app_us)
+
+    for name in ("get", "put"):
+        figure(
+            f"warm_overhead_{name}_us",
+            median(overheads[name]),
+            "us",
+            f"app {median(app_times[name]):.1f} us/request incl. the stubbed call",
+        )
+    figure(
+        "warm_overhead_us",
+        median(overheads["get"] + overheads["put"]),
+        "us",
+        f"per request, GET and PUT, median of {rounds} rounds x {requests}; target <= 150",
+    )
+
+
+if __name__ == "__main__":
+    main()
