@@ -11,7 +11,7 @@ ORIGIN_HEADER = "X-Origin-Verify"
 
 
 class Settings(NamedTuple):
-    """Immutable; a NamedTuple rather than a dataclass, which would cost the cold start an import."""
+    """Immutable. A NamedTuple, not a dataclass: `dataclasses` would add to every cold start."""
 
     table_name: str
     # When set, only requests carrying this value in ORIGIN_HEADER (added by CloudFront) are served.
