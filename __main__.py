@@ -156,6 +156,7 @@ if github_repository:
     )
     pulumi.export("github_deploy_role_arn", github.deploy_role_arn)
     pulumi.export("github_preview_role_arn", github.preview_role_arn)
+    pulumi.export("github_oidc_provider_arn", github.oidc_provider_arn)
 
 pulumi.export("url", cdn.url)
 pulumi.export("api_url", api.api_url)

@@ -21,7 +21,8 @@ POWER_USER_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
 @dataclass
 class GithubDeployRoleArgs:
     repository: str  # owner/name
-    # When set, only jobs running in this GitHub environment may deploy (for prod: "prod").
+    # When set, only jobs running in this GitHub environment may deploy. A job that names an
+    # environment presents `repo:<repo>:environment:<name>` as its subject, never the branch.
     environment: str | None = None
     branch: str = "main"
     # The account's GitHub OIDC provider, if one exists already (there can be one per account).
@@ -56,6 +57,7 @@ def trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
 class GithubDeployRole(pulumi.ComponentResource):
     deploy_role_arn: pulumi.Output[str]
     preview_role_arn: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: GithubDeployRoleArgs, opts: pulumi.ResourceOptions | None = None
@@ -145,6 +147,11 @@ class GithubDeployRole(pulumi.ComponentResource):
         )
         self.deploy_role_arn = deploy.arn
         self.preview_role_arn = preview.arn
+        self.oidc_provider_arn = pulumi.Output.from_input(provider_arn)
         self.register_outputs(
-            {"deploy_role_arn": self.deploy_role_arn, "preview_role_arn": self.preview_role_arn}
+            {
+                "deploy_role_arn": self.deploy_role_arn,
+                "preview_role_arn": self.preview_role_arn,
+                "oidc_provider_arn": self.oidc_provider_arn,
+            }
         )

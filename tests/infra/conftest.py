@@ -67,8 +67,6 @@ def cached(stack: str, extras: bool = False) -> Stack:
     key = (stack, extras)
     if key not in _cache:
         overrides = dict(EXTRAS) if extras else {}
-        if extras and stack == "prod":
-            overrides["hello:githubEnvironment"] = "prod"
         _cache[key] = evaluate(stack, overrides)
     return _cache[key]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.infra.conftest import Stack, statements
+from tests.infra.conftest import EXTRAS, Stack, evaluate, statements
 
 GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
 
@@ -70,11 +70,7 @@ def test_github_deploy_role_trusts_only_this_repository(stack_with_extras: Stack
     trust = trust_of(stack, "-github-deploy")
     assert trust["Principal"] == {"Federated": provider["arn"]}
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
-    subject = (
-        "repo:acme/hello:environment:prod"
-        if stack.name == "prod"
-        else "repo:acme/hello:ref:refs/heads/main"
-    )
+    subject = f"repo:acme/hello:environment:{stack.name}"  # deploy jobs run in an environment
     assert trust["Condition"] == {
         "StringEquals": {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
@@ -85,6 +81,14 @@ def test_github_deploy_role_trusts_only_this_repository(stack_with_extras: Stack
         stack.outputs["github_deploy_role_arn"]
         == stack.state("aws:iam/role:Role", "-github-deploy")["arn"]
     )
+    assert stack.outputs["github_oidc_provider_arn"] == provider["arn"]
+
+
+def test_an_existing_oidc_provider_is_reused() -> None:
+    arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    stack = evaluate("prod", {**EXTRAS, "hello:githubOidcProviderArn": arn})
+    assert stack.all("aws:iam/openIdConnectProvider:OpenIdConnectProvider") == []
+    assert trust_of(stack, "-github-deploy")["Principal"] == {"Federated": arn}
 
 
 def test_github_preview_role_is_read_only_for_pull_requests(stack_with_extras: Stack) -> None:
