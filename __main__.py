@@ -6,6 +6,8 @@ The README's "Deploy to AWS" section lists every key.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 
@@ -59,7 +61,7 @@ account_logging = (
 api = ChaliceApi(
     name,
     ChaliceApiArgs(
-        project_dir="hello_app",
+        project_dir=str(Path(__file__).resolve().parent / "hello_app"),
         region=region,
         runtime=config.get("lambdaRuntime") or "python3.12",
         memory_size=setting("lambdaMemoryMb", 256),

@@ -67,10 +67,10 @@ class Cdn(pulumi.ComponentResource):
             origins=[
                 {
                     "origin_id": ORIGIN_ID,
-                    "domain_name": pulumi.Output.concat(
-                        args.rest_api_id, ".execute-api.", args.region, ".amazonaws.com"
+                    "domain_name": pulumi.Output.format(
+                        "{0}.execute-api.{1}.amazonaws.com", args.rest_api_id, args.region
                     ),
-                    "origin_path": pulumi.Output.concat("/", args.stage_name),
+                    "origin_path": pulumi.Output.format("/{0}", args.stage_name),
                     "custom_origin_config": {
                         "http_port": 80,
                         "https_port": 443,
@@ -97,7 +97,7 @@ class Cdn(pulumi.ComponentResource):
         )
         self.distribution_id = distribution.id
         self.domain_name = distribution.domain_name
-        self.url = pulumi.Output.concat("https://", args.domain_name or distribution.domain_name)
+        self.url = pulumi.Output.format("https://{0}", args.domain_name or distribution.domain_name)
         self.register_outputs(
             {
                 "url": self.url,

@@ -149,7 +149,7 @@ class ChaliceApi(pulumi.ComponentResource):
             ),
         )
 
-        body = alias.arn.apply(lambda arn: swagger_body(app, args.region, arn))
+        body = alias.invoke_arn.apply(lambda invoke_arn: swagger_body(app, invoke_arn))
         rest_api = aws.apigateway.RestApi(
             f"{name}-rest-api",
             body=body,
@@ -197,7 +197,7 @@ class ChaliceApi(pulumi.ComponentResource):
             function=function.name,
             qualifier=alias.name,
             principal="apigateway.amazonaws.com",
-            source_arn=pulumi.Output.concat(rest_api.execution_arn, "/", args.stage_name, "/*/*"),
+            source_arn=pulumi.Output.format("{0}/{1}/*/*", rest_api.execution_arn, args.stage_name),
             opts=child,
         )
 
@@ -205,12 +205,10 @@ class ChaliceApi(pulumi.ComponentResource):
         self.rest_api_name = rest_api.name
         self.execution_arn = rest_api.execution_arn
         self.stage_name = stage.stage_name
-        self.api_url = pulumi.Output.concat(
-            "https://",
+        self.api_url = pulumi.Output.format(
+            "https://{0}.execute-api.{1}.amazonaws.com/{2}",
             rest_api.id,
-            ".execute-api.",
             args.region,
-            ".amazonaws.com/",
             stage.stage_name,
         )
         self.function_name = function.name

@@ -53,8 +53,20 @@ def load_app(project_dir: str) -> Any:
     return CLIFactory(project_dir=os.path.abspath(project_dir)).load_chalice_app()
 
 
-def swagger_body(app: Any, region: str, handler_arn: str) -> str:
-    """The REST API definition for the app's routes, every integration invoking handler_arn
-    (an alias ARN, so that moving the alias never changes the API)."""
-    generator = SwaggerGenerator(region, {"api_handler_arn": handler_arn})
+class InvokeArnSwaggerGenerator(SwaggerGenerator):
+    """Chalice's swagger generator with integrations invoking a given invoke ARN, the way its
+    own Terraform and CloudFormation generators substitute theirs."""
+
+    def __init__(self, invoke_arn: str) -> None:
+        super().__init__(region="", deployed_resources={})
+        self._invoke_arn = invoke_arn
+
+    def _uri(self, lambda_arn: str | None = None) -> str:
+        return self._invoke_arn
+
+
+def swagger_body(app: Any, invoke_arn: str) -> str:
+    """The REST API definition for the app's routes, every integration invoking invoke_arn
+    (an alias's, so that moving the alias never changes the API)."""
+    generator = InvokeArnSwaggerGenerator(invoke_arn)
     return json.dumps(generator.generate_swagger(app), sort_keys=True)

@@ -54,7 +54,7 @@ class Monitoring(pulumi.ComponentResource):
         api = {"ApiName": args.api_name, "Stage": args.stage_name}
         alias = {
             "FunctionName": args.function_name,
-            "Resource": pulumi.Output.concat(args.function_name, ":", args.alias_name),
+            "Resource": pulumi.Output.format("{0}:{1}", args.function_name, args.alias_name),
         }
         table = {"TableName": args.table_name}
 
