@@ -19,6 +19,7 @@ from components.iam import assume_role_policy
 
 ALIAS_NAME = "live"
 XRAY_WRITE_POLICY = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -102,22 +103,24 @@ class ChaliceApi(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        log_writing = {
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": log_group.arn.apply(lambda arn: f"{arn}:*"),
-        }
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {"Version": "2012-10-17", "Statement": [log_writing, *args.policy_statements]}
-            ),
-            opts=child,
-        )
-        xray = aws.iam.RolePolicyAttachment(
-            f"{name}-xray", role=role.name, policy_arn=XRAY_WRITE_POLICY, opts=child
-        )
+        # AWS's basic-logs and X-Ray policies; the app's own needs, and only those, inline.
+        grants: list[pulumi.Resource] = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{suffix}", role=role.name, policy_arn=policy_arn, opts=child
+            )
+            for suffix, policy_arn in (("logs", BASIC_LOGS_POLICY), ("xray", XRAY_WRITE_POLICY))
+        ]
+        if args.policy_statements:
+            grants.append(
+                aws.iam.RolePolicy(
+                    f"{name}-policy",
+                    role=role.id,
+                    policy=pulumi.Output.json_dumps(
+                        {"Version": "2012-10-17", "Statement": list(args.policy_statements)}
+                    ),
+                    opts=child,
+                )
+            )
 
         function = aws.lambda_.Function(
             f"{name}-function",
@@ -136,7 +139,7 @@ class ChaliceApi(pulumi.ComponentResource):
             logging_config={"log_format": "Text", "log_group": log_group.name},
             tags=tags,
             # The role must be able to write logs and traces before the first invocation.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, xray]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
         )
         alias = aws.lambda_.Alias(
             f"{name}-alias",
