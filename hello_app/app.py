@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from chalice import Chalice
+from chalice import Chalice, Response
 
 from chalicelib.birthdays import greeting
 from chalicelib.observability import request_logger
@@ -28,7 +28,7 @@ def utc_today() -> date:
 
 @app.route("/hello/{username}", methods=["PUT"], content_types=["application/json"])
 @translate_errors
-def put_birthday(username: str):
+def put_birthday(username: str) -> Response:
     """Save or replace a user's date of birth."""
     name = parse_username(username)
     date_of_birth = parse_date_of_birth_body(app.current_request.raw_body, utc_today())
@@ -38,7 +38,7 @@ def put_birthday(username: str):
 
 @app.route("/hello/{username}", methods=["GET"])
 @translate_errors
-def get_greeting(username: str):
+def get_greeting(username: str) -> Response | dict[str, str]:
     """Greet a user with the days left until their birthday."""
     name = parse_username(username)
     date_of_birth = store.get(name)
@@ -49,7 +49,7 @@ def get_greeting(username: str):
 
 @app.route("/hello/{username}", methods=["DELETE"])
 @translate_errors
-def delete_user(username: str):
+def delete_user(username: str) -> Response:
     """Erase a user's data; succeeds whether or not the user exists."""
     store.delete(parse_username(username))
     return no_content()

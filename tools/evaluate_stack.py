@@ -98,10 +98,7 @@ class HelloMocks(pulumi.runtime.Mocks):
             arn = f"arn:aws:dynamodb:{self.region}:{ACCOUNT}:table/{physical}"
         elif resource_type == "aws:iam/role:Role":
             arn = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
-        elif (
-            resource_type == "aws:logs/logGroup:LogGroup"
-            or resource_type == "aws:cloudwatch/logGroup:LogGroup"
-        ):
+        elif resource_type == "aws:cloudwatch/logGroup:LogGroup":
             arn = f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:{physical}"
         elif resource_type == "random:index/randomPassword:RandomPassword":
             state["result"] = "m0ck" + short_hash(name) * 5
