@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.iam import trust_policy
+
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 POWER_USER_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
@@ -33,24 +35,16 @@ class GithubDeployRoleArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
-    return json.dumps(
+def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
+    return trust_policy(
+        {"Federated": provider_arn},
+        "sts:AssumeRoleWithWebIdentity",
         {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Federated": provider_arn},
-                    "Action": "sts:AssumeRoleWithWebIdentity",
-                    "Condition": {
-                        "StringEquals": {
-                            f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                            f"{GITHUB_OIDC_HOST}:sub": list(subjects),
-                        }
-                    },
-                }
-            ],
-        }
+            "StringEquals": {
+                f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                f"{GITHUB_OIDC_HOST}:sub": list(subjects),
+            }
+        },
     )
 
 
@@ -85,7 +79,7 @@ class GithubDeployRole(pulumi.ComponentResource):
         deploy = aws.iam.Role(
             f"{name}-github-deploy",
             assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
-                lambda arn: trust_policy(arn, [deploy_subject])
+                lambda arn: github_trust_policy(arn, [deploy_subject])
             ),
             max_session_duration=3600,
             tags=tags,
@@ -133,7 +127,7 @@ class GithubDeployRole(pulumi.ComponentResource):
         preview = aws.iam.Role(
             f"{name}-github-preview",
             assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
-                lambda arn: trust_policy(arn, [f"{repo}:pull_request"])
+                lambda arn: github_trust_policy(arn, [f"{repo}:pull_request"])
             ),
             max_session_duration=3600,
             tags=tags,

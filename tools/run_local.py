@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", default="hello-local")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
+    # Shells start background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     route_every_method()
 
     emulator, endpoint = start_emulator()
