@@ -18,6 +18,7 @@ from components.chalice_package import build_deployment_package, load_app, swagg
 from components.iam import assume_role_policy
 
 ALIAS_NAME = "live"
+SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
 XRAY_WRITE_POLICY = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
 BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 ACCESS_LOG_FORMAT = json.dumps(
@@ -78,6 +79,8 @@ class ChaliceApi(pulumi.ComponentResource):
         self, name: str, args: ChaliceApiArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("hello:components:ChaliceApi", name, None, opts)
+        if args.runtime not in SUPPORTED_RUNTIMES:
+            raise ValueError(f"runtime must be one of {SUPPORTED_RUNTIMES}, not {args.runtime!r}")
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
 

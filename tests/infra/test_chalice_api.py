@@ -11,7 +11,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from tests.conftest import ROOT
-from tests.infra.conftest import Stack, as_list, statements
+from tests.infra.conftest import Stack, as_list, evaluate, statements
 
 FUNCTION = "aws:lambda/function:Function"
 ALIAS = "aws:lambda/alias:Alias"
@@ -39,6 +39,18 @@ def test_function_code_is_the_chalice_package(stack: Stack) -> None:
     assert archive.endswith("-python3.12-arm64.zip")
     names = zipfile.ZipFile(ROOT / archive).namelist()
     assert "app.py" in names and "chalicelib/birthdays.py" in names
+
+
+def test_runtime_python313_is_packaged_for_it() -> None:
+    stack = evaluate("dev", {"hello:lambdaRuntime": "python3.13"})
+    function = stack.state(FUNCTION)
+    assert function["runtime"] == "python3.13"
+    assert function["code"]["archive"].endswith("-python3.13-arm64.zip")
+
+
+def test_unsupported_runtime_is_refused() -> None:
+    with pytest.raises(AssertionError, match="runtime must be one of"):
+        evaluate("dev", {"hello:lambdaRuntime": "python3.9"})
 
 
 def test_function_environment_names_this_table(stack: Stack) -> None:
