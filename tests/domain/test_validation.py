@@ -1,7 +1,9 @@
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.validation import (
     BodyTooLarge,
@@ -97,3 +99,27 @@ def test_body_over_one_kib_is_too_large() -> None:
         parse_date_of_birth_body(padded, TODAY)
     exactly_limit = b'{"dateOfBirth": "1990-05-17"}'.ljust(1024)
     assert parse_date_of_birth_body(exactly_limit, TODAY) == date(1990, 5, 17)
+
+
+past = st.dates(min_value=date(1, 1, 1), max_value=TODAY - timedelta(days=1))
+not_past = st.dates(min_value=TODAY, max_value=date(9999, 12, 31))
+
+
+@given(past)
+def test_every_real_date_before_today_round_trips(day: date) -> None:
+    assert parse_date(day.isoformat(), TODAY) == day
+
+
+@given(not_past)
+def test_no_date_from_today_on_is_accepted(day: date) -> None:
+    with pytest.raises(InvalidInput):
+        parse_date(day.isoformat(), TODAY)
+
+
+@given(st.text(max_size=12))
+def test_arbitrary_text_is_a_date_only_in_the_exact_form(text: str) -> None:
+    try:
+        parsed = parse_date(text, TODAY)
+    except InvalidInput:
+        return
+    assert parsed.isoformat() == text
