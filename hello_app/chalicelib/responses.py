@@ -27,7 +27,8 @@ def not_found(message: str) -> Response:
 
 
 def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Turns InvalidInput into 400/413 and StorageUnavailable into 503 with Retry-After."""
+    """Turns InvalidInput into 400/413, StorageUnavailable into 503 with Retry-After, and any
+    other exception into Chalice's own 500 answer, logged as one JSON line with the request id."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -45,6 +46,9 @@ def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
                 503,
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             )
+        except Exception as error:
+            log_exception("unhandled_error", error)
+            return error_response("An internal server error occurred.", "InternalServerError", 500)
 
     return wrapper
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -164,7 +165,7 @@ def test_other_methods_are_405(client: Any, method: str) -> None:
 
 
 def test_unexpected_failure_is_500_json_without_stack_trace(
-    client: Any, store: Any, monkeypatch: pytest.MonkeyPatch
+    client: Any, store: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(username: str) -> None:
         raise RuntimeError("secret internals")
@@ -177,6 +178,13 @@ def test_unexpected_failure_is_500_json_without_stack_trace(
         "Message": "An internal server error occurred.",
     }
     assert b"Traceback" not in response.body and b"secret" not in response.body
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (error,) = [line for line in lines if line["level"] == "ERROR"]
+    assert error["event"] == "unhandled_error"
+    assert "RuntimeError: secret internals" in error["error"]
+    assert "Traceback" in error["traceback"]  # for the operator, in the log only
+    (request,) = [line for line in lines if line["event"] == "request"]
+    assert request["status"] == 500 and error["requestId"] == request["requestId"]
 
 
 def test_today_is_the_utc_date() -> None:
