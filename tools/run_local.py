@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import boto3
 from chalice.cli import run_local_server
@@ -42,9 +43,9 @@ def point_at_emulator(endpoint: str, table_name: str) -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
-def create_table(table_name: str) -> None:
-    """The same key schema the infrastructure creates (components/birthday_table.py)."""
-    boto3.client("dynamodb").create_table(
+def create_table(client: Any, table_name: str) -> None:
+    """The key schema the infrastructure creates (components/birthday_table.py), on demand."""
+    client.create_table(
         TableName=table_name,
         KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator, endpoint = start_emulator()
     try:
         point_at_emulator(endpoint, args.table)
-        create_table(args.table)
+        create_table(boto3.client("dynamodb"), args.table)
         url = f"http://{LOOPBACK}:{args.port}"
         print(f"DynamoDB emulator (in memory) on {endpoint}, table {args.table}")
         print(f"Serving the hello API on {url}   (Ctrl-C stops everything)")

@@ -14,18 +14,10 @@ from moto import mock_aws
 
 import app as app_module
 from chalicelib.storage import BirthdayStore, create_dynamodb_client
+from tools.run_local import create_table
 
 TABLE = "hello-test"
 TODAY = date(2026, 11, 28)
-
-
-def create_table(client: Any, name: str = TABLE) -> None:
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 @pytest.fixture
@@ -35,7 +27,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     with mock_aws():
         client = boto3.client("dynamodb")
-        create_table(client)
+        create_table(client, TABLE)
         yield client
 
 

@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 from components.chalice_package import build_deployment_package
 from tests.conftest import APP_DIR
 from tools.lambda_sandbox import api_gateway_event, invoke, provided_packages, unpack
+from tools.run_local import create_table
 
 TABLE = "hello-artifact"
 
@@ -51,12 +52,7 @@ def dynamodb_endpoint() -> Iterator[str]:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    client.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(client, TABLE)
     yield endpoint
     server.stop()
 
