@@ -79,12 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     # Shells start background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     route_every_method()
+    # The same stdout logging `chalice local` configures, without the emulator's own access log.
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    for noisy in ("werkzeug", "botocore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
     emulator, endpoint = start_emulator()
+    url = f"http://{LOOPBACK}:{args.port}"
     try:
         point_at_emulator(endpoint, args.table)
         create_table(boto3.client("dynamodb"), args.table)
-        url = f"http://{LOOPBACK}:{args.port}"
         print(f"DynamoDB emulator (in memory) on {endpoint}, table {args.table}")
         print(f"Serving the hello API on {url}   (Ctrl-C stops everything)")
         print(
@@ -92,13 +96,12 @@ def main(argv: list[str] | None = None) -> int:
             """-d '{"dateOfBirth": "1990-05-17"}'"""
         )
         print(f"  curl -i {url}/hello/Alice", flush=True)
-        # The same stdout logging `chalice local` configures.
-        logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
-        for noisy in ("werkzeug", "botocore"):  # the emulator's own access log and endpoint notes
-            logging.getLogger(noisy).setLevel(logging.WARNING)
         run_local_server(CLIFactory(project_dir=str(PROJECT_DIR)), LOOPBACK, args.port, "dev")
     except KeyboardInterrupt:
         print("Stopped.")
+    except OSError as error:  # typically the port is taken
+        print(f"Cannot serve on {url}: {error}. Try PORT=<another port> make run.", file=sys.stderr)
+        return 1
     finally:
         emulator.stop()
     return 0
