@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.infra.conftest import Stack
+import pytest
+
+from tests.infra.conftest import Stack, evaluate
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 
@@ -95,3 +97,8 @@ def test_prod_distribution_is_behind_waf_in_us_east_1(prod: Stack) -> None:
 def test_dev_has_no_waf(dev: Stack) -> None:
     assert "webAclId" not in dev.state(DISTRIBUTION)
     assert dev.all("aws:wafv2/webAcl:WebAcl") == []
+
+
+def test_a_custom_domain_without_a_certificate_is_refused() -> None:
+    with pytest.raises(AssertionError, match="needs both domain_name and certificate_arn"):
+        evaluate("dev", {"hello:customDomain": "hello.example.com"})
