@@ -6,7 +6,9 @@ The README's "Deploy to AWS" section lists every key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pulumi
 import pulumi_aws as aws
@@ -28,10 +30,15 @@ region = pulumi.Config("aws").require("region")
 stage = pulumi.get_stack()
 name = f"hello-{stage}"
 tags = {"project": "hello", "stage": stage, "managed-by": "pulumi"}
+T = TypeVar("T")
 
 
-def setting(key: str, default: int) -> int:
-    value = config.get_int(key)
+def setting(get: Callable[[str], T | None], key: str, default: T) -> T:
+    """`hello:<key>` read with `get` (config.get, get_int, ...), or the default when unset.
+
+    Unlike `get(key) or default`, an explicit 0 or false in a stack file is kept.
+    """
+    value = get(key)
     return default if value is None else value
 
 
@@ -41,15 +48,14 @@ edge_provider = aws.Provider(f"{name}-us-east-1", region="us-east-1")
 table = BirthdayTable(
     name,
     BirthdayTableArgs(
-        deletion_protection=config.get_bool("deletionProtection") or False, tags=tags
+        deletion_protection=setting(config.get_bool, "deletionProtection", False), tags=tags
     ),
 )
-if setting("backupRetentionDays", 0) > 0:
+backup_retention_days = setting(config.get_int, "backupRetentionDays", 0)
+if backup_retention_days > 0:
     TableBackup(
         name,
-        TableBackupArgs(
-            table_arn=table.arn, retention_days=setting("backupRetentionDays", 0), tags=tags
-        ),
+        TableBackupArgs(table_arn=table.arn, retention_days=backup_retention_days, tags=tags),
     )
 
 account_logging = (
@@ -63,13 +69,13 @@ api = ChaliceApi(
     ChaliceApiArgs(
         project_dir=str(Path(__file__).resolve().parent / "hello_app"),
         region=region,
-        runtime=config.get("lambdaRuntime") or "python3.12",
-        memory_size=setting("lambdaMemoryMb", 256),
-        timeout=setting("lambdaTimeoutSeconds", 10),
+        runtime=setting(config.get, "lambdaRuntime", "python3.12"),
+        memory_size=setting(config.get_int, "lambdaMemoryMb", 256),
+        timeout=setting(config.get_int, "lambdaTimeoutSeconds", 10),
         reserved_concurrency=config.get_int("reservedConcurrency"),
-        log_retention_days=setting("logRetentionDays", 14),
-        throttling_rate_limit=config.get_float("throttleRateLimit") or 100,
-        throttling_burst_limit=setting("throttleBurstLimit", 200),
+        log_retention_days=setting(config.get_int, "logRetentionDays", 14),
+        throttling_rate_limit=setting(config.get_float, "throttleRateLimit", 100.0),
+        throttling_burst_limit=setting(config.get_int, "throttleBurstLimit", 200),
         environment={
             "HELLO_TABLE_NAME": table.name,
             "HELLO_LOG_USERNAMES": "true" if config.get_bool("logUsernames") else "false",
@@ -92,7 +98,9 @@ api = ChaliceApi(
 firewall = (
     EdgeFirewall(
         name,
-        EdgeFirewallArgs(rate_limit_per_ip=setting("wafRateLimitPerIp", 1000), tags=tags),
+        EdgeFirewallArgs(
+            rate_limit_per_ip=setting(config.get_int, "wafRateLimitPerIp", 1000), tags=tags
+        ),
         opts=pulumi.ResourceOptions(providers=[edge_provider]),
     )
     if config.get_bool("wafEnabled")
@@ -105,7 +113,7 @@ cdn = Cdn(
         rest_api_id=api.rest_api_id,
         stage_name=api.stage_name,
         region=region,
-        price_class=config.get("priceClass") or "PriceClass_100",
+        price_class=setting(config.get, "priceClass", "PriceClass_100"),
         origin_header_name=ORIGIN_HEADER,
         origin_header_value=api.origin_secret,
         domain_name=config.get("customDomain"),
@@ -127,10 +135,10 @@ monitoring = Monitoring(
         distribution_id=cdn.distribution_id,
         edge_provider=edge_provider,
         alarm_email=config.get("alarmEmail"),
-        api_5xx_rate=config.get_float("api5xxRateThreshold") or 0.01,
-        latency_p99_ms=config.get_float("latencyP99SloMs") or 1000,
-        lambda_errors_per_minute=config.get_float("lambdaErrorsPerMinute") or 1,
-        cdn_5xx_rate_percent=config.get_float("cdn5xxRatePercent") or 1,
+        api_5xx_rate=setting(config.get_float, "api5xxRateThreshold", 0.01),
+        latency_p99_ms=setting(config.get_float, "latencyP99SloMs", 1000.0),
+        lambda_errors_per_minute=setting(config.get_float, "lambdaErrorsPerMinute", 1.0),
+        cdn_5xx_rate_percent=setting(config.get_float, "cdn5xxRatePercent", 1.0),
         tags=tags,
     ),
 )
@@ -138,8 +146,9 @@ monitoring = Monitoring(
 canary = CanaryDeployment(
     name,
     CanaryDeploymentArgs(
-        deployment_config_name=config.get("deploymentConfig")
-        or "CodeDeployDefault.LambdaAllAtOnce",
+        deployment_config_name=setting(
+            config.get, "deploymentConfig", "CodeDeployDefault.LambdaAllAtOnce"
+        ),
         alarm_names=monitoring.rollback_alarm_names,
         tags=tags,
     ),

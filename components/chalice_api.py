@@ -67,7 +67,6 @@ class ChaliceApi(pulumi.ComponentResource):
     api_url: pulumi.Output[str]
     rest_api_id: pulumi.Output[str]
     rest_api_name: pulumi.Output[str]
-    execution_arn: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     function_name: pulumi.Output[str]
     function_version: pulumi.Output[str]
@@ -209,7 +208,6 @@ class ChaliceApi(pulumi.ComponentResource):
 
         self.rest_api_id = rest_api.id
         self.rest_api_name = rest_api.name
-        self.execution_arn = rest_api.execution_arn
         self.stage_name = stage.stage_name
         self.api_url = pulumi.Output.format(
             "https://{0}.execute-api.{1}.amazonaws.com/{2}",

@@ -13,7 +13,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def keys_read() -> set[str]:
-    pattern = r"""(?:config\.get\w*|setting)\(\s*["']([A-Za-z0-9]+)["']"""
+    pattern = r"""(?:config\.get\w*\(|setting\(\s*config\.get\w*,)\s*["']([A-Za-z0-9]+)["']"""
     return {f"hello:{key}" for key in re.findall(pattern, PROGRAM)} | {"aws:region"}
 
 
