@@ -1,109 +1,91 @@
-"""The hello stack: reads config, composes the components, exports the outputs.
+"""The hello stack: loads its settings, composes the components, exports the outputs.
 
-Stacks differ only in config (Pulumi.<stack>.yaml); every default lives here, in code.
-The README's "Deploy to AWS" section lists every key.
+Stacks differ only in config (Pulumi.<stack>.yaml). Every key, its default and its rule live in
+hello_stack/config.py; what the app and the infrastructure share lives in the app's contract.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pulumi
 import pulumi_aws as aws
 
-from components.api_gateway_logging import ApiGatewayLogging, ApiGatewayLoggingArgs
+from components.api_gateway_logging import ApiGatewayLogging
 from components.birthday_table import BirthdayTable, BirthdayTableArgs
 from components.canary_deployment import CanaryDeployment, CanaryDeploymentArgs
-from components.cdn import Cdn, CdnArgs
+from components.cdn import Cdn, CdnArgs, CustomDomain
 from components.chalice_api import ChaliceApi, ChaliceApiArgs
+from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.github_deploy_role import GithubDeployRole, GithubDeployRoleArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.table_backup import TableBackup, TableBackupArgs
+from hello_app.chalicelib import contract
+from hello_stack import alarms, config
+from hello_stack.config import PROJECT
 
-ORIGIN_HEADER = "X-Origin-Verify"  # the app's chalicelib/settings.py reads the same header
+EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all live there
 
-config = pulumi.Config("hello")
-region = pulumi.Config("aws").require("region")
+settings = config.load()
 stage = pulumi.get_stack()
-name = f"hello-{stage}"
-tags = {"project": "hello", "stage": stage, "managed-by": "pulumi"}
-T = TypeVar("T")
-
-
-def setting(get: Callable[[str], T | None], key: str, default: T) -> T:
-    """`hello:<key>` read with `get` (config.get, get_int, ...), or the default when unset.
-
-    Unlike `get(key) or default`, an explicit 0 or false in a stack file is kept.
-    """
-    value = get(key)
-    return default if value is None else value
-
-
-# CloudFront's web ACLs, certificates and metrics all live in us-east-1.
-edge_provider = aws.Provider(f"{name}-us-east-1", region="us-east-1")
+name = f"{PROJECT}-{stage}"
+# Every AWS resource is tagged through its provider, never one by one.
+tags = {"tags": {"project": PROJECT, "stage": stage, "managed-by": "pulumi"}}
+regional = pulumi.ResourceOptions(
+    providers=[aws.Provider(f"{name}-aws", region=settings.region, default_tags=tags)]
+)
+edge = pulumi.ResourceOptions(
+    providers=[aws.Provider(f"{name}-{EDGE_REGION}", region=EDGE_REGION, default_tags=tags)]
+)
 
 table = BirthdayTable(
-    name,
-    BirthdayTableArgs(
-        deletion_protection=setting(config.get_bool, "deletionProtection", False), tags=tags
-    ),
+    name, BirthdayTableArgs(deletion_protection=settings.deletion_protection), opts=regional
 )
-backup_retention_days = setting(config.get_int, "backupRetentionDays", 0)
-if backup_retention_days > 0:
+if settings.backup_retention_days > 0:
     TableBackup(
         name,
-        TableBackupArgs(table_arn=table.arn, retention_days=backup_retention_days, tags=tags),
+        TableBackupArgs(table_arn=table.arn, retention_days=settings.backup_retention_days),
+        opts=regional,
     )
 
 account_logging = (
-    [ApiGatewayLogging(name, ApiGatewayLoggingArgs(tags=tags))]
-    if config.get_bool("manageApiGatewayAccount")
-    else []
+    [ApiGatewayLogging(name, opts=regional)] if settings.manage_api_gateway_account else []
 )
 
 api = ChaliceApi(
     name,
     ChaliceApiArgs(
         project_dir=str(Path(__file__).resolve().parent / "hello_app"),
-        region=region,
-        runtime=setting(config.get, "lambdaRuntime", "python3.12"),
-        memory_size=setting(config.get_int, "lambdaMemoryMb", 256),
-        timeout=setting(config.get_int, "lambdaTimeoutSeconds", 10),
-        reserved_concurrency=config.get_int("reservedConcurrency"),
-        log_retention_days=setting(config.get_int, "logRetentionDays", 14),
-        throttling_rate_limit=setting(config.get_float, "throttleRateLimit", 100.0),
-        throttling_burst_limit=setting(config.get_int, "throttleBurstLimit", 200),
+        region=settings.region,
+        stage_name=contract.STAGE_NAME,
+        runtime=settings.lambda_runtime,
+        memory_size=settings.lambda_memory_mb,
+        timeout=settings.lambda_timeout_seconds,
+        log_retention_days=settings.log_retention_days,
+        throttling_rate_limit=settings.throttle_rate_limit,
+        throttling_burst_limit=settings.throttle_burst_limit,
+        reserved_concurrency=settings.reserved_concurrency,
         environment={
-            "HELLO_TABLE_NAME": table.name,
-            "HELLO_LOG_USERNAMES": "true" if config.get_bool("logUsernames") else "false",
+            contract.TABLE_NAME_ENV: table.name,
+            contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
         },
         policy_statements=[
-            {
-                "Effect": "Allow",
-                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
-                "Resource": table.arn,
-            }
+            {"Effect": "Allow", "Action": contract.dynamodb_actions(), "Resource": table.arn}
         ],
-        origin_secret_env_var="HELLO_ORIGIN_SECRET",  # noqa: S106 - a variable name, not a secret
+        origin_secret_env_var=contract.ORIGIN_SECRET_ENV,
         # Both stages release through CodeDeploy (dev all at once), so dev rehearses prod's path.
         traffic_shifted_externally=True,
         stage_depends_on=account_logging,
-        tags=tags,
     ),
+    opts=regional,
 )
 
 firewall = (
     EdgeFirewall(
-        name,
-        EdgeFirewallArgs(
-            rate_limit_per_ip=setting(config.get_int, "wafRateLimitPerIp", 1000), tags=tags
-        ),
-        opts=pulumi.ResourceOptions(providers=[edge_provider]),
+        name, EdgeFirewallArgs(rate_limit_per_ip=settings.waf_rate_limit_per_ip), opts=edge
     )
-    if config.get_bool("wafEnabled")
+    if settings.waf_enabled
     else None
 )
 
@@ -112,58 +94,60 @@ cdn = Cdn(
     CdnArgs(
         rest_api_id=api.rest_api_id,
         stage_name=api.stage_name,
-        region=region,
-        price_class=setting(config.get, "priceClass", "PriceClass_100"),
-        origin_header_name=ORIGIN_HEADER,
+        region=settings.region,
+        price_class=settings.price_class,
+        origin_header_name=contract.ORIGIN_HEADER,
         origin_header_value=api.origin_secret,
-        domain_name=config.get("customDomain"),
-        certificate_arn=config.get("certificateArn"),
+        custom_domain=(
+            CustomDomain(settings.custom_domain, settings.certificate_arn)
+            if settings.custom_domain and settings.certificate_arn
+            else None
+        ),
         web_acl_arn=firewall.web_acl_arn if firewall else None,
-        tags=tags,
     ),
+    opts=regional,
 )
 
+regional_alarms = alarms.regional_alarms(
+    settings,
+    api_name=api.rest_api_name,
+    stage_name=api.stage_name,
+    function_name=api.function_name,
+    alias_name=api.alias_name,
+    table_name=table.name,
+)
+edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
 monitoring = Monitoring(
+    name, MonitoringArgs(alarms=regional_alarms, alarm_email=settings.alarm_email), opts=regional
+)
+edge_monitoring = Monitoring(
+    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, alarm_email=settings.alarm_email), opts=edge
+)
+dashboard = Dashboard(
     name,
-    MonitoringArgs(
-        region=region,
-        api_name=api.rest_api_name,
-        stage_name=api.stage_name,
-        function_name=api.function_name,
-        alias_name=api.alias_name,
-        table_name=table.name,
-        distribution_id=cdn.distribution_id,
-        edge_provider=edge_provider,
-        alarm_email=config.get("alarmEmail"),
-        api_5xx_rate=setting(config.get_float, "api5xxRateThreshold", 0.01),
-        latency_p99_ms=setting(config.get_float, "latencyP99SloMs", 1000.0),
-        lambda_errors_per_minute=setting(config.get_float, "lambdaErrorsPerMinute", 1.0),
-        cdn_5xx_rate_percent=setting(config.get_float, "cdn5xxRatePercent", 1.0),
-        tags=tags,
-    ),
+    DashboardArgs(panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)]),
+    opts=regional,
 )
 
 canary = CanaryDeployment(
     name,
     CanaryDeploymentArgs(
-        deployment_config_name=setting(
-            config.get, "deploymentConfig", "CodeDeployDefault.LambdaAllAtOnce"
-        ),
+        deployment_config_name=settings.deployment_config,
         alarm_names=monitoring.rollback_alarm_names,
-        tags=tags,
     ),
+    opts=regional,
 )
 
-github_repository = config.get("githubRepository")
-if github_repository:
+if settings.github_repository:
     github = GithubDeployRole(
         name,
         GithubDeployRoleArgs(
-            repository=github_repository,
-            environment=config.get("githubEnvironment"),
-            oidc_provider_arn=config.get("githubOidcProviderArn"),
-            tags=tags,
+            repository=settings.github_repository,
+            iam_role_prefix=f"{name}-",
+            environment=settings.github_environment,
+            oidc_provider_arn=settings.github_oidc_provider_arn,
         ),
+        opts=regional,
     )
     pulumi.export("github_deploy_role_arn", github.deploy_role_arn)
     pulumi.export("github_preview_role_arn", github.preview_role_arn)
@@ -178,4 +162,5 @@ pulumi.export("alias_name", api.alias_name)
 pulumi.export("codedeploy_application", canary.application_name)
 pulumi.export("codedeploy_deployment_group", canary.deployment_group_name)
 pulumi.export("alarm_topic_arn", monitoring.topic_arn)
-pulumi.export("dashboard_name", monitoring.dashboard_name)
+pulumi.export("edge_alarm_topic_arn", edge_monitoring.topic_arn)
+pulumi.export("dashboard_name", dashboard.dashboard_name)

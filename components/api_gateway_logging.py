@@ -5,9 +5,6 @@ There is one such setting per account and region: enable it in one stack only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
 import pulumi
 import pulumi_aws as aws
 
@@ -16,23 +13,15 @@ from components.iam import assume_role_policy
 PUSH_TO_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
-@dataclass
-class ApiGatewayLoggingArgs:
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
 class ApiGatewayLogging(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: ApiGatewayLoggingArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hello:components:ApiGatewayLogging", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-apigateway-logs",
             assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
-            tags=dict(args.tags),
             opts=child,
         )
         attachment = aws.iam.RolePolicyAttachment(

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-PARTITION_KEY = "username"
+from hello_app.chalicelib.contract import PARTITION_KEY, PARTITION_KEY_TYPE
 
 
 @dataclass
 class BirthdayTableArgs:
     # On in prod: DynamoDB refuses DeleteTable, and Pulumi neither deletes nor replaces it.
-    deletion_protection: bool = False
-    tags: Mapping[str, str] = field(default_factory=dict)
+    deletion_protection: bool
 
 
 class BirthdayTable(pulumi.ComponentResource):
@@ -31,11 +29,10 @@ class BirthdayTable(pulumi.ComponentResource):
             f"{name}-table",
             billing_mode="PAY_PER_REQUEST",
             hash_key=PARTITION_KEY,
-            attributes=[{"name": PARTITION_KEY, "type": "S"}],
+            attributes=[{"name": PARTITION_KEY, "type": PARTITION_KEY_TYPE}],
             point_in_time_recovery={"enabled": True},
             server_side_encryption={"enabled": True},
             deletion_protection_enabled=protected,
-            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, protect=protected, retain_on_delete=protected),
         )
         self.name = table.name

@@ -3,8 +3,8 @@ failure or when an alarm fires."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -17,9 +17,8 @@ CODEDEPLOY_LAMBDA_POLICY = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRo
 @dataclass
 class CanaryDeploymentArgs:
     # e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes, or LambdaAllAtOnce for dev.
-    deployment_config_name: str = "CodeDeployDefault.LambdaAllAtOnce"
-    alarm_names: Sequence[pulumi.Input[str]] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
+    deployment_config_name: str
+    alarm_names: Sequence[pulumi.Input[str]]
 
 
 class CanaryDeployment(pulumi.ComponentResource):
@@ -31,11 +30,9 @@ class CanaryDeployment(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:CanaryDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
         role = aws.iam.Role(
             f"{name}-codedeploy-role",
             assume_role_policy=assume_role_policy("codedeploy.amazonaws.com"),
-            tags=tags,
             opts=child,
         )
         aws.iam.RolePolicyAttachment(
@@ -45,7 +42,7 @@ class CanaryDeployment(pulumi.ComponentResource):
             opts=child,
         )
         application = aws.codedeploy.Application(
-            f"{name}-codedeploy", compute_platform="Lambda", tags=tags, opts=child
+            f"{name}-codedeploy", compute_platform="Lambda", opts=child
         )
         group = aws.codedeploy.DeploymentGroup(
             f"{name}-deployment-group",
@@ -62,7 +59,6 @@ class CanaryDeployment(pulumi.ComponentResource):
                 "events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"],
             },
             alarm_configuration={"enabled": True, "alarms": list(args.alarm_names)},
-            tags=tags,
             opts=child,
         )
         self.application_name = application.name

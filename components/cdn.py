@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -15,19 +14,23 @@ ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 ORIGIN_ID = "api"
 
 
+@dataclass(frozen=True)
+class CustomDomain:
+    name: str
+    certificate_arn: str  # an ACM certificate in us-east-1 that covers name
+
+
 @dataclass
 class CdnArgs:
     rest_api_id: pulumi.Input[str]
     stage_name: pulumi.Input[str]
     region: str
-    price_class: str = "PriceClass_100"
+    price_class: str
     # Sent to the origin on every request; the app refuses requests without it.
     origin_header_name: str | None = None
     origin_header_value: pulumi.Input[str] | None = None
-    domain_name: str | None = None
-    certificate_arn: str | None = None  # an ACM certificate in us-east-1, for domain_name
+    custom_domain: CustomDomain | None = None
     web_acl_arn: pulumi.Input[str] | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class Cdn(pulumi.ComponentResource):
@@ -39,17 +42,15 @@ class Cdn(pulumi.ComponentResource):
         self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("hello:components:Cdn", name, None, opts)
-        if bool(args.domain_name) != bool(args.certificate_arn):
-            raise ValueError("a custom domain needs both domain_name and certificate_arn")
-
         custom_headers = []
         if args.origin_header_name:
             custom_headers.append(
                 {"name": args.origin_header_name, "value": args.origin_header_value}
             )
-        if args.certificate_arn:
+        domain = args.custom_domain
+        if domain:
             certificate = {
-                "acm_certificate_arn": args.certificate_arn,
+                "acm_certificate_arn": domain.certificate_arn,
                 "ssl_support_method": "sni-only",
                 "minimum_protocol_version": "TLSv1.2_2021",
             }
@@ -63,7 +64,7 @@ class Cdn(pulumi.ComponentResource):
             http_version="http2and3",
             is_ipv6_enabled=True,
             price_class=args.price_class,
-            aliases=[args.domain_name] if args.domain_name else None,
+            aliases=[domain.name] if domain else None,
             origins=[
                 {
                     "origin_id": ORIGIN_ID,
@@ -92,12 +93,13 @@ class Cdn(pulumi.ComponentResource):
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate=certificate,
             web_acl_id=args.web_acl_arn,
-            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.distribution_id = distribution.id
         self.domain_name = distribution.domain_name
-        self.url = pulumi.Output.format("https://{0}", args.domain_name or distribution.domain_name)
+        self.url = pulumi.Output.format(
+            "https://{0}", domain.name if domain else distribution.domain_name
+        )
         self.register_outputs(
             {
                 "url": self.url,

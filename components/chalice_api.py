@@ -41,18 +41,18 @@ ACCESS_LOG_FORMAT = json.dumps(
 class ChaliceApiArgs:
     project_dir: str
     region: str
-    stage_name: str = "api"
-    runtime: str = "python3.12"
+    stage_name: str
+    runtime: str
+    memory_size: int
+    timeout: int
+    log_retention_days: int
+    throttling_rate_limit: float
+    throttling_burst_limit: int
+    reserved_concurrency: int | None
     architecture: str = "arm64"
-    memory_size: int = 256
-    timeout: int = 10
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # IAM statements the app needs beyond logs and X-Ray (e.g. its table), least privilege.
     policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
-    log_retention_days: int = 14
-    throttling_rate_limit: float = 100
-    throttling_burst_limit: int = 200
-    reserved_concurrency: int | None = None
     # When set, a random secret is put in this environment variable and exposed as
     # `origin_secret`, for a CDN to send in a header the app checks.
     origin_secret_env_var: str | None = None
@@ -60,7 +60,6 @@ class ChaliceApiArgs:
     traffic_shifted_externally: bool = False
     # Resources the stage needs first (e.g. the account's API Gateway logging role).
     stage_depends_on: Sequence[pulumi.Resource] = ()
-    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class ChaliceApi(pulumi.ComponentResource):
@@ -81,7 +80,6 @@ class ChaliceApi(pulumi.ComponentResource):
         if args.runtime not in SUPPORTED_RUNTIMES:
             raise ValueError(f"runtime must be one of {SUPPORTED_RUNTIMES}, not {args.runtime!r}")
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
 
         # Built at evaluation time, locally: the zip's bytes decide whether Lambda gets new code.
         package = build_deployment_package(args.project_dir, args.runtime, args.architecture)
@@ -97,12 +95,11 @@ class ChaliceApi(pulumi.ComponentResource):
             environment[args.origin_secret_env_var] = self.origin_secret
 
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", retention_in_days=args.log_retention_days, tags=tags, opts=child
+            f"{name}-logs", retention_in_days=args.log_retention_days, opts=child
         )
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-            tags=tags,
             opts=child,
         )
         # AWS's basic-logs and X-Ray policies; the app's own needs, and only those, inline.
@@ -139,7 +136,6 @@ class ChaliceApi(pulumi.ComponentResource):
             tracing_config={"mode": "Active"},
             environment={"variables": environment},
             logging_config={"log_format": "Text", "log_group": log_group.name},
-            tags=tags,
             # The role must be able to write logs and traces before the first invocation.
             opts=pulumi.ResourceOptions(parent=self, depends_on=grants),
         )
@@ -159,7 +155,6 @@ class ChaliceApi(pulumi.ComponentResource):
             f"{name}-rest-api",
             body=body,
             endpoint_configuration={"types": "REGIONAL"},
-            tags=tags,
             opts=child,
         )
         deployment = aws.apigateway.Deployment(
@@ -172,7 +167,6 @@ class ChaliceApi(pulumi.ComponentResource):
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
             retention_in_days=args.log_retention_days,
-            tags=tags,
             opts=child,
         )
         stage = aws.apigateway.Stage(
@@ -182,7 +176,6 @@ class ChaliceApi(pulumi.ComponentResource):
             stage_name=args.stage_name,
             xray_tracing_enabled=True,
             access_log_settings={"destination_arn": access_logs.arn, "format": ACCESS_LOG_FORMAT},
-            tags=tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.stage_depends_on)),
         )
         aws.apigateway.MethodSettings(

@@ -5,8 +5,7 @@ CloudFront web ACLs must live in us-east-1: pass that region's provider in the o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -14,8 +13,7 @@ import pulumi_aws as aws
 
 @dataclass
 class EdgeFirewallArgs:
-    rate_limit_per_ip: int = 1000  # requests per IP in any 5-minute window
-    tags: Mapping[str, str] = field(default_factory=dict)
+    rate_limit_per_ip: int  # requests per IP in any 5-minute window
 
 
 def visibility(metric_name: str) -> dict:
@@ -64,7 +62,6 @@ class EdgeFirewall(pulumi.ComponentResource):
                 },
             ],
             visibility_config=visibility(f"{name}-web-acl"),
-            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.web_acl_arn = acl.arn

@@ -7,8 +7,8 @@ environment) and `preview` (read-only, trusted from pull requests, for `pulumi p
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -23,6 +23,8 @@ POWER_USER_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
 @dataclass
 class GithubDeployRoleArgs:
     repository: str  # owner/name
+    # The stack's own roles are named from this prefix (PowerUserAccess excludes IAM).
+    iam_role_prefix: str
     # When set, only jobs running in this GitHub environment may deploy. A job that names an
     # environment presents `repo:<repo>:environment:<name>` as its subject, never the branch.
     environment: str | None = None
@@ -30,9 +32,6 @@ class GithubDeployRoleArgs:
     # The account's GitHub OIDC provider, if one exists already (there can be one per account).
     oidc_provider_arn: str | None = None
     deploy_policy_arns: Sequence[str] = (POWER_USER_POLICY,)
-    # PowerUserAccess excludes IAM; the stack's own roles are named from this prefix.
-    iam_role_prefix: str = "hello-"
-    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def github_trust_policy(provider_arn: str, subjects: Sequence[str]) -> str:
@@ -58,7 +57,6 @@ class GithubDeployRole(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:GithubDeployRole", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
         if args.oidc_provider_arn:
             provider_arn: pulumi.Input[str] = args.oidc_provider_arn
         else:
@@ -66,7 +64,6 @@ class GithubDeployRole(pulumi.ComponentResource):
                 f"{name}-github-oidc",
                 url=f"https://{GITHUB_OIDC_HOST}",
                 client_id_lists=["sts.amazonaws.com"],
-                tags=tags,
                 opts=child,
             ).arn
 
@@ -82,7 +79,6 @@ class GithubDeployRole(pulumi.ComponentResource):
                 lambda arn: github_trust_policy(arn, [deploy_subject])
             ),
             max_session_duration=3600,
-            tags=tags,
             opts=child,
         )
         for index, policy_arn in enumerate(args.deploy_policy_arns):
@@ -130,7 +126,6 @@ class GithubDeployRole(pulumi.ComponentResource):
                 lambda arn: github_trust_policy(arn, [f"{repo}:pull_request"])
             ),
             max_session_duration=3600,
-            tags=tags,
             opts=child,
         )
         aws.iam.RolePolicyAttachment(

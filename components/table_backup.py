@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -17,9 +16,8 @@ RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolic
 @dataclass
 class TableBackupArgs:
     table_arn: pulumi.Input[str]
-    retention_days: int = 35
+    retention_days: int
     schedule: str = "cron(0 3 * * ? *)"  # daily, 03:00 UTC
-    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 class TableBackup(pulumi.ComponentResource):
@@ -31,8 +29,7 @@ class TableBackup(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:TableBackup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = dict(args.tags)
-        vault = aws.backup.Vault(f"{name}-vault", tags=tags, opts=child)
+        vault = aws.backup.Vault(f"{name}-vault", opts=child)
         plan = aws.backup.Plan(
             f"{name}-plan",
             rules=[
@@ -43,13 +40,11 @@ class TableBackup(pulumi.ComponentResource):
                     "lifecycle": {"delete_after": args.retention_days},
                 }
             ],
-            tags=tags,
             opts=child,
         )
         role = aws.iam.Role(
             f"{name}-backup-role",
             assume_role_policy=assume_role_policy("backup.amazonaws.com"),
-            tags=tags,
             opts=child,
         )
         for suffix, policy_arn in (("backup", BACKUP_POLICY), ("restore", RESTORE_POLICY)):

@@ -7,6 +7,7 @@ parent, state, resource options) and the resolved stack outputs.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,6 +23,8 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+
+from hello_stack.config import load as load_stack_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
@@ -163,7 +166,13 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, A
     for urn, options in monitor.options.items():  # components have no mock registration
         if urn not in monitor.resources:
             resources.append({"urn": urn, "id": None, "state": {}, "secrets": [], **options})
-    return {"resources": resources, "outputs": plain(outputs, set()), "config": config}
+    return {
+        "resources": resources,
+        "outputs": plain(outputs, set()),
+        "config": config,
+        # What the program resolved from that config (defaults filled in): what tests compare to.
+        "settings": dataclasses.asdict(load_stack_config()),
+    }
 
 
 if __name__ == "__main__":

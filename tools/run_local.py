@@ -19,6 +19,8 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import ChaliceRequestHandler
 from moto.server import ThreadedMotoServer
 
+from hello_app.chalicelib.contract import LOCAL_TABLE_NAME, TABLE_NAME_ENV, key_schema
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "hello_app"
 LOOPBACK = "127.0.0.1"
 
@@ -37,20 +39,15 @@ def point_at_emulator(endpoint: str, table_name: str) -> None:
             "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
-            "HELLO_TABLE_NAME": table_name,
+            TABLE_NAME_ENV: table_name,
         }
     )
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
 def create_table(client: Any, table_name: str) -> None:
-    """The key schema the infrastructure creates (components/birthday_table.py), on demand."""
-    client.create_table(
-        TableName=table_name,
-        KeySchema=[{"AttributeName": "username", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "username", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The table as the infrastructure creates it: the key schema of the app's contract."""
+    client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **key_schema())
 
 
 def route_every_method() -> None:
@@ -73,7 +70,7 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--table", default="hello-local")
+    parser.add_argument("--table", default=LOCAL_TABLE_NAME)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     # Shells start background jobs with SIGINT ignored; Ctrl-C / kill -INT must still stop us.

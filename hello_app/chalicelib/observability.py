@@ -31,7 +31,9 @@ def log_exception(event: str, error: BaseException) -> None:
     )
 
 
-def request_logger(log_usernames: bool) -> Callable[[Any, Callable[[Any], Any]], Any]:
+def request_logger(
+    log_usernames: bool, timer: Callable[[], float] = time.perf_counter
+) -> Callable[[Any, Callable[[Any], Any]], Any]:
     """Chalice HTTP middleware: time the request and log its outcome. Never logs bodies."""
 
     def log_request(request: Any, get_response: Callable[[Any], Any]) -> Any:
@@ -41,7 +43,7 @@ def request_logger(log_usernames: bool) -> Callable[[Any, Callable[[Any], Any]],
             request.lambda_context, "aws_request_id", None
         )
         token = _request_id.set(request_id)
-        started = time.perf_counter()
+        started = timer()
         try:
             response = get_response(request)
         finally:
@@ -53,7 +55,7 @@ def request_logger(log_usernames: bool) -> Callable[[Any, Callable[[Any], Any]],
             "method": request.method,
             "route": context.get("resourcePath"),
             "status": response.status_code,
-            "latencyMs": round((time.perf_counter() - started) * 1000, 3),
+            "latencyMs": round((timer() - started) * 1000, 3),
         }
         if log_usernames:
             record["username"] = (request.uri_params or {}).get("username")

@@ -10,8 +10,8 @@ from typing import Any
 from chalice import Response
 from chalice.app import error_response
 
+from chalicelib.contract import ORIGIN_HEADER
 from chalicelib.observability import log_exception
-from chalicelib.settings import ORIGIN_HEADER
 from chalicelib.storage import StorageUnavailable
 from chalicelib.validation import BodyTooLarge, InvalidInput
 

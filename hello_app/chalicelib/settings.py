@@ -1,4 +1,5 @@
-"""The one place that reads the environment."""
+"""The one place that reads the environment. A deployed function refuses to start without its
+table or its origin secret, rather than falling back to a default that would be wrong there."""
 
 from __future__ import annotations
 
@@ -6,8 +7,21 @@ import os
 from collections.abc import Mapping
 from typing import NamedTuple
 
-DEFAULT_TABLE_NAME = "hello-birthdays"
-ORIGIN_HEADER = "X-Origin-Verify"
+from chalicelib.contract import (
+    LAMBDA_FUNCTION_NAME_ENV,
+    LOCAL_TABLE_NAME,
+    LOG_USERNAMES_ENV,
+    ORIGIN_SECRET_ENV,
+    TABLE_NAME_ENV,
+)
+from chalicelib.observability import log_exception
+
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"", "0", "false", "no"})
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is incomplete or wrong; the message names the variable."""
 
 
 class Settings(NamedTuple):
@@ -21,8 +35,36 @@ class Settings(NamedTuple):
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        deployed = bool(environ.get(LAMBDA_FUNCTION_NAME_ENV))
+        table_name = environ.get(TABLE_NAME_ENV, "")
+        origin_secret = environ.get(ORIGIN_SECRET_ENV, "")
+        if deployed:
+            for variable, value in (
+                (TABLE_NAME_ENV, table_name),
+                (ORIGIN_SECRET_ENV, origin_secret),
+            ):
+                if not value:
+                    raise ConfigurationError(f"{variable} is not set: the function cannot start")
         return cls(
-            table_name=environ.get("HELLO_TABLE_NAME") or DEFAULT_TABLE_NAME,
-            origin_secret=environ.get("HELLO_ORIGIN_SECRET") or None,
-            log_usernames=environ.get("HELLO_LOG_USERNAMES", "").lower() in {"1", "true", "yes"},
+            table_name=table_name or LOCAL_TABLE_NAME,
+            origin_secret=origin_secret or None,
+            log_usernames=_flag(environ, LOG_USERNAMES_ENV),
         )
+
+
+def _flag(environ: Mapping[str, str], variable: str) -> bool:
+    value = environ.get(variable, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigurationError(f"{variable} must be true or false, not {value!r}")
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """The environment's settings; a deployed function missing one logs it and does not start."""
+    try:
+        return Settings.from_environ(environ)
+    except ConfigurationError as error:
+        log_exception("configuration_error", error)
+        raise

@@ -1,16 +1,29 @@
-"""DynamoDB storage of dates of birth, over an injected, lazily created client."""
+"""Where dates of birth are kept: a small protocol, and its DynamoDB adapter."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
+from botocore import xform_name
 from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.contract import DELETE_ITEM, GET_ITEM, PARTITION_KEY, PARTITION_KEY_TYPE, PUT_ITEM
+
+DATE_OF_BIRTH_ATTRIBUTE = "dateOfBirth"
 
 
 class StorageUnavailable(Exception):
     """DynamoDB failed, throttled or timed out after botocore's retries."""
+
+
+class BirthdayStore(Protocol):
+    def get(self, username: str) -> date | None: ...
+
+    def put(self, username: str, date_of_birth: date) -> None: ...
+
+    def delete(self, username: str) -> None: ...
 
 
 def create_dynamodb_client() -> Any:
@@ -31,7 +44,9 @@ def create_dynamodb_client() -> Any:
     return boto3.client("dynamodb", config=config)
 
 
-class BirthdayStore:
+class DynamoBirthdayStore:
+    """One item per user: the partition key holds the username, one attribute the ISO date."""
+
     def __init__(self, table_name: str, client_factory: Callable[[], Any]) -> None:
         self._table_name = table_name
         self._client_factory = client_factory
@@ -46,31 +61,28 @@ class BirthdayStore:
 
     def get(self, username: str) -> date | None:
         item = self._call(
-            "get_item",
-            TableName=self._table_name,
-            Key={"username": {"S": username}},
+            GET_ITEM,
+            Key=self._key(username),
             ConsistentRead=True,
-            ProjectionExpression="dateOfBirth",
+            ProjectionExpression=DATE_OF_BIRTH_ATTRIBUTE,
         ).get("Item")
         if item is None:
             return None
-        return date.fromisoformat(item["dateOfBirth"]["S"])
+        return date.fromisoformat(item[DATE_OF_BIRTH_ATTRIBUTE]["S"])
 
     def put(self, username: str, date_of_birth: date) -> None:
-        self._call(
-            "put_item",
-            TableName=self._table_name,
-            Item={
-                "username": {"S": username},
-                "dateOfBirth": {"S": date_of_birth.isoformat()},
-            },
-        )
+        item = {**self._key(username), DATE_OF_BIRTH_ATTRIBUTE: {"S": date_of_birth.isoformat()}}
+        self._call(PUT_ITEM, Item=item)
 
     def delete(self, username: str) -> None:
-        self._call("delete_item", TableName=self._table_name, Key={"username": {"S": username}})
+        self._call(DELETE_ITEM, Key=self._key(username))
+
+    @staticmethod
+    def _key(username: str) -> dict[str, dict[str, str]]:
+        return {PARTITION_KEY: {PARTITION_KEY_TYPE: username}}
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
         try:
-            return getattr(self.client, operation)(**params)
+            return getattr(self.client, xform_name(operation))(TableName=self._table_name, **params)
         except (ClientError, BotoCoreError) as error:
             raise StorageUnavailable(f"DynamoDB {operation} failed: {error}") from error

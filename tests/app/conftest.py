@@ -1,4 +1,4 @@
-"""The real app, through Chalice's test client, against moto's in-process DynamoDB."""
+"""The app composed with an in-memory store and a fixed clock, through Chalice's test client."""
 
 from __future__ import annotations
 
@@ -7,43 +7,30 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-import app as app_module
-from chalicelib.storage import BirthdayStore, create_dynamodb_client
-from tools.run_local import create_table
+from app import create_app
+from chalicelib.settings import Settings
+from tests.fakes import InMemoryBirthdayStore
 
-TABLE = "hello-test"
 TODAY = date(2026, 11, 28)
+SETTINGS = Settings(table_name="hello-test", origin_secret=None, log_usernames=False)
 
 
 @pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
-    with mock_aws():
-        client = boto3.client("dynamodb")
-        create_table(client, TABLE)
-        yield client
+def store() -> InMemoryBirthdayStore:
+    return InMemoryBirthdayStore()
 
 
-@pytest.fixture
-def store(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> BirthdayStore:
-    """A fresh store for each test, its client created lazily inside the emulator."""
-    fresh = BirthdayStore(TABLE, client_factory=create_dynamodb_client)
-    monkeypatch.setattr(app_module, "store", fresh)
-    monkeypatch.setattr(app_module, "utc_today", lambda: TODAY)
-    return fresh
-
-
-@pytest.fixture
-def client(store: BirthdayStore) -> Iterator[Any]:
-    with Client(app_module.app) as test_client:
+def serve(settings: Settings, store: InMemoryBirthdayStore) -> Iterator[Any]:
+    with Client(create_app(settings, store, lambda: TODAY)) as test_client:
         yield test_client.http
+
+
+@pytest.fixture
+def client(store: InMemoryBirthdayStore) -> Iterator[Any]:
+    yield from serve(SETTINGS, store)
 
 
 def put(http: Any, username: str, body: Any, content_type: str = "application/json") -> Any:
@@ -55,7 +42,5 @@ def body_of(response: Any) -> Any:
     return json.loads(response.body)
 
 
-def stored(dynamodb: Any) -> dict[str, str]:
-    """Everything in the table, read around the app."""
-    items = dynamodb.scan(TableName=TABLE)["Items"]
-    return {item["username"]["S"]: item["dateOfBirth"]["S"] for item in items}
+def stored(store: InMemoryBirthdayStore) -> dict[str, str]:
+    return {name: born.isoformat() for name, born in store.items.items()}

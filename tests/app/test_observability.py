@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from chalice.test import Client
 
-import app as app_module
 from chalicelib.observability import request_logger
-from tests.app.conftest import put
+from tests.app.conftest import SETTINGS, put, serve
 
 
 def log_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
@@ -45,20 +44,51 @@ def test_log_never_holds_the_date_of_birth_nor_by_default_the_username(
     out = capsys.readouterr().out
     assert "1990" not in out and "05-17" not in out
     assert "Alice" not in out
+    assert all("username" not in json.loads(line) for line in out.splitlines())
+
+
+@pytest.fixture
+def opted_in(store: Any) -> Iterator[Any]:
+    yield from serve(SETTINGS._replace(log_usernames=True), store)
 
 
 def test_usernames_are_logged_only_when_the_operator_opts_in(
-    store: Any, capsys: pytest.CaptureFixture[str]
+    opted_in: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from chalice import Chalice
-
-    opted_in = Chalice(app_name="opted-in")
-    opted_in.register_middleware(request_logger(log_usernames=True), "http")
-    opted_in.route("/hello/{username}")(lambda username: {"ok": True})
-    with Client(opted_in) as test_client:
-        test_client.http.get("/hello/Alice")
+    opted_in.get("/hello/Alice")
     assert log_lines(capsys)[0]["username"] == "Alice"
 
 
-def test_app_defaults_to_not_logging_usernames() -> None:
-    assert app_module.settings.log_usernames is False
+class Request:
+    """What the middleware reads of a Chalice request."""
+
+    method = "GET"
+
+    def __init__(self, context: dict[str, Any], lambda_request_id: str | None) -> None:
+        self.uri_params = {"username": "Alice"}
+        self.context = context
+        self.lambda_context = type("Context", (), {"aws_request_id": lambda_request_id})()
+
+
+class Answer:
+    status_code = 200
+
+
+def logged(request: Request, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    ticks = iter([10.0, 10.25])  # the request takes 250 ms
+    middleware = request_logger(log_usernames=False, timer=lambda: next(ticks))
+    assert isinstance(middleware(request, lambda _: Answer()), Answer)
+    (line,) = log_lines(capsys)
+    return line
+
+
+def test_latency_is_the_time_the_request_took_in_ms(capsys: pytest.CaptureFixture[str]) -> None:
+    line = logged(Request({"requestId": "api-1", "resourcePath": "/r"}, "lambda-1"), capsys)
+    assert line["latencyMs"] == 250.0
+    assert line["status"] == 200 and line["route"] == "/r"
+
+
+def test_the_api_gateway_request_id_wins_over_lambdas(capsys: pytest.CaptureFixture[str]) -> None:
+    # API Gateway's id ties the line to the access log.
+    assert logged(Request({"requestId": "api-1"}, "lambda-1"), capsys)["requestId"] == "api-1"
+    assert logged(Request({}, "lambda-1"), capsys)["requestId"] == "lambda-1"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-import app as app_module
 from tests.app.conftest import body_of, put, stored
 
 
@@ -18,17 +16,17 @@ def greet(http: Any, username: str) -> str:
     return body_of(response)["message"]
 
 
-def test_put_saves_and_answers_204_with_empty_body(client: Any, dynamodb: Any) -> None:
+def test_put_saves_and_answers_204_with_empty_body(client: Any, store: Any) -> None:
     response = put(client, "Alice", {"dateOfBirth": "1990-05-17"})
     assert response.status_code == 204
     assert response.body == b""
-    assert stored(dynamodb) == {"Alice": "1990-05-17"}
+    assert stored(store) == {"Alice": "1990-05-17"}
 
 
-def test_put_overwrites(client: Any, dynamodb: Any) -> None:
+def test_put_overwrites(client: Any, store: Any) -> None:
     put(client, "Alice", {"dateOfBirth": "1990-05-17"})
     assert put(client, "Alice", {"dateOfBirth": "1991-06-18"}).status_code == 204
-    assert stored(dynamodb) == {"Alice": "1991-06-18"}
+    assert stored(store) == {"Alice": "1991-06-18"}
 
 
 @pytest.mark.parametrize(
@@ -64,7 +62,7 @@ def test_usernames_are_case_sensitive_and_echoed_as_stored(client: Any) -> None:
     assert client.get("/hello/ALICE").status_code == 404
 
 
-def test_delete_erases_and_is_idempotent(client: Any, dynamodb: Any) -> None:
+def test_delete_erases_and_is_idempotent(client: Any, store: Any) -> None:
     put(client, "Alice", {"dateOfBirth": "1990-05-17"})
     put(client, "Bob", {"dateOfBirth": "1990-05-17"})
     first = client.delete("/hello/Alice")
@@ -72,7 +70,7 @@ def test_delete_erases_and_is_idempotent(client: Any, dynamodb: Any) -> None:
     assert client.get("/hello/Alice").status_code == 404
     assert client.delete("/hello/Alice").status_code == 204
     assert client.delete("/hello/NeverExisted").status_code == 204
-    assert stored(dynamodb) == {"Bob": "1990-05-17"}
+    assert stored(store) == {"Bob": "1990-05-17"}
 
 
 BAD_USERNAMES = ["al1ce", "al_ice", "al-ice", "al%20ice", "%C3%A9lodie", "x" * 65, "123"]
@@ -81,7 +79,7 @@ BAD_USERNAMES = ["al1ce", "al_ice", "al-ice", "al%20ice", "%C3%A9lodie", "x" * 6
 @pytest.mark.parametrize("username", BAD_USERNAMES)
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_bad_username_is_400_on_every_method(
-    client: Any, dynamodb: Any, method: str, username: str
+    client: Any, store: Any, method: str, username: str
 ) -> None:
     response = client.request(
         method,
@@ -92,7 +90,7 @@ def test_bad_username_is_400_on_every_method(
     assert response.status_code == 400
     assert body_of(response)["Code"] == "BadRequestError"
     assert "ASCII letters" in body_of(response)["Message"]
-    assert stored(dynamodb) == {}
+    assert stored(store) == {}
 
 
 def test_longest_username_is_accepted(client: Any) -> None:
@@ -126,28 +124,28 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize("body", BAD_BODIES)
-def test_bad_body_is_400_and_changes_nothing(client: Any, dynamodb: Any, body: Any) -> None:
+def test_bad_body_is_400_and_changes_nothing(client: Any, store: Any, body: Any) -> None:
     put(client, "Alice", {"dateOfBirth": "1990-05-17"})
     response = put(client, "Alice", body)
     assert response.status_code == 400
     assert body_of(response)["Code"] == "BadRequestError"
     assert body_of(response)["Message"]
-    assert stored(dynamodb) == {"Alice": "1990-05-17"}
+    assert stored(store) == {"Alice": "1990-05-17"}
 
 
-def test_body_over_one_kib_is_413_and_changes_nothing(client: Any, dynamodb: Any) -> None:
+def test_body_over_one_kib_is_413_and_changes_nothing(client: Any, store: Any) -> None:
     response = put(client, "Alice", '{"dateOfBirth": "1990-05-17"}' + " " * 1024)
     assert response.status_code == 413
     assert body_of(response)["Code"] == "RequestEntityTooLarge"
-    assert stored(dynamodb) == {}
+    assert stored(store) == {}
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
-def test_non_json_content_type_is_415(client: Any, dynamodb: Any, content_type: str) -> None:
+def test_non_json_content_type_is_415(client: Any, store: Any, content_type: str) -> None:
     response = put(client, "Alice", {"dateOfBirth": "1990-05-17"}, content_type=content_type)
     assert response.status_code == 415
     assert body_of(response)["Code"] == "UnsupportedMediaType"
-    assert stored(dynamodb) == {}
+    assert stored(store) == {}
 
 
 def test_json_content_type_with_charset_is_accepted(client: Any) -> None:
@@ -165,12 +163,9 @@ def test_other_methods_are_405(client: Any, method: str) -> None:
 
 
 def test_unexpected_failure_is_500_json_without_stack_trace(
-    client: Any, store: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    client: Any, store: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(username: str) -> None:
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(store, "get", broken)
+    store.failure = RuntimeError("secret internals")
     response = client.get("/hello/Alice")
     assert response.status_code == 500
     assert body_of(response) == {
@@ -185,7 +180,3 @@ def test_unexpected_failure_is_500_json_without_stack_trace(
     assert "Traceback" in error["traceback"]  # for the operator, in the log only
     (request,) = [line for line in lines if line["event"] == "request"]
     assert request["status"] == 500 and error["requestId"] == request["requestId"]
-
-
-def test_today_is_the_utc_date() -> None:
-    assert app_module.utc_today() == datetime.now(UTC).date()

@@ -28,6 +28,7 @@ class Stack:
     resources: list[dict[str, Any]]
     outputs: dict[str, Any]
     config: dict[str, str]
+    settings: dict[str, Any]  # resolved: hello_stack.config.StackConfig as a dict
 
     def all(self, token: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == token]
@@ -43,11 +44,18 @@ class Stack:
     def state(self, token: str, name_suffix: str | None = None) -> dict[str, Any]:
         return self.one(token, name_suffix)["state"]
 
+    def provider(self, region: str) -> dict[str, Any]:
+        """The program's explicit AWS provider for that region."""
+        (found,) = [r for r in self.all("pulumi:providers:aws") if r["state"]["region"] == region]
+        return found
+
+    def provider_region(self, resource: dict[str, Any]) -> str:
+        """The region a resource is created in: its provider's (a reference is `urn::id`)."""
+        urn = resource["provider"].split("::")
+        return self.by_urn("::".join(urn[:-1]))["state"]["region"]
+
     def by_urn(self, urn: str) -> dict[str, Any]:
         return next(r for r in self.resources if r["urn"] == urn)
-
-    def setting(self, key: str) -> str | None:
-        return self.config.get(f"hello:{key}")
 
 
 def evaluate(stack: str, overrides: dict[str, str] | None = None) -> Stack:
@@ -57,7 +65,7 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> Stack:
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    return Stack(stack, data["resources"], data["outputs"], data["config"])
+    return Stack(stack, data["resources"], data["outputs"], data["config"], data["settings"])
 
 
 _cache: dict[tuple[str, bool], Stack] = {}

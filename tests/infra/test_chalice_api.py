@@ -27,9 +27,9 @@ def test_function_properties(stack: Stack) -> None:
     assert function["handler"] == "app.app"
     assert function["publish"] is True
     assert function["tracingConfig"] == {"mode": "Active"}
-    assert function["memorySize"] == int(stack.setting("lambdaMemoryMb"))
-    assert function["timeout"] == int(stack.setting("lambdaTimeoutSeconds"))
-    assert function["reservedConcurrentExecutions"] == int(stack.setting("reservedConcurrency"))
+    assert function["memorySize"] == stack.settings["lambda_memory_mb"]
+    assert function["timeout"] == stack.settings["lambda_timeout_seconds"]
+    assert function["reservedConcurrentExecutions"] == stack.settings["reserved_concurrency"]
 
 
 def test_function_code_is_the_chalice_package(stack: Stack) -> None:
@@ -49,7 +49,9 @@ def test_runtime_python313_is_packaged_for_it() -> None:
 
 
 def test_unsupported_runtime_is_refused() -> None:
-    with pytest.raises(AssertionError, match="runtime must be one of"):
+    with pytest.raises(
+        AssertionError, match=r"hello:lambdaRuntime must be one of python3\.12, python3\.13"
+    ):
         evaluate("dev", {"hello:lambdaRuntime": "python3.9"})
 
 
@@ -66,7 +68,7 @@ def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
     logs = stack.one(LOG_GROUP, "-logs")
     assert function["state"]["loggingConfig"]["logGroup"] == logs["state"]["name"]
     assert logs["urn"] in function["dependencies"]
-    assert logs["state"]["retentionInDays"] == int(stack.setting("logRetentionDays"))
+    assert logs["state"]["retentionInDays"] == stack.settings["log_retention_days"]
 
 
 def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
@@ -186,8 +188,8 @@ def test_stage_throttling_from_config(stack: Stack) -> None:
     assert settings["methodPath"] == "*/*"
     assert settings["stageName"] == "api"
     assert settings["restApi"] == stack.one(REST_API)["id"]
-    assert settings["settings"]["throttlingRateLimit"] == float(stack.setting("throttleRateLimit"))
-    assert settings["settings"]["throttlingBurstLimit"] == int(stack.setting("throttleBurstLimit"))
+    assert settings["settings"]["throttlingRateLimit"] == stack.settings["throttle_rate_limit"]
+    assert settings["settings"]["throttlingBurstLimit"] == stack.settings["throttle_burst_limit"]
 
 
 def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> None:

@@ -56,15 +56,16 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
         assert each["state"]["alarmActions"] == [topic]
         assert each["state"]["okActions"] == [topic]
         assert each["state"]["treatMissingData"] == "notBreaching"
-        assert each["provider"] == ""  # the stack's region
+        assert (each["state"]["evaluationPeriods"], each["state"]["datapointsToAlarm"]) == (5, 3)
+        assert stack.provider_region(each) == stack.settings["region"]
 
 
 def test_thresholds_follow_the_stack_config(stack: Stack) -> None:
     assert alarm(stack, "api-5xx-rate")["state"]["threshold"] == float(
-        stack.setting("api5xxRateThreshold")
+        stack.settings["api_5xx_rate_threshold"]
     )
     assert alarm(stack, "api-latency-p99")["state"]["threshold"] == float(
-        stack.setting("latencyP99SloMs")
+        stack.settings["latency_p99_slo_ms"]
     )
     for key in ("lambda-throttles", "dynamodb-read-throttles", "dynamodb-write-throttles"):
         assert alarm(stack, key)["state"]["threshold"] == 0
@@ -79,6 +80,7 @@ def test_prod_is_stricter_than_dev(dev: Stack, prod: Stack) -> None:
 def test_dynamodb_system_errors_sum_every_operation_the_app_uses(stack: Stack) -> None:
     state = alarm(stack, "dynamodb-system-errors")["state"]
     queries = {q["id"]: q for q in state["metricQueries"]}
+    assert "metricName" not in state and "namespace" not in state
     table = dimensions(stack)["table"]["TableName"]
     operations = sorted(
         q["metric"]["dimensions"]["Operation"] for q in queries.values() if "metric" in q
@@ -88,16 +90,17 @@ def test_dynamodb_system_errors_sum_every_operation_the_app_uses(stack: Stack) -
         if "metric" in query:
             assert query["metric"]["metricName"] == "SystemErrors"
             assert query["metric"]["dimensions"]["TableName"] == table
-    assert queries["errors"]["expression"] == "SUM(FILL(METRICS(), 0))"
-    assert queries["errors"]["returnData"] is True
+    assert queries["total"]["expression"] == "SUM(FILL(METRICS(), 0))"
+    assert queries["total"]["returnData"] is True
+    assert [q.get("returnData") for q in queries.values()].count(True) == 1
 
 
 def test_cloudfront_alarm_lives_in_us_east_1_with_its_own_topic(stack: Stack) -> None:
-    cdn_alarm = alarm(stack, "cdn-5xx-rate")
-    provider = stack.one("pulumi:providers:aws")
+    cdn_alarm = alarm(stack, "edge-cdn-5xx-rate")
     edge_topic = stack.one("aws:sns/topic:Topic", "-edge-alarms")
-    assert cdn_alarm["provider"].startswith(provider["urn"])
-    assert edge_topic["provider"].startswith(provider["urn"])
+    assert stack.provider_region(cdn_alarm) == "us-east-1"
+    assert stack.provider_region(edge_topic) == "us-east-1"
+    assert cdn_alarm["state"]["threshold"] == stack.settings["cdn_5xx_rate_percent"]
     assert cdn_alarm["state"]["alarmActions"] == [edge_topic["state"]["arn"]]
     assert cdn_alarm["state"]["namespace"] == "AWS/CloudFront"
     assert cdn_alarm["state"]["metricName"] == "5xxErrorRate"
@@ -117,12 +120,17 @@ def test_email_subscriptions_only_when_configured(stack: Stack, stack_with_extra
         assert subscription["state"]["endpoint"] == "oncall@example.com"
 
 
-def test_dashboard_shows_the_same_signals(stack: Stack) -> None:
+def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
-    metrics = {
-        (line[0], line[1]) for widget in body["widgets"] for line in widget["properties"]["metrics"]
-    }
-    for _, namespace, metric, _, _ in EXPECTED:
-        assert (namespace, metric) in metrics
-    assert ("AWS/DynamoDB", "SystemErrors") in metrics
-    assert ("AWS/CloudFront", "5xxErrorRate") in metrics
+    graphs = {w["properties"]["annotations"]["horizontal"][0]["label"]: w for w in body["widgets"]}
+    assert len(graphs) == len(stack.all(ALARM)) == 8
+    for each in stack.all(ALARM):
+        key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
+        graph = graphs[key]["properties"]
+        assert graph["annotations"]["horizontal"][0]["value"] == each["state"]["threshold"]
+        assert graph["region"] == stack.provider_region(each)
+        lines = {(line[0], line[1]) for line in graph["metrics"]}
+        if "metricQueries" in each["state"]:
+            assert len(graph["metrics"]) == 3  # one line per DynamoDB operation
+        else:
+            assert lines == {(each["state"]["namespace"], each["state"]["metricName"])}

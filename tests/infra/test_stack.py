@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -49,7 +51,7 @@ def test_every_resource_sits_under_a_component(stack: Stack) -> None:
 def test_component_names_come_from_the_stack(stack: Stack) -> None:
     for resource in stack.resources:
         if resource["type"].startswith("hello:components:"):
-            assert resource["name"] == f"hello-{stack.name}"
+            assert resource["name"] in {f"hello-{stack.name}", f"hello-{stack.name}-edge"}
 
 
 def assert_no_none(value: Any, path: str = "") -> None:
@@ -84,29 +86,80 @@ def test_custom_domain_is_exported_as_the_url(stack_with_extras: Stack) -> None:
     assert stack_with_extras.outputs["url"] == "https://hello.example.com"
 
 
-def test_stacks_differ_only_where_config_says(dev: Stack, prod: Stack) -> None:
-    assert dev.setting("deletionProtection") == "false"
-    assert prod.setting("deletionProtection") == "true"
-    differs = {
-        "aws:lambda/function:Function": "reservedConcurrentExecutions",
-        "aws:cloudfront/distribution:Distribution": "priceClass",
-        "aws:codedeploy/deploymentGroup:DeploymentGroup": "deploymentConfigName",
-        "aws:dynamodb/table:Table": "deletionProtectionEnabled",
+def normalised(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
+    """Resources by (type, name without the stage), state and options with the stage's name and
+    the mocks' name hashes blanked, so that dev and prod compare property by property."""
+
+    def blank(text: str) -> str:
+        text = re.sub(r"[0-9a-fA-F]{7,}", "#", text)
+        return re.sub(rf"\b{stack.name}\b", "STAGE", text)
+
+    return {
+        (r["type"], blank(r["name"])): json.loads(
+            blank(
+                json.dumps({**r["state"], "protect": r["protect"], "retain": r["retainOnDelete"]})
+            )
+        )
+        for r in stack.resources
     }
-    for token, key in differs.items():
-        assert dev.state(token).get(key) != prod.state(token).get(key), (token, key)
-    assert dev.state("aws:cloudwatch/logGroup:LogGroup", "-logs")["retentionInDays"] == 14
-    assert prod.state("aws:cloudwatch/logGroup:LogGroup", "-logs")["retentionInDays"] == 90
-    assert dev.all("aws:wafv2/webAcl:WebAcl") == []
-    assert len(prod.all("aws:wafv2/webAcl:WebAcl")) == 1
-    assert dev.all("aws:backup/plan:Plan") == []
-    assert len(prod.all("aws:backup/plan:Plan")) == 1
-    # The account-wide API Gateway logging role belongs to one stack only.
-    assert len(dev.all("aws:apigateway/account:Account")) == 1
-    assert prod.all("aws:apigateway/account:Account") == []
 
 
-def test_the_program_makes_no_invokes_and_no_fixed_region(stack: Stack) -> None:
-    # HelloMocks.call raises on any invoke; reaching here means none was made.
-    providers = stack.all("pulumi:providers:aws")
-    assert [p["state"]["region"] for p in providers] == ["us-east-1"]
+# Every difference between the stacks, each one a key that the stack files set differently.
+EXPECTED_DIFFERENCES = {
+    ("aws:lambda/function:Function", "hello-STAGE-function", "memorySize"),  # lambdaMemoryMb
+    ("aws:lambda/function:Function", "hello-STAGE-function", "reservedConcurrentExecutions"),
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-logs", "retentionInDays"),
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-access-logs", "retentionInDays"),
+    ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-throttling", "settings"),
+    ("aws:dynamodb/table:Table", "hello-STAGE-table", "deletionProtectionEnabled"),
+    ("aws:dynamodb/table:Table", "hello-STAGE-table", "protect"),
+    ("aws:dynamodb/table:Table", "hello-STAGE-table", "retain"),
+    ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "priceClass"),
+    ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "webAclId"),
+    ("aws:codedeploy/deploymentGroup:DeploymentGroup", "hello-STAGE-deployment-group",
+     "deploymentConfigName"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-api-5xx-rate", "threshold"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-api-latency-p99", "threshold"),
+    ("aws:cloudwatch/dashboard:Dashboard", "hello-STAGE-dashboard", "dashboardBody"),
+}  # fmt: skip
+ONLY_IN_DEV = {"aws:apigateway/account:Account"}  # manageApiGatewayAccount
+ONLY_IN_PROD = {"aws:wafv2/webAcl:WebAcl", "aws:backup/plan:Plan"}  # wafEnabled, backups
+
+
+def test_stacks_differ_only_where_config_says(dev: Stack, prod: Stack) -> None:
+    left, right = normalised(dev), normalised(prod)
+    assert {t for t, _ in set(left) - set(right)} >= ONLY_IN_DEV
+    assert {t for t, _ in set(right) - set(left)} >= ONLY_IN_PROD
+    differences = {
+        (token, name, key)
+        for (token, name) in set(left) & set(right)
+        for key in set(left[token, name]) | set(right[token, name])
+        if left[token, name].get(key) != right[token, name].get(key)
+    }
+    assert differences == EXPECTED_DIFFERENCES
+    only = {t for t, _ in set(left) ^ set(right)}
+    assert only == ONLY_IN_DEV | ONLY_IN_PROD | {
+        "aws:iam/role:Role",  # the API Gateway logging role (dev), the backup role (prod)
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:backup/vault:Vault",
+        "aws:backup/selection:Selection",
+        "hello:components:ApiGatewayLogging",
+        "hello:components:EdgeFirewall",
+        "hello:components:TableBackup",
+    }
+
+
+def test_resources_are_created_in_the_configured_region_or_at_the_edge(stack: Stack) -> None:
+    # HelloMocks.call raises on any invoke: the program asks AWS nothing to evaluate.
+    regions = {r["state"]["region"] for r in stack.all("pulumi:providers:aws")}
+    assert regions == {stack.settings["region"], "us-east-1"}
+    for resource in stack.resources:
+        if resource["type"].startswith("aws:"):
+            assert resource["provider"], f"{resource['urn']} uses the default provider"
+
+
+def test_every_provider_tags_what_it_creates(stack: Stack) -> None:
+    for provider in stack.all("pulumi:providers:aws"):
+        assert json.loads(provider["state"]["defaultTags"]) == {
+            "tags": {"project": "hello", "stage": stack.name, "managed-by": "pulumi"}
+        }

@@ -15,7 +15,7 @@ def test_table_properties(stack: Stack) -> None:
     assert "rangeKey" not in table
     assert table["pointInTimeRecovery"] == {"enabled": True}
     assert table["serverSideEncryption"] == {"enabled": True}
-    assert table["tags"] == {"project": "hello", "stage": stack.name, "managed-by": "pulumi"}
+    assert stack.provider_region(stack.one(TABLE)) == stack.settings["region"]
 
 
 def test_prod_destroy_cannot_delete_the_table(prod: Stack) -> None:
@@ -38,7 +38,7 @@ def test_prod_backs_the_table_up_daily(prod: Stack) -> None:
     (rule,) = plan["rules"]
     assert rule["targetVaultName"] == vault["name"]
     assert rule["schedule"] == "cron(0 3 * * ? *)"
-    assert rule["lifecycle"]["deleteAfter"] == int(prod.setting("backupRetentionDays"))
+    assert rule["lifecycle"]["deleteAfter"] == prod.settings["backup_retention_days"]
     selection = prod.state("aws:backup/selection:Selection")
     assert selection["resources"] == [prod.state(TABLE)["arn"]]
     assert selection["planId"] == prod.one("aws:backup/plan:Plan")["id"]

@@ -1,0 +1,25 @@
+"""One alarm as data: what it watches, when it fires, and whether it stops a release."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+Dimensions = Mapping[str, pulumi.Input[str]]
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    key: str  # names the alarm and its runbook entry: docs/architecture.md#alarm-<key>
+    description: str
+    namespace: str
+    metric: str
+    # One set of dimensions watches one metric; several are summed (e.g. one per operation).
+    dimensions: Sequence[Dimensions]
+    statistic: str  # Sum, Average, or a percentile such as p99
+    threshold: float
+    comparison: str = "GreaterThanThreshold"
+    # CodeDeploy rolls a release back while this alarm fires.
+    stops_release: bool = False

@@ -1,0 +1,61 @@
+"""A CloudWatch dashboard with one graph per alarm: the metric and its threshold line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alarm_spec import AlarmSpec
+from components.monitoring import PERIOD_SECONDS
+
+
+@dataclass
+class DashboardArgs:
+    # (region, alarms) pairs: a dashboard lives in one region but graphs metrics from any.
+    panels: Sequence[tuple[str, Sequence[AlarmSpec]]]
+
+
+class Dashboard(pulumi.ComponentResource):
+    dashboard_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:Dashboard", name, None, opts)
+        widgets = [widget(region, spec) for region, specs in args.panels for spec in specs]
+        dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=name,
+            dashboard_body=pulumi.Output.json_dumps({"widgets": widgets}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.dashboard_name = dashboard.dashboard_name
+        self.register_outputs({"dashboard_name": self.dashboard_name})
+
+
+def widget(region: str, spec: AlarmSpec) -> dict[str, Any]:
+    lines = [
+        [
+            spec.namespace,
+            spec.metric,
+            *[part for pair in dimensions.items() for part in pair],
+            {"stat": spec.statistic},
+        ]
+        for dimensions in spec.dimensions
+    ]
+    return {
+        "type": "metric",
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": spec.description,
+            "region": region,
+            "period": PERIOD_SECONDS,
+            "metrics": lines,
+            "annotations": {"horizontal": [{"label": spec.key, "value": spec.threshold}]},
+        },
+    }

@@ -1,0 +1,1 @@
+"""The hello stack's own pieces: its settings and its alarm table, composed by __main__.py."""

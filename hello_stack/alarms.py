@@ -1,0 +1,88 @@
+"""hello's alarms: every signal users feel, as a table. Monitoring turns each row into an alarm
+and Dashboard into a graph; docs/architecture.md has a runbook entry per key."""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.alarm_spec import AlarmSpec
+from hello_app.chalicelib.contract import DYNAMODB_OPERATIONS
+from hello_stack.config import StackConfig
+
+
+def regional_alarms(
+    config: StackConfig,
+    api_name: pulumi.Input[str],
+    stage_name: pulumi.Input[str],
+    function_name: pulumi.Input[str],
+    alias_name: pulumi.Input[str],
+    table_name: pulumi.Input[str],
+) -> list[AlarmSpec]:
+    api = {"ApiName": api_name, "Stage": stage_name}
+    alias = {
+        "FunctionName": function_name,
+        "Resource": pulumi.Output.format("{0}:{1}", function_name, alias_name),
+    }
+    table = {"TableName": table_name}
+    return [
+        AlarmSpec(
+            "api-5xx-rate",
+            "Share of API requests answered 5XX is above the threshold.",
+            "AWS/ApiGateway", "5XXError", [api], "Average",
+            config.api_5xx_rate_threshold,
+            stops_release=True,
+        ),
+        AlarmSpec(
+            "api-latency-p99",
+            "p99 API latency is above the SLO.",
+            "AWS/ApiGateway", "Latency", [api], "p99",
+            config.latency_p99_slo_ms,
+        ),
+        AlarmSpec(
+            "lambda-errors",
+            "The live alias's invocations are failing.",
+            "AWS/Lambda", "Errors", [alias], "Sum",
+            config.lambda_errors_per_minute,
+            comparison="GreaterThanOrEqualToThreshold",
+            stops_release=True,
+        ),
+        AlarmSpec(
+            "lambda-throttles",
+            "Invocations are throttled: reserved concurrency or the account limit is reached.",
+            "AWS/Lambda", "Throttles", [{"FunctionName": function_name}], "Sum",
+            0,
+        ),
+        AlarmSpec(
+            "dynamodb-read-throttles",
+            "DynamoDB throttled reads of the table.",
+            "AWS/DynamoDB", "ReadThrottleEvents", [table], "Sum",
+            0,
+        ),
+        AlarmSpec(
+            "dynamodb-write-throttles",
+            "DynamoDB throttled writes to the table.",
+            "AWS/DynamoDB", "WriteThrottleEvents", [table], "Sum",
+            0,
+        ),
+        AlarmSpec(
+            "dynamodb-system-errors",
+            "DynamoDB returned server errors to the app.",
+            "AWS/DynamoDB", "SystemErrors",
+            # DynamoDB reports SystemErrors per operation: the alarm sums those the app uses.
+            [{**table, "Operation": operation} for operation in DYNAMODB_OPERATIONS], "Sum",
+            0,
+        ),
+    ]  # fmt: skip
+
+
+def edge_alarms(config: StackConfig, distribution_id: pulumi.Input[str]) -> list[AlarmSpec]:
+    """CloudFront publishes its metrics in us-east-1 only."""
+    return [
+        AlarmSpec(
+            "cdn-5xx-rate",
+            "Share of CloudFront responses that are 5xx is above the threshold.",
+            "AWS/CloudFront", "5xxErrorRate",
+            [{"DistributionId": distribution_id, "Region": "Global"}], "Average",
+            config.cdn_5xx_rate_percent,
+        )
+    ]  # fmt: skip

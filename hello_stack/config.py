@@ -1,0 +1,221 @@
+"""Every stack setting: its key, type, default, rule and meaning, in one table.
+
+`load()` is the only code that reads Pulumi config. Stack files (`Pulumi.<stack>.yaml`) set only
+what differs from these defaults; the README's config table is generated from this module
+(`python -m tools.config_table`) and a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.chalice_api import SUPPORTED_RUNTIMES
+
+Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
+
+PROJECT = "hello"
+# CodeDeploy's predefined configurations for Lambda.
+DEPLOYMENT_CONFIGS = (
+    "CodeDeployDefault.LambdaAllAtOnce",
+    "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent15Minutes",
+    "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery1Minute",
+    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
+    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+)
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+# The values CloudWatch Logs accepts for a log group's retention.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+
+
+def rule(text: str, accepts: Callable[[Any], bool]) -> Check:
+    """A check whose rule reads `text` both in its error message and in the README's table."""
+
+    def check(value: Any) -> str | None:
+        return None if accepts(value) else f"must be {text}, not {value!r}"
+
+    check.rule = text  # type: ignore[attr-defined]
+    return check
+
+
+def one_of(*allowed: Any) -> Check:
+    return rule(f"one of {', '.join(map(str, allowed))}", lambda value: value in allowed)
+
+
+def between(low: float, high: float) -> Check:
+    return rule(f"{low} to {high}", lambda value: low <= value <= high)
+
+
+def above(low: float, high: float | None = None) -> Check:
+    text = f"above {low}" + (f", at most {high}" if high is not None else "")
+    return rule(text, lambda value: value > low and (high is None or value <= high))
+
+
+def matches(pattern: str, shape: str) -> Check:
+    return rule(f"like {shape}", lambda value: re.fullmatch(pattern, value) is not None)
+
+
+def setting(key: str, default: Any, meaning: str, check: Check | None = None) -> Any:
+    """A dataclass field for `<namespace>:<key>`: default, meaning and rule travel with it."""
+    return field(default=default, metadata={"key": key, "meaning": meaning, "check": check})
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    region: str = setting(
+        "aws:region",
+        None,
+        "region of everything but the edge (CloudFront's WAF, alarm and topic: us-east-1)",
+    )
+    lambda_runtime: str = setting(
+        "lambdaRuntime", "python3.12", "Lambda runtime", one_of(*SUPPORTED_RUNTIMES)
+    )
+    lambda_memory_mb: int = setting(
+        "lambdaMemoryMb", 256, "function memory (see Performance)", between(128, 10240)
+    )
+    lambda_timeout_seconds: int = setting(
+        "lambdaTimeoutSeconds",
+        10,
+        "function timeout; DynamoDB retries stay under 8 s",
+        between(8, 900),
+    )
+    reserved_concurrency: int | None = setting(
+        "reservedConcurrency", None, "reserved concurrent executions", between(0, 10000)
+    )
+    log_retention_days: int = setting(
+        "logRetentionDays", 14, "function and access log retention", one_of(*LOG_RETENTION_DAYS)
+    )
+    throttle_rate_limit: float = setting(
+        "throttleRateLimit", 100.0, "API Gateway stage requests per second", above(0)
+    )
+    throttle_burst_limit: int = setting(
+        "throttleBurstLimit", 200, "API Gateway stage burst", between(1, 5000)
+    )
+    deletion_protection: bool = setting(
+        "deletionProtection",
+        False,
+        "DynamoDB deletion protection + Pulumi `protect` + `retainOnDelete`",
+    )
+    backup_retention_days: int = setting(
+        "backupRetentionDays",
+        0,
+        "daily AWS Backup of the table, kept this many days (0: off)",
+        between(0, 36500),
+    )
+    price_class: str = setting(
+        "priceClass", "PriceClass_100", "CloudFront price class", one_of(*PRICE_CLASSES)
+    )
+    custom_domain: str | None = setting(
+        "customDomain",
+        None,
+        "CloudFront alias domain (needs `hello:certificateArn`)",
+        matches(r"[a-z0-9.-]+\.[a-z]{2,}", "api.example.com"),
+    )
+    certificate_arn: str | None = setting(
+        "certificateArn",
+        None,
+        "ACM certificate in us-east-1 for `hello:customDomain`",
+        matches(r"arn:aws:acm:us-east-1:\d{12}:certificate/.+", "an ACM ARN in us-east-1"),
+    )
+    waf_enabled: bool = setting("wafEnabled", False, "AWS WAF web ACL on CloudFront")
+    waf_rate_limit_per_ip: int = setting(
+        "wafRateLimitPerIp",
+        1000,
+        "WAF: requests per client IP per 5 minutes",
+        between(10, 2_000_000_000),
+    )
+    alarm_email: str | None = setting(
+        "alarmEmail",
+        None,
+        "email subscribed to the alarm topics",
+        matches(r"[^@\s]+@[^@\s]+", "a@b"),
+    )
+    api_5xx_rate_threshold: float = setting(
+        "api5xxRateThreshold", 0.01, "alarm: share of API requests answered 5XX", above(0, 1)
+    )
+    latency_p99_slo_ms: float = setting(
+        "latencyP99SloMs", 1000.0, "alarm: p99 API latency (the latency SLO)", above(0)
+    )
+    lambda_errors_per_minute: float = setting(
+        "lambdaErrorsPerMinute", 1.0, "alarm: Lambda errors per minute on `live`", above(0)
+    )
+    cdn_5xx_rate_percent: float = setting(
+        "cdn5xxRatePercent", 1.0, "alarm: CloudFront 5xx error rate (%)", above(0, 100)
+    )
+    deployment_config: str = setting(
+        "deploymentConfig",
+        "CodeDeployDefault.LambdaAllAtOnce",
+        "how CodeDeploy shifts traffic",
+        one_of(*DEPLOYMENT_CONFIGS),
+    )
+    manage_api_gateway_account: bool = setting(
+        "manageApiGatewayAccount", False, "create the account-wide API Gateway logging role"
+    )
+    log_usernames: bool = setting("logUsernames", False, "include usernames in request logs")
+    github_repository: str | None = setting(
+        "githubRepository",
+        None,
+        "`owner/repo`: create the GitHub OIDC deploy and preview roles",
+        matches(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", "owner/repo"),
+    )
+    github_environment: str | None = setting(
+        "githubEnvironment", None, "GitHub environment the deploy role trusts"
+    )
+    github_oidc_provider_arn: str | None = setting(
+        "githubOidcProviderArn",
+        None,
+        "reuse the account's GitHub OIDC provider (one per account)",
+        matches(r"arn:aws:iam::\d{12}:oidc-provider/.+", "an IAM OIDC provider ARN"),
+    )
+
+    def __post_init__(self) -> None:
+        problems = [
+            f"{full_key(each)} {problem}"
+            for each in dataclasses.fields(self)
+            if (value := getattr(self, each.name)) is not None
+            and each.metadata["check"]
+            and (problem := each.metadata["check"](value))
+        ]
+        if self.region is None:
+            problems.append("aws:region must be set")
+        if bool(self.custom_domain) != bool(self.certificate_arn):
+            problems.append(f"{PROJECT}:customDomain and {PROJECT}:certificateArn go together")
+        if problems:
+            raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
+
+
+def full_key(each: dataclasses.Field) -> str:
+    key = each.metadata["key"]
+    return key if ":" in key else f"{PROJECT}:{key}"
+
+
+def settings() -> Iterator[tuple[dataclasses.Field, type]]:
+    """Each field with its value type (`int` for `int | None`)."""
+    hints = typing.get_type_hints(StackConfig)
+    for each in dataclasses.fields(StackConfig):
+        types = [t for t in typing.get_args(hints[each.name]) if t is not type(None)]
+        yield each, (types[0] if types else hints[each.name])
+
+
+_GETTERS = {str: "get", int: "get_int", float: "get_float", bool: "get_bool"}
+
+
+def load() -> StackConfig:
+    """The stack's settings from Pulumi config, typed and checked, defaults filled in."""
+    values = {}
+    for each, value_type in settings():
+        namespace, _, key = full_key(each).partition(":")
+        value = getattr(pulumi.Config(namespace), _GETTERS[value_type])(key)
+        if value is not None:
+            values[each.name] = value
+    return StackConfig(**values)

@@ -1,0 +1,121 @@
+"""The DynamoDB adapter against moto's emulator, and its failures through botocore's Stubber."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from chalicelib.storage import DynamoBirthdayStore, StorageUnavailable, create_dynamodb_client
+from tools.run_local import create_table
+
+TABLE = "hello-test"
+
+
+@pytest.fixture
+def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        create_table(client, TABLE)
+        yield client
+
+
+@pytest.fixture
+def store(dynamodb: Any) -> DynamoBirthdayStore:
+    return DynamoBirthdayStore(TABLE, client_factory=create_dynamodb_client)
+
+
+def test_put_get_delete_round_trip_in_the_table(store: DynamoBirthdayStore, dynamodb: Any) -> None:
+    store.put("Alice", date(1990, 5, 17))
+    assert store.get("Alice") == date(1990, 5, 17)
+    assert dynamodb.scan(TableName=TABLE)["Items"] == [
+        {"username": {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}
+    ]
+    assert store.get("alice") is None  # case-sensitive keys
+    store.delete("Alice")
+    store.delete("Alice")  # deleting what is not there is not an error
+    assert store.get("Alice") is None
+    assert dynamodb.scan(TableName=TABLE)["Items"] == []
+
+
+FAILURES = [
+    ("ProvisionedThroughputExceededException", 400),
+    ("ThrottlingException", 400),
+    ("RequestLimitExceeded", 400),
+    ("InternalServerError", 500),
+    ("ServiceUnavailable", 503),
+]
+
+
+@pytest.mark.parametrize(("code", "http_status"), FAILURES)
+@pytest.mark.parametrize(
+    ("operation", "call"),
+    [
+        ("get_item", lambda s: s.get("Alice")),
+        ("put_item", lambda s: s.put("Alice", date(1990, 5, 17))),
+        ("delete_item", lambda s: s.delete("Alice")),
+    ],
+)
+def test_dynamodb_errors_become_storage_unavailable(
+    store: DynamoBirthdayStore, code: str, http_status: int, operation: str, call: Any
+) -> None:
+    with Stubber(store.client) as stubber:
+        stubber.add_client_error(operation, service_error_code=code, http_status_code=http_status)
+        with pytest.raises(StorageUnavailable, match=code) as raised:
+            call(store)
+    assert str(raised.value).startswith("DynamoDB ")
+
+
+def test_unreachable_dynamodb_is_unavailable_after_bounded_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Port 9 (discard) on loopback refuses connections: botocore retries, then gives up.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    store = DynamoBirthdayStore(TABLE, create_dynamodb_client)
+    with pytest.raises(StorageUnavailable, match="GetItem"):
+        store.get("Alice")
+
+
+def test_client_has_standard_bounded_retries_and_short_timeouts() -> None:
+    config = create_dynamodb_client().meta.config
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    assert config.connect_timeout == 0.5
+    assert config.read_timeout == 1.0
+
+
+def test_client_is_created_once_and_only_when_first_used() -> None:
+    made: list[object] = []
+
+    def factory() -> object:
+        made.append(object())
+        return made[-1]
+
+    store = DynamoBirthdayStore(TABLE, factory)
+    assert made == []
+    assert store.client is store.client
+    assert len(made) == 1
+
+
+def test_get_reads_consistently_only_the_date(store: DynamoBirthdayStore) -> None:
+    with Stubber(store.client) as stubber:
+        stubber.add_response(
+            "get_item",
+            {"Item": {"dateOfBirth": {"S": "1990-05-17"}}},
+            expected_params={
+                "TableName": TABLE,
+                "Key": {"username": {"S": "Alice"}},
+                "ConsistentRead": True,
+                "ProjectionExpression": "dateOfBirth",
+            },
+        )
+        assert store.get("Alice") == date(1990, 5, 17)

@@ -1,0 +1,120 @@
+"""hello_stack/config.py: every key typed, defaulted and checked in one place; the stack files
+set only what differs; the README's table is the generated one."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pulumi
+import pytest
+from pulumi.runtime.config import set_all_config
+
+from hello_stack.config import StackConfig, full_key, load, settings
+from tests.conftest import ROOT
+from tools.config_table import STACKS, stack_file, table
+
+REGION = {"aws:region": "eu-west-1"}
+
+
+@pytest.fixture
+def config() -> Iterator[dict[str, str]]:
+    """Pulumi config as a stack file gives it; what the test puts in it is what load() sees."""
+    values = dict(REGION)
+    yield values
+    set_all_config({})
+
+
+def loaded(config: dict[str, str], **raw: str) -> StackConfig:
+    config.update(raw)
+    set_all_config(config)
+    return load()
+
+
+def test_unset_keys_take_their_defaults(config: dict[str, str]) -> None:
+    settings_ = loaded(config)
+    defaults = {each.name: each.default for each in dataclasses.fields(StackConfig)}
+    assert dataclasses.asdict(settings_) == {**defaults, "region": "eu-west-1"}
+    assert settings_.lambda_memory_mb == 256
+    assert settings_.deployment_config == "CodeDeployDefault.LambdaAllAtOnce"
+    assert settings_.reserved_concurrency is None
+
+
+def test_values_are_typed(config: dict[str, str]) -> None:
+    settings_ = loaded(
+        config,
+        **{
+            "hello:lambdaMemoryMb": "512",
+            "hello:throttleRateLimit": "2.5",
+            "hello:wafEnabled": "true",
+            "hello:priceClass": "PriceClass_200",
+        },
+    )
+    assert settings_.lambda_memory_mb == 512
+    assert settings_.throttle_rate_limit == 2.5
+    assert settings_.waf_enabled is True
+    assert settings_.price_class == "PriceClass_200"
+
+
+def test_explicit_zero_and_false_are_kept(config: dict[str, str]) -> None:
+    settings_ = loaded(config, **{"hello:reservedConcurrency": "0", "hello:logUsernames": "false"})
+    assert settings_.reserved_concurrency == 0
+    assert settings_.log_usernames is False
+
+
+BAD = [
+    ("hello:deploymentConfig", "CodeDeployDefault.Fast", "must be one of CodeDeployDefault"),
+    ("hello:lambdaMemoryMb", "-1", "must be 128 to 10240"),
+    ("hello:lambdaMemoryMb", "20000", "must be 128 to 10240"),
+    ("hello:lambdaTimeoutSeconds", "3", "must be 8 to 900"),
+    ("hello:lambdaRuntime", "python3.9", "must be one of python3.12, python3.13"),
+    ("hello:logRetentionDays", "10", "must be one of 1, 3, 5"),
+    ("hello:priceClass", "PriceClass_1", "must be one of PriceClass_100"),
+    ("hello:throttleRateLimit", "0", "must be above 0"),
+    ("hello:api5xxRateThreshold", "2", "must be above 0, at most 1"),
+    ("hello:cdn5xxRatePercent", "0", "must be above 0, at most 100"),
+    ("hello:backupRetentionDays", "-1", "must be 0 to 36500"),
+    ("hello:githubRepository", "not a repo", "must be like owner/repo"),
+    ("hello:alarmEmail", "nobody", "must be like a@b"),
+    ("hello:githubOidcProviderArn", "arn:aws:iam::1:role/x", "must be like an IAM OIDC"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD)
+def test_a_bad_value_is_refused_naming_the_key(
+    config: dict[str, str], key: str, value: str, message: str
+) -> None:
+    with pytest.raises(pulumi.RunError, match=f"{key} {message}"):
+        loaded(config, **{key: value})
+
+
+def test_every_problem_is_reported_at_once(config: dict[str, str]) -> None:
+    with pytest.raises(pulumi.RunError) as raised:
+        loaded(config, **{"hello:lambdaMemoryMb": "1", "hello:priceClass": "x"})
+    assert "hello:lambdaMemoryMb" in str(raised.value)
+    assert "hello:priceClass" in str(raised.value)
+
+
+def test_a_non_number_is_refused_by_pulumi_naming_the_key(config: dict[str, str]) -> None:
+    with pytest.raises(pulumi.ConfigTypeError, match="hello:lambdaMemoryMb"):
+        loaded(config, **{"hello:lambdaMemoryMb": "lots"})
+
+
+def test_the_region_is_required() -> None:
+    set_all_config({})
+    with pytest.raises(pulumi.RunError, match="aws:region must be set"):
+        load()
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_files_set_only_known_keys_and_never_a_default(stack: str) -> None:
+    defaults = {full_key(each): (each.default, kind) for each, kind in settings()}
+    for key, raw in stack_file(stack).items():
+        assert key in defaults, f"{stack}: unknown key {key}"
+        default, kind = defaults[key]
+        value = {"true": True, "false": False}.get(raw, raw) if kind is bool else kind(raw)
+        assert value != default, f"{stack}: {key} repeats its default {default!r}"
+
+
+def test_readme_config_table_is_the_generated_one() -> None:
+    assert table() in (ROOT / "README.md").read_text(), "run: python -m tools.config_table"
