@@ -15,9 +15,10 @@ from typing import Any
 from botocore.stub import Stubber
 
 from bench.report import figure, median
+from hello_app.chalicelib.contract import PARTITION_KEY
 from tools.lambda_sandbox import api_gateway_event
 
-ITEM = {"Item": {"username": {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}
+ITEM = {"Item": {PARTITION_KEY: {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}
 CONTEXT = types.SimpleNamespace(aws_request_id="bench", function_name="hello")
 
 
@@ -40,17 +41,19 @@ def main(rounds: int = 7, requests: int = 2000) -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
-    import app as handler_module  # the app as packaged (hello_app/ on the path)
-    from chalicelib.storage import BirthdayStore, create_dynamodb_client
+    from app import create_app  # the app as packaged (hello_app/ on the path)
+    from chalicelib.clock import utc_today
+    from chalicelib.settings import Settings
+    from chalicelib.storage import DynamoBirthdayStore, create_dynamodb_client
 
     client = create_dynamodb_client()  # the client the app creates, with its retry config
-    handler_module.store = BirthdayStore("t", lambda: client)
-    app = handler_module.app
+    settings = Settings(table_name="t", origin_secret=None, log_usernames=False)
+    app = create_app(settings, DynamoBirthdayStore("t", lambda: client), utc_today)
     get_event = api_gateway_event("GET", "Alice")
     put_event = api_gateway_event(
         "PUT", "Alice", '{"dateOfBirth": "1990-05-17"}', {"Content-Type": "application/json"}
     )
-    key = {"username": {"S": "Alice"}}
+    key = {PARTITION_KEY: {"S": "Alice"}}
 
     def bare_get() -> dict:
         item = client.get_item(TableName="t", Key=key, ConsistentRead=True)["Item"]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from hello_app.chalicelib.contract import PARTITION_KEY, PARTITION_KEY_TYPE
+from hello_app.chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION_KEY_TYPE
 
 
 @dataclass
@@ -27,7 +27,7 @@ class BirthdayTable(pulumi.ComponentResource):
         protected = args.deletion_protection
         table = aws.dynamodb.Table(
             f"{name}-table",
-            billing_mode="PAY_PER_REQUEST",
+            billing_mode=BILLING_MODE,
             hash_key=PARTITION_KEY,
             attributes=[{"name": PARTITION_KEY, "type": PARTITION_KEY_TYPE}],
             point_in_time_recovery={"enabled": True},

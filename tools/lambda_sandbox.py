@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hello_app.chalicelib.contract import STAGE_NAME
+
 # What the Lambda Python runtime ships besides the standard library.
 LAMBDA_PROVIDED = (
     "boto3",
@@ -111,7 +113,7 @@ def api_gateway_event(
     username: str,
     body: str | None = None,
     headers: dict[str, str] | None = None,
-    stage: str = "api",
+    stage: str = STAGE_NAME,
 ) -> dict[str, Any]:
     """An API Gateway REST API Lambda-proxy event for /hello/{username}, as AWS sends it."""
     request_id = str(uuid.uuid4())

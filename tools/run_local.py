@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import boto3
 from chalice.cli import run_local_server
@@ -19,7 +18,7 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import ChaliceRequestHandler
 from moto.server import ThreadedMotoServer
 
-from hello_app.chalicelib.contract import LOCAL_TABLE_NAME, TABLE_NAME_ENV, key_schema
+from hello_app.chalicelib.contract import LOCAL_TABLE_NAME, TABLE_NAME_ENV, create_table_request
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "hello_app"
 LOOPBACK = "127.0.0.1"
@@ -43,11 +42,6 @@ def point_at_emulator(endpoint: str, table_name: str) -> None:
         }
     )
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-
-
-def create_table(client: Any, table_name: str) -> None:
-    """The table as the infrastructure creates it: the key schema of the app's contract."""
-    client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **key_schema())
 
 
 def route_every_method() -> None:
@@ -85,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://{LOOPBACK}:{args.port}"
     try:
         point_at_emulator(endpoint, args.table)
-        create_table(boto3.client("dynamodb"), args.table)
+        boto3.client("dynamodb").create_table(**create_table_request(args.table))
         print(f"DynamoDB emulator (in memory) on {endpoint}, table {args.table}")
         print(f"Serving the hello API on {url}   (Ctrl-C stops everything)")
         print(

@@ -23,9 +23,10 @@ LOCAL_TABLE_NAME = "hello-local"
 # CloudFront adds this header with the secret; the app refuses requests without it.
 ORIGIN_HEADER = "X-Origin-Verify"
 
-# The table: one item per user, keyed by the username as sent (case-sensitive).
+# The table: one item per user, keyed by the username as sent (case-sensitive), paid per request.
 PARTITION_KEY = "username"
 PARTITION_KEY_TYPE = "S"
+BILLING_MODE = "PAY_PER_REQUEST"
 
 # The DynamoDB operations the app performs, by their API names: the IAM actions
 # (dynamodb:<operation>), the per-operation metrics and the storage calls all derive from these.
@@ -43,9 +44,11 @@ def dynamodb_actions() -> list[str]:
     return [f"dynamodb:{operation}" for operation in DYNAMODB_OPERATIONS]
 
 
-def key_schema() -> dict[str, Any]:
-    """The table's key, as DynamoDB's CreateTable takes it (KeySchema, AttributeDefinitions)."""
+def create_table_request(table_name: str) -> dict[str, Any]:
+    """DynamoDB CreateTable's arguments for the table, as the local runner and tests create it."""
     return {
+        "TableName": table_name,
+        "BillingMode": BILLING_MODE,
         "KeySchema": [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}],
         "AttributeDefinitions": [
             {"AttributeName": PARTITION_KEY, "AttributeType": PARTITION_KEY_TYPE}

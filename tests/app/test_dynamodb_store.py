@@ -11,8 +11,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
+from chalicelib.contract import create_table_request
 from chalicelib.storage import DynamoBirthdayStore, StorageUnavailable, create_dynamodb_client
-from tools.run_local import create_table
 
 TABLE = "hello-test"
 
@@ -24,7 +24,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     with mock_aws():
         client = boto3.client("dynamodb")
-        create_table(client, TABLE)
+        client.create_table(**create_table_request(TABLE))
         yield client
 
 

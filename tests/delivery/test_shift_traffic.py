@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
+from moto import mock_aws
 
 from deploy.shift_traffic import Release, appspec, main, shift_traffic
 
@@ -173,6 +177,41 @@ def test_release_is_read_from_stack_outputs() -> None:
     assert Release.from_outputs(outputs) == RELEASE
 
 
-def test_main_needs_the_outputs_file() -> None:
-    with pytest.raises(SystemExit):
-        main([])
+def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def app(event, context): return {}")
+    with mock_aws():
+        role = boto3.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")
+        functions = boto3.client("lambda")
+        functions.create_function(
+            FunctionName=RELEASE.function_name,
+            Runtime="python3.12",
+            Role=role["Role"]["Arn"],
+            Handler="app.app",
+            Code={"ZipFile": code.getvalue()},
+            Publish=True,
+        )
+        functions.create_alias(FunctionName=RELEASE.function_name, Name="live", FunctionVersion="1")
+        outputs = tmp_path / "outputs.json"
+        outputs.write_text(
+            json.dumps(
+                {
+                    "function_name": RELEASE.function_name,
+                    "alias_name": "live",
+                    "function_version": "1",
+                    "codedeploy_application": RELEASE.application,
+                    "codedeploy_deployment_group": RELEASE.deployment_group,
+                }
+            )
+        )
+        assert main(["--outputs", str(outputs)]) == 0
+    assert capsys.readouterr().out == "nothing to do: live already serves 1\n"

@@ -15,9 +15,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from components.chalice_package import build_deployment_package
+from hello_app.chalicelib.contract import create_table_request
 from tests.conftest import APP_DIR
 from tools.lambda_sandbox import api_gateway_event, invoke, provided_packages, unpack
-from tools.run_local import create_table
 
 TABLE = "hello-artifact"
 
@@ -52,7 +52,7 @@ def dynamodb_endpoint() -> Iterator[str]:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    create_table(client, TABLE)
+    client.create_table(**create_table_request(TABLE))
     yield endpoint
     server.stop()
 
