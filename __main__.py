@@ -115,6 +115,7 @@ regional_alarms = alarms.regional_alarms(
     function_name=api.function_name,
     alias_name=api.alias_name,
     table_name=table.name,
+    function_log_group_name=api.log_group_name,
 )
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
 monitoring = Monitoring(

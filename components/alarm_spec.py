@@ -11,6 +11,14 @@ Dimensions = Mapping[str, pulumi.Input[str]]
 
 
 @dataclass(frozen=True)
+class LogMetric:
+    """A metric counted from log lines: one per line of `log_group_name` matching `pattern`."""
+
+    log_group_name: pulumi.Input[str]
+    pattern: str  # CloudWatch Logs filter syntax, e.g. { $.event = "storage_misconfigured" }
+
+
+@dataclass(frozen=True)
 class AlarmSpec:
     key: str  # names the alarm and its runbook entry: docs/architecture.md#alarm-<key>
     description: str
@@ -23,3 +31,5 @@ class AlarmSpec:
     comparison: str = "GreaterThanThreshold"
     # CodeDeploy rolls a release back while this alarm fires.
     stops_release: bool = False
+    # Set when the metric is counted from logs rather than published by an AWS service.
+    from_logs: LogMetric | None = None

@@ -71,6 +71,7 @@ class ChaliceApi(pulumi.ComponentResource):
     function_version: pulumi.Output[str]
     alias_name: pulumi.Output[str]
     alias_arn: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
     origin_secret: pulumi.Output[str] | None
 
     def __init__(
@@ -212,6 +213,7 @@ class ChaliceApi(pulumi.ComponentResource):
         self.function_version = function.version
         self.alias_name = alias.name
         self.alias_arn = alias.arn
+        self.log_group_name = log_group.name
         self.register_outputs(
             {
                 "api_url": self.api_url,

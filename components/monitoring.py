@@ -46,6 +46,20 @@ class Monitoring(pulumi.ComponentResource):
                 endpoint=args.alarm_email,
                 opts=child,
             )
+        for spec in args.alarms:
+            if spec.from_logs:
+                aws.cloudwatch.LogMetricFilter(
+                    f"{name}-{spec.key}",
+                    log_group_name=spec.from_logs.log_group_name,
+                    pattern=spec.from_logs.pattern,
+                    metric_transformation={
+                        "name": spec.metric,
+                        "namespace": spec.namespace,
+                        "value": "1",
+                        "unit": "Count",
+                    },
+                    opts=child,
+                )
         alarms = {
             spec.key: aws.cloudwatch.MetricAlarm(
                 f"{name}-{spec.key}",

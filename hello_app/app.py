@@ -10,29 +10,37 @@ from chalice import Chalice, Response
 
 from chalicelib.birthdays import greeting
 from chalicelib.clock import Clock, utc_today
+from chalicelib.events import StrictChalice
 from chalicelib.observability import request_logger
 from chalicelib.responses import no_content, not_found, origin_guard, translate_errors
 from chalicelib.settings import Settings, load_settings
 from chalicelib.storage import BirthdayStore, DynamoBirthdayStore, create_dynamodb_client
-from chalicelib.validation import parse_date_of_birth_body, parse_username
+from chalicelib.validation import (
+    check_json_content_type,
+    parse_date_of_birth_body,
+    parse_username,
+)
 
 
 def create_app(settings: Settings, store: BirthdayStore, clock: Clock) -> Chalice:
-    app = Chalice(app_name="hello")
+    app = StrictChalice(app_name="hello")
     # Registered first, so it runs outermost and logs the guard's 403s too.
     app.register_middleware(request_logger(settings.log_usernames), "http")
     app.register_middleware(origin_guard(settings.origin_secret), "http")
 
-    @app.route("/hello/{username}", methods=["PUT"], content_types=["application/json"])
+    # content_types=[]: Chalice checks no Content-Type; PUT checks its own, GET and DELETE none.
+    @app.route("/hello/{username}", methods=["PUT"], content_types=[])
     @translate_errors
     def put_birthday(username: str) -> Response:
         """Save or replace a user's date of birth."""
         name = parse_username(username)
-        date_of_birth = parse_date_of_birth_body(app.current_request.raw_body, clock())
+        request = app.current_request
+        check_json_content_type(request.headers.get("content-type"))
+        date_of_birth = parse_date_of_birth_body(request.raw_body, clock())
         store.put(name, date_of_birth)
         return no_content()
 
-    @app.route("/hello/{username}", methods=["GET"])
+    @app.route("/hello/{username}", methods=["GET"], content_types=[])
     @translate_errors
     def get_greeting(username: str) -> Response | dict[str, str]:
         """Greet a user with the days left until their birthday."""
@@ -42,7 +50,7 @@ def create_app(settings: Settings, store: BirthdayStore, clock: Clock) -> Chalic
             return not_found(f"no date of birth is stored for {name}")
         return {"message": greeting(name, date_of_birth, clock())}
 
-    @app.route("/hello/{username}", methods=["DELETE"])
+    @app.route("/hello/{username}", methods=["DELETE"], content_types=[])
     @translate_errors
     def delete_user(username: str) -> Response:
         """Erase a user's data; succeeds whether or not the user exists."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pulumi
 
-from components.alarm_spec import AlarmSpec
-from hello_app.chalicelib.contract import DYNAMODB_OPERATIONS
-from hello_stack.config import StackConfig
+from components.alarm_spec import AlarmSpec, LogMetric
+from hello_app.chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
+from hello_stack.config import PROJECT, StackConfig
 
 
 def regional_alarms(
@@ -17,6 +17,7 @@ def regional_alarms(
     function_name: pulumi.Input[str],
     alias_name: pulumi.Input[str],
     table_name: pulumi.Input[str],
+    function_log_group_name: pulumi.Input[str],
 ) -> list[AlarmSpec]:
     api = {"ApiName": api_name, "Stage": stage_name}
     alias = {
@@ -71,6 +72,16 @@ def regional_alarms(
             # DynamoDB reports SystemErrors per operation: the alarm sums those the app uses.
             [{**table, "Operation": operation} for operation in DYNAMODB_OPERATIONS], "Sum",
             0,
+        ),
+        AlarmSpec(
+            "storage-misconfigured",
+            "The function cannot use its table for a reason retrying will not fix "
+            "(access denied, missing table, invalid request, credentials, region).",
+            PROJECT, "StorageMisconfigured", [{}], "Sum",
+            0,
+            from_logs=LogMetric(
+                function_log_group_name, f'{{ $.event = "{STORAGE_MISCONFIGURED_EVENT}" }}'
+            ),
         ),
     ]  # fmt: skip
 

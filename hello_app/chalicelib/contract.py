@@ -20,6 +20,9 @@ LAMBDA_FUNCTION_NAME_ENV = "AWS_LAMBDA_FUNCTION_NAME"
 # Outside Lambda (chalice local, tests, packaging) the table defaults to the local runner's.
 LOCAL_TABLE_NAME = "hello-local"
 
+# Log events the operators' alarms count (a metric filter on the function's log group).
+STORAGE_MISCONFIGURED_EVENT = "storage_misconfigured"
+
 # CloudFront adds this header with the secret; the app refuses requests without it.
 ORIGIN_HEADER = "X-Origin-Verify"
 

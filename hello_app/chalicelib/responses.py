@@ -10,10 +10,10 @@ from typing import Any
 from chalice import Response
 from chalice.app import error_response
 
-from chalicelib.contract import ORIGIN_HEADER
+from chalicelib.contract import ORIGIN_HEADER, STORAGE_MISCONFIGURED_EVENT
 from chalicelib.observability import log_exception
-from chalicelib.storage import StorageUnavailable
-from chalicelib.validation import BodyTooLarge, InvalidInput
+from chalicelib.storage import StorageMisconfigured, StorageUnavailable
+from chalicelib.validation import BodyTooLarge, InvalidInput, UnsupportedMediaType
 
 RETRY_AFTER_SECONDS = "1"
 
@@ -26,9 +26,16 @@ def not_found(message: str) -> Response:
     return error_response(message, "NotFoundError", 404)
 
 
+def internal_error() -> Response:
+    """Chalice's own 500 answer: nothing about the cause reaches the client."""
+    return error_response("An internal server error occurred.", "InternalServerError", 500)
+
+
 def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Turns InvalidInput into 400/413, StorageUnavailable into 503 with Retry-After, and any
-    other exception into Chalice's own 500 answer, logged as one JSON line with the request id."""
+    """Turns InvalidInput into 400/413/415, StorageUnavailable (transient) into 503 with
+    Retry-After, StorageMisconfigured (it will not fix itself) and any other exception into
+    Chalice's own 500 answer, each logged as one JSON line with the request id and its own
+    event name."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -36,6 +43,8 @@ def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except BodyTooLarge as error:
             return error_response(str(error), "RequestEntityTooLarge", 413)
+        except UnsupportedMediaType as error:
+            return error_response(str(error), "UnsupportedMediaType", 415)
         except InvalidInput as error:
             return error_response(str(error), "BadRequestError", 400)
         except StorageUnavailable as error:
@@ -46,9 +55,12 @@ def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
                 503,
                 headers={"Retry-After": RETRY_AFTER_SECONDS},
             )
+        except StorageMisconfigured as error:
+            log_exception(STORAGE_MISCONFIGURED_EVENT, error)
+            return internal_error()
         except Exception as error:
             log_exception("unhandled_error", error)
-            return error_response("An internal server error occurred.", "InternalServerError", 500)
+            return internal_error()
 
     return wrapper
 

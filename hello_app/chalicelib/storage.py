@@ -7,7 +7,16 @@ from datetime import date
 from typing import Any, Protocol
 
 from botocore import xform_name
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.retries.standard import (
+    ModeledRetryableChecker,
+    OrRetryChecker,
+    RetryContext,
+    ThrottledRetryableChecker,
+    ThrottlingStatusCodeChecker,
+    TransientRetryableChecker,
+)
 
 from chalicelib.contract import DELETE_ITEM, GET_ITEM, PARTITION_KEY, PARTITION_KEY_TYPE, PUT_ITEM
 
@@ -15,7 +24,38 @@ DATE_OF_BIRTH_ATTRIBUTE = "dateOfBirth"
 
 
 class StorageUnavailable(Exception):
-    """DynamoDB failed, throttled or timed out after botocore's retries."""
+    """DynamoDB throttled, failed on its side or timed out, after botocore's retries: transient."""
+
+
+class StorageMisconfigured(Exception):
+    """DynamoDB refused the call for a reason that retrying cannot fix: access denied, no such
+    table, an invalid request, missing or unrecognised credentials, no region."""
+
+
+# What botocore's standard retry mode counts as retryable (connection errors and timeouts,
+# 5xx, throttling codes and statuses, errors the service models as retryable) is transient.
+_TRANSIENT = OrRetryChecker(
+    [
+        TransientRetryableChecker(),
+        ThrottledRetryableChecker(),
+        ThrottlingStatusCodeChecker(),
+        ModeledRetryableChecker(),
+    ]
+)
+
+
+def is_transient(error: Exception, operation_model: Any) -> bool:
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        context = RetryContext(
+            attempt_number=1,
+            operation_model=operation_model,
+            parsed_response=error.response,
+            http_response=AWSResponse("", status, {}, None) if status else None,
+        )
+    else:
+        context = RetryContext(attempt_number=1, caught_exception=error)
+    return _TRANSIENT.is_retryable(context)
 
 
 class BirthdayStore(Protocol):
@@ -85,4 +125,9 @@ class DynamoBirthdayStore:
         try:
             return getattr(self.client, xform_name(operation))(TableName=self._table_name, **params)
         except (ClientError, BotoCoreError) as error:
-            raise StorageUnavailable(f"DynamoDB {operation} failed: {error}") from error
+            message = f"DynamoDB {operation} failed: {error}"
+            # None when the client could not even be created (no region): not transient.
+            model = self._client and self._client.meta.service_model.operation_model(operation)
+            if is_transient(error, model):
+                raise StorageUnavailable(message) from error
+            raise StorageMisconfigured(message) from error

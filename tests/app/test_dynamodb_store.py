@@ -12,7 +12,12 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from chalicelib.contract import create_table_request
-from chalicelib.storage import DynamoBirthdayStore, StorageUnavailable, create_dynamodb_client
+from chalicelib.storage import (
+    DynamoBirthdayStore,
+    StorageMisconfigured,
+    StorageUnavailable,
+    create_dynamodb_client,
+)
 
 TABLE = "hello-test"
 
@@ -46,16 +51,29 @@ def test_put_get_delete_round_trip_in_the_table(store: DynamoBirthdayStore, dyna
     assert dynamodb.scan(TableName=TABLE)["Items"] == []
 
 
-FAILURES = [
+TRANSIENT = [
     ("ProvisionedThroughputExceededException", 400),
     ("ThrottlingException", 400),
     ("RequestLimitExceeded", 400),
     ("InternalServerError", 500),
     ("ServiceUnavailable", 503),
+    ("SomethingNew", 502),  # any 5xx
+    ("SomethingNew", 429),  # any unmodelled 429
+]
+PERMANENT = [
+    ("AccessDeniedException", 400),
+    ("ResourceNotFoundException", 400),
+    ("ValidationException", 400),
+    ("UnrecognizedClientException", 400),
+    ("ExpiredTokenException", 400),
 ]
 
 
-@pytest.mark.parametrize(("code", "http_status"), FAILURES)
+@pytest.mark.parametrize(
+    ("code", "http_status", "kind"),
+    [(*each, StorageUnavailable) for each in TRANSIENT]
+    + [(*each, StorageMisconfigured) for each in PERMANENT],
+)
 @pytest.mark.parametrize(
     ("operation", "call"),
     [
@@ -64,14 +82,44 @@ FAILURES = [
         ("delete_item", lambda s: s.delete("Alice")),
     ],
 )
-def test_dynamodb_errors_become_storage_unavailable(
-    store: DynamoBirthdayStore, code: str, http_status: int, operation: str, call: Any
+def test_transient_errors_are_unavailable_and_the_rest_misconfigured(
+    store: DynamoBirthdayStore,
+    code: str,
+    http_status: int,
+    kind: type[Exception],
+    operation: str,
+    call: Any,
 ) -> None:
     with Stubber(store.client) as stubber:
         stubber.add_client_error(operation, service_error_code=code, http_status_code=http_status)
-        with pytest.raises(StorageUnavailable, match=code) as raised:
+        with pytest.raises(kind, match=code) as raised:
             call(store)
-    assert str(raised.value).startswith("DynamoDB ")
+    name = "".join(part.title() for part in operation.split("_"))
+    assert str(raised.value).startswith(f"DynamoDB {name} failed: ")
+
+
+def test_no_credentials_is_misconfigured(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(StorageMisconfigured, match="Unable to locate credentials"):
+        DynamoBirthdayStore(TABLE, create_dynamodb_client).get("Alice")
+
+
+def test_no_region_is_misconfigured(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    for key in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    with pytest.raises(StorageMisconfigured, match="You must specify a region"):
+        DynamoBirthdayStore(TABLE, create_dynamodb_client).get("Alice")
+
+
+def test_a_missing_table_is_misconfigured(dynamodb: Any) -> None:
+    store = DynamoBirthdayStore("no-such-table", create_dynamodb_client)
+    with pytest.raises(StorageMisconfigured, match="ResourceNotFoundException"):
+        store.get("Alice")
 
 
 def test_unreachable_dynamodb_is_unavailable_after_bounded_retries(

@@ -140,12 +140,66 @@ def test_body_over_one_kib_is_413_and_changes_nothing(client: Any, store: Any) -
     assert stored(store) == {}
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "*/*",
+        "text/plain, application/json",
+        "text/plain;application/json",
+    ],
+)
 def test_non_json_content_type_is_415(client: Any, store: Any, content_type: str) -> None:
     response = put(client, "Alice", {"dateOfBirth": "1990-05-17"}, content_type=content_type)
     assert response.status_code == 415
-    assert body_of(response)["Code"] == "UnsupportedMediaType"
+    assert body_of(response) == {
+        "Code": "UnsupportedMediaType",
+        "Message": f"Content-Type must be application/json, not {content_type!r}",
+    }
     assert stored(store) == {}
+
+
+def test_put_without_content_type_counts_as_json(client: Any, store: Any) -> None:
+    response = client.put("/hello/Alice", body='{"dateOfBirth": "1990-05-17"}', headers={})
+    assert response.status_code == 204
+    assert stored(store) == {"Alice": "1990-05-17"}
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "*/*", "image/png", ""])
+def test_get_and_delete_ignore_content_type(client: Any, store: Any, content_type: str) -> None:
+    put(client, "Alice", {"dateOfBirth": "1990-11-29"})
+    headers = {"Content-Type": content_type}
+    assert client.get("/hello/Alice", headers=headers).status_code == 200
+    assert client.delete("/hello/Alice", headers=headers).status_code == 204
+    assert stored(store) == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 1000,
+        '{"dateOfBirth":"2099-01-01","dateOfBirth":"1990-05-17"}',
+        '{"dateOfBirth": NaN}',
+        '{"dateOfBirth": "1990-05-17"}'.encode("utf-16"),
+        '{"dateOfBirth": "1990-05-17"}'.encode("utf-32"),
+    ],
+)
+def test_non_strict_json_is_400_and_changes_nothing(client: Any, store: Any, body: Any) -> None:
+    put(client, "Alice", {"dateOfBirth": "1990-05-17"})
+    response = put(client, "Alice", body)
+    assert response.status_code == 400
+    assert body_of(response)["Code"] == "BadRequestError"
+    assert stored(store) == {"Alice": "1990-05-17"}
+
+
+@pytest.mark.parametrize("path_name", ["%41lice", "%2541lice", "Al%69ce"])
+def test_percent_encoded_letters_name_the_same_user(
+    client: Any, store: Any, path_name: str
+) -> None:
+    assert put(client, path_name, {"dateOfBirth": "1990-11-29"}).status_code == 204
+    assert stored(store) == {"Alice": "1990-11-29"}
+    assert greet(client, path_name) == "Hello, Alice! Your birthday is in 1 day(s)"
 
 
 def test_json_content_type_with_charset_is_accepted(client: Any) -> None:

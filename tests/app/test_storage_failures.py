@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.storage import StorageUnavailable
+from chalicelib.storage import StorageMisconfigured, StorageUnavailable
 from tests.app.conftest import body_of, put, stored
 
 
@@ -46,3 +46,26 @@ def test_failed_put_writes_nothing(client: Any, store: Any) -> None:
     assert_unavailable(put(client, "Alice", {"dateOfBirth": "1990-05-17"}))
     store.failure = None
     assert stored(store) == {}
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_misconfigured_store_is_500_logged_as_such_without_retry_after(
+    client: Any, store: Any, capsys: pytest.CaptureFixture[str], method: str
+) -> None:
+    store.failure = StorageMisconfigured("DynamoDB GetItem failed: AccessDeniedException")
+    response = client.request(
+        method,
+        "/hello/Alice",
+        body='{"dateOfBirth": "1990-05-17"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 500
+    assert "Retry-After" not in response.headers
+    assert body_of(response) == {
+        "Code": "InternalServerError",
+        "Message": "An internal server error occurred.",
+    }
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (error,) = [line for line in lines if line["level"] == "ERROR"]
+    assert error["event"] == "storage_misconfigured"
+    assert "AccessDeniedException" in error["error"]

@@ -1,5 +1,8 @@
+import codecs
 import json
+import re
 from datetime import date, timedelta
+from urllib.parse import unquote
 
 import pytest
 from hypothesis import given
@@ -8,6 +11,9 @@ from hypothesis import strategies as st
 from chalicelib.validation import (
     BodyTooLarge,
     InvalidInput,
+    UnsupportedMediaType,
+    check_json_content_type,
+    nesting_depth,
     parse_date,
     parse_date_of_birth_body,
     parse_username,
@@ -72,25 +78,160 @@ def test_body_parsed() -> None:
     assert parse_date_of_birth_body(body, TODAY) == date(1990, 5, 17)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        None,
-        b"",
-        b"not json",
-        b"{",
-        b"[]",
-        b'"1990-05-17"',
-        b"{}",
-        b'{"dob": "1990-05-17"}',
-        b'{"dateOfBirth": "1990-05-17", "name": "x"}',
-        b'{"dateOfBirth": null}',
-        b"\xff\xfe",
-    ],
-)
-def test_bodies_rejected(body: bytes | None) -> None:
-    with pytest.raises(InvalidInput):
+BAD_BODIES = [
+    (None, "request body must be a JSON object with dateOfBirth"),
+    (b"", "request body must be a JSON object with dateOfBirth"),
+    (b"not json", "request body is not valid JSON"),
+    (b"{", "request body is not valid JSON"),
+    (b"[]", "request body must be a JSON object"),
+    (b'"1990-05-17"', "request body must be a JSON object"),
+    (b"{}", "request body is missing dateOfBirth"),
+    (b'{"dob": "1990-05-17"}', "request body is missing dateOfBirth"),
+    (
+        b'{"dateOfBirth": "1990-05-17", "name": "x", "a": 1}',
+        "unknown fields in request body: a, name",
+    ),
+    (b'{"dateOfBirth": null}', "dateOfBirth must be a string of the form YYYY-MM-DD"),
+    (b"\xff\xfe", "request body must be UTF-8 JSON"),
+    # Duplicate keys: no "last one wins".
+    (b'{"dateOfBirth":"2099-01-01","dateOfBirth":"1990-05-17"}', "repeats the key dateOfBirth"),
+    (b'{"dateOfBirth":"1990-05-17","dateOfBirth":"1990-05-17"}', "repeats the key dateOfBirth"),
+    (b'{"dateOfBirth": "1990-05-17", "x": {"y": 1, "y": 2}}', "repeats the key y"),
+    # Not UTF-8 (RFC 8259 8.1): UTF-16 and UTF-32, with or without a byte order mark.
+    ('{"dateOfBirth": "1990-05-17"}'.encode("utf-16"), "must be UTF-8 JSON"),
+    # Without a byte order mark, UTF-16 of ASCII is valid UTF-8 with NULs: still not JSON.
+    ('{"dateOfBirth": "1990-05-17"}'.encode("utf-16-le"), "not valid JSON"),
+    ('{"dateOfBirth": "1990-05-17"}'.encode("utf-32"), "must be UTF-8 JSON"),
+    # JSON has no NaN or Infinity.
+    (b'{"dateOfBirth": NaN}', "NaN is not a JSON number"),
+    (b'{"dateOfBirth": "1990-05-17", "x": -Infinity}', "-Infinity is not a JSON number"),
+    # Nesting is bounded before parsing: no RecursionError, on any Python.
+    (b"[" * 1000, "nests deeper than 8 levels"),
+    (b'{"a":' * 200, "nests deeper than 8 levels"),
+    (b"[[[[[[[[[]]]]]]]]]", "nests deeper than 8 levels"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), BAD_BODIES)
+def test_bodies_rejected(body: bytes | None, message: str) -> None:
+    with pytest.raises(InvalidInput, match=re.escape(message)):
         parse_date_of_birth_body(body, TODAY)
+
+
+def test_a_utf8_byte_order_mark_is_ignored() -> None:
+    body = codecs.BOM_UTF8 + b'{"dateOfBirth": "1990-05-17"}'
+    assert parse_date_of_birth_body(body, TODAY) == date(1990, 5, 17)
+
+
+def test_nesting_up_to_the_bound_parses_to_the_usual_errors() -> None:
+    eight_deep = b'{"dateOfBirth": [[[[[[["x"]]]]]]]}'
+    with pytest.raises(InvalidInput, match="must be a string"):
+        parse_date_of_birth_body(eight_deep, TODAY)
+
+
+def test_brackets_inside_strings_are_not_nesting() -> None:
+    text = json.dumps({"dateOfBirth": '[[[[[[[[[[{{{{{{{{{{\\"['})
+    assert nesting_depth(text) == 1
+    with pytest.raises(InvalidInput, match="must be of the form YYYY-MM-DD"):
+        parse_date_of_birth_body(text.encode(), TODAY)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab', max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+def depth_of(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    return 0
+
+
+@given(json_values)
+def test_nesting_depth_is_the_documents_depth(value: object) -> None:
+    assert nesting_depth(json.dumps(value)) == depth_of(value)
+
+
+@given(st.binary(max_size=64))
+def test_any_bytes_are_a_date_or_invalid_input(body: bytes) -> None:
+    try:
+        parse_date_of_birth_body(body, TODAY)
+    except InvalidInput as error:
+        assert str(error)
+
+
+ACCEPTED_CONTENT_TYPES = [
+    None,
+    "application/json",
+    "APPLICATION/JSON",
+    "application/json; charset=utf-8",
+    "application/json;charset=UTF-8",
+    " application/json ",
+]
+REJECTED_CONTENT_TYPES = [
+    "",
+    "*/*",
+    "text/plain",
+    "text/plain, application/json",
+    "application/json, text/plain",
+    "text/plain;application/json",
+    "application/jsonx",
+    "application/json-patch+json",
+    "application/x-www-form-urlencoded",
+]
+
+
+@pytest.mark.parametrize("header", ACCEPTED_CONTENT_TYPES)
+def test_json_content_types_accepted(header: str | None) -> None:
+    assert check_json_content_type(header) is None
+
+
+@pytest.mark.parametrize("header", REJECTED_CONTENT_TYPES)
+def test_other_content_types_rejected(header: str) -> None:
+    with pytest.raises(
+        UnsupportedMediaType,
+        match=re.escape(f"Content-Type must be application/json, not {header!r}"),
+    ):
+        check_json_content_type(header)
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [("Alice", "Alice"), ("%41lice", "Alice"), ("%2541lice", "Alice"), ("%252541lice", "Alice")],
+)
+def test_percent_encoded_letters_are_the_letters(raw: str, name: str) -> None:
+    assert parse_username(raw) == name
+
+
+@pytest.mark.parametrize(
+    "raw", ["%", "%4", "%ZZlice", "al%20ice", "%C3%A9lodie", "%C3lice", "%FF", "a%2Fb", "%25"]
+)
+def test_percent_encoded_non_letters_are_rejected(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="username must be 1 to 64 ASCII letters"):
+        parse_username(raw)
+
+
+@given(st.text(max_size=20))
+def test_decoding_once_more_never_changes_the_answer(raw: str) -> None:
+    """Whether a proxy decoded the path parameter once or not at all, the answer is the same."""
+
+    def answer(text: str) -> str:
+        try:
+            return parse_username(text)
+        except InvalidInput as error:
+            return f"invalid: {error}"
+
+    try:
+        once = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return
+    assert answer(once) == answer(raw)
 
 
 def test_body_over_one_kib_is_too_large() -> None:

@@ -51,7 +51,7 @@ def test_alarm_watches_the_right_metric(
 def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
     topic = stack.state("aws:sns/topic:Topic", "-alarms")["arn"]
     regional = [a for a in stack.all(ALARM) if not a["name"].endswith("-cdn-5xx-rate")]
-    assert len(regional) == 7
+    assert len(regional) == 8
     for each in regional:
         assert each["state"]["alarmActions"] == [topic]
         assert each["state"]["okActions"] == [topic]
@@ -123,7 +123,7 @@ def test_email_subscriptions_only_when_configured(stack: Stack, stack_with_extra
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
     graphs = {w["properties"]["annotations"]["horizontal"][0]["label"]: w for w in body["widgets"]}
-    assert len(graphs) == len(stack.all(ALARM)) == 8
+    assert len(graphs) == len(stack.all(ALARM)) == 9
     for each in stack.all(ALARM):
         key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
         graph = graphs[key]["properties"]
@@ -134,3 +134,26 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
             assert len(graph["metrics"]) == 3  # one line per DynamoDB operation
         else:
             assert lines == {(each["state"]["namespace"], each["state"]["metricName"])}
+
+
+def test_storage_misconfiguration_is_counted_from_the_functions_logs_and_pages(
+    stack: Stack,
+) -> None:
+    from hello_app.chalicelib.contract import STORAGE_MISCONFIGURED_EVENT
+
+    metric_filter = stack.state("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    function_logs = stack.state("aws:cloudwatch/logGroup:LogGroup", "-logs")
+    assert metric_filter["logGroupName"] == function_logs["name"]
+    assert metric_filter["pattern"] == f'{{ $.event = "{STORAGE_MISCONFIGURED_EVENT}" }}'
+    transformation = metric_filter["metricTransformation"]
+    assert (transformation["value"], transformation["unit"]) == ("1", "Count")
+    state = alarm(stack, "storage-misconfigured")["state"]
+    assert (state["namespace"], state["metricName"]) == (
+        transformation["namespace"],
+        transformation["name"],
+    )
+    assert state["dimensions"] == {}
+    assert (state["statistic"], state["threshold"]) == ("Sum", 0)
+    assert state["comparisonOperator"] == "GreaterThanThreshold"
+    topic = stack.state("aws:sns/topic:Topic", "-alarms")["arn"]
+    assert state["alarmActions"] == [topic]
