@@ -3,7 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-from-requirements
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-all
 NODE_TOOLS := tools/node
 PORT ?= 8000
 # Building the Lambda package imports hello_app/app.py, and boto3 wants a region for that.
@@ -11,15 +12,21 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: venv run test lint format bench mutation clean
 
-# The venv is rebuilt when requirements.txt is newer than the last install (missing or stale).
-$(STAMP): requirements.txt
+# Each install runs again when its requirements file is newer than the last install.
+# `make run` installs only what the local server needs; everything else installs the rest too.
+$(RUN_STAMP): requirements-run.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
+	touch $@
+
+$(STAMP): requirements.txt requirements-run.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	touch $(STAMP)
+	touch $@ $(RUN_STAMP)
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	PORT=$(PORT) $(PY) -m tools.run_local
 
 test: $(STAMP) $(NODE_TOOLS)/node_modules/.installed

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -22,6 +24,13 @@ from tests.conftest import ROOT
 class LocalServer:
     url: str
     process: subprocess.Popen[str]
+    output: list[str] = field(default_factory=list)  # every line printed so far
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def read_output(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+        self.done.set()
 
 
 def free_port() -> int:
@@ -44,9 +53,10 @@ def wait_until_serving(url: str, process: subprocess.Popen[str], timeout_s: floa
     raise TimeoutError(f"local server did not answer on {url}")
 
 
-def start_local_server() -> LocalServer:
-    port = free_port()
-    env = {**os.environ, "PORT": str(port)}
+def start_local_server(port: int | None = None) -> LocalServer:
+    """`python -m tools.run_local` with PORT set (a free one unless given); the URL is the one
+    it prints once the port is bound."""
+    env = {**os.environ, "PORT": str(free_port() if port is None else port)}
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "tools.run_local"],
@@ -56,17 +66,27 @@ def start_local_server() -> LocalServer:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_serving(url, process)
-    return LocalServer(url=url, process=process)
+    server = LocalServer(url="", process=process)
+    reader = threading.Thread(target=server.read_output, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and reader.is_alive():
+        if found := re.search(r"Serving the hello API on (\S+)", "".join(server.output)):
+            server.url = found.group(1)
+            wait_until_serving(server.url, process)
+            return server
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("local server did not start:\n" + "".join(server.output))
 
 
 def stop(server: LocalServer) -> tuple[int, str]:
     """Ctrl-C, as a person would; returns the exit code and everything printed."""
     if server.process.poll() is None:
         server.process.send_signal(signal.SIGINT)
-    output, _ = server.process.communicate(timeout=15)
-    return server.process.returncode, output
+    code = server.process.wait(timeout=15)
+    server.done.wait(timeout=15)
+    return code, "".join(server.output)
 
 
 @pytest.fixture(scope="session")
