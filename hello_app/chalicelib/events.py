@@ -69,7 +69,7 @@ def checked_rest_event(event: Any, routes: Mapping[str, Any]) -> dict[str, Any]:
     if resource not in routes:
         raise MalformedEvent("resourcePath names no route of this API")
     checked = {**_OPTIONAL, **event}
-    checked["headers"] = _strings(checked["headers"], "headers")
+    _strings(checked["headers"], "headers")
     _strings(checked["stageVariables"], "stageVariables")
     _string_lists(checked["multiValueQueryStringParameters"], "multiValueQueryStringParameters")
     parameters = _strings(checked["pathParameters"], "pathParameters")

@@ -70,8 +70,8 @@ def origin_guard(secret: str | None) -> Callable[[Any, Callable[[Any], Any]], An
 
     def check_origin(request: Any, get_response: Callable[[Any], Any]) -> Any:
         if secret is not None:
-            presented = request.headers.get(ORIGIN_HEADER.lower(), "")
-            if not hmac.compare_digest(presented.encode(), secret.encode()):
+            presented = request.headers.get(ORIGIN_HEADER)  # Chalice's headers ignore case
+            if presented is None or not hmac.compare_digest(presented.encode(), secret.encode()):
                 return error_response("requests must come through the CDN", "ForbiddenError", 403)
         return get_response(request)
 

@@ -36,8 +36,8 @@ class Settings(NamedTuple):
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         deployed = bool(environ.get(LAMBDA_FUNCTION_NAME_ENV))
-        table_name = environ.get(TABLE_NAME_ENV, "")
-        origin_secret = environ.get(ORIGIN_SECRET_ENV, "")
+        table_name = environ.get(TABLE_NAME_ENV)
+        origin_secret = environ.get(ORIGIN_SECRET_ENV)
         if deployed:
             for variable, value in (
                 (TABLE_NAME_ENV, table_name),

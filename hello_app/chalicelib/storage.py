@@ -51,7 +51,7 @@ def is_transient(error: Exception, operation_model: Any) -> bool:
             attempt_number=1,
             operation_model=operation_model,
             parsed_response=error.response,
-            http_response=AWSResponse("", status, {}, None) if status else None,
+            http_response=AWSResponse("", status, {}, None),
         )
     else:
         context = RetryContext(attempt_number=1, caught_exception=error)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 from datetime import date
@@ -16,6 +15,7 @@ MAX_BODY_BYTES = 1024
 MAX_JSON_NESTING = 8
 DATE_OF_BIRTH_FIELD = "dateOfBirth"
 JSON_MEDIA_TYPE = "application/json"
+BYTE_ORDER_MARK = "\ufeff"
 
 # Explicit ASCII classes: str.isalpha() and \d would also accept other scripts' letters and digits.
 _USERNAME = re.compile(rf"[A-Za-z]{{1,{MAX_USERNAME_LENGTH}}}")
@@ -41,18 +41,15 @@ def fully_unquoted(raw: str) -> str:
     decodes); decoding to the end gives the same name either way. Each pass shortens the text,
     so this ends.
     """
-    decoded = unquote(raw, errors="strict")
+    decoded = unquote(raw)  # bytes that are not UTF-8 become U+FFFD: never a letter
     while decoded != raw:
-        raw, decoded = decoded, unquote(decoded, errors="strict")
+        raw, decoded = decoded, unquote(decoded)
     return decoded
 
 
 def parse_username(raw: str) -> str:
     """1 to 64 ASCII letters, after percent-decoding (`%41lice` is `Alice`)."""
-    try:
-        name = fully_unquoted(raw)
-    except UnicodeDecodeError:
-        name = raw  # percent-encoded bytes that are not UTF-8: no letters there either
+    name = fully_unquoted(raw)
     if not _USERNAME.fullmatch(name):
         raise InvalidInput(f"username must be 1 to {MAX_USERNAME_LENGTH} ASCII letters (A-Z, a-z)")
     return name
@@ -79,7 +76,7 @@ def check_json_content_type(header: str | None) -> None:
     """A PUT's Content-Type: absent, or exactly application/json with optional parameters."""
     if header is None:
         return
-    media_type = header.split(";", 1)[0].strip().lower()
+    media_type = header.partition(";")[0].strip().lower()
     if media_type != JSON_MEDIA_TYPE:
         raise UnsupportedMediaType(f"Content-Type must be {JSON_MEDIA_TYPE}, not {header!r}")
 
@@ -123,7 +120,7 @@ def parse_json(raw_body: bytes) -> Any:
     """Strict JSON (RFC 8259): UTF-8 (a leading byte order mark is ignored), no duplicate keys,
     no NaN or Infinity, nesting bounded before parsing."""
     try:
-        text = raw_body.decode("utf-8").removeprefix(codecs.BOM_UTF8.decode("utf-8"))
+        text = raw_body.decode().removeprefix(BYTE_ORDER_MARK)  # UTF-8 is decode()'s default
     except UnicodeDecodeError:
         raise InvalidInput("request body must be UTF-8 JSON") from None
     if nesting_depth(text) > MAX_JSON_NESTING:

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -17,6 +18,7 @@ from chalicelib.storage import (
     StorageMisconfigured,
     StorageUnavailable,
     create_dynamodb_client,
+    is_transient,
 )
 
 TABLE = "hello-test"
@@ -98,7 +100,26 @@ def test_transient_errors_are_unavailable_and_the_rest_misconfigured(
     assert str(raised.value).startswith(f"DynamoDB {name} failed: ")
 
 
+def test_an_error_without_response_metadata_is_classified_by_its_code() -> None:
+    throttled = ClientError({"Error": {"Code": "ThrottlingException"}}, "GetItem")
+    denied = ClientError({"Error": {"Code": "AccessDeniedException"}}, "GetItem")
+    assert is_transient(throttled, None) is True
+    assert is_transient(denied, None) is False
+
+
+def test_errors_the_service_models_as_retryable_are_transient(store: DynamoBirthdayStore) -> None:
+    # DynamoDB models ReplicatedWriteConflictException as retryable for writes only.
+    with Stubber(store.client) as stubber:
+        stubber.add_client_error("put_item", "ReplicatedWriteConflictException", 400)
+        stubber.add_client_error("get_item", "ReplicatedWriteConflictException", 400)
+        with pytest.raises(StorageUnavailable):
+            store.put("Alice", date(1990, 5, 17))
+        with pytest.raises(StorageMisconfigured):
+            store.get("Alice")
+
+
 def test_no_credentials_is_misconfigured(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it caches credentials once found
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
@@ -109,6 +130,7 @@ def test_no_credentials_is_misconfigured(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 
 def test_no_region_is_misconfigured(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     for key in ("AWS_DEFAULT_REGION", "AWS_REGION"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))

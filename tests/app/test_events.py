@@ -54,21 +54,34 @@ def with_(path: str, value: Any) -> dict[str, Any]:
 
 MALFORMED = [
     (None, "the event must be an object"),
+    ({**with_("body", "QUJD!"), "isBase64Encoded": True}, "body is not valid base64"),
     ([], "the event must be an object"),
     ("GET /hello/Alice", "the event must be an object"),
     (without("requestContext"), "requestContext must be an object"),
     (with_("requestContext", None), "requestContext must be an object"),
-    (with_("requestContext.httpMethod", None), "must name httpMethod and resourcePath"),
-    (with_("requestContext.resourcePath", 7), "must name httpMethod and resourcePath"),
-    (with_("requestContext.resourcePath", "/nowhere"), "resourcePath names no route"),
+    (
+        with_("requestContext.httpMethod", None),
+        "requestContext must name httpMethod and resourcePath",
+    ),
+    (
+        with_("requestContext.resourcePath", 7),
+        "requestContext must name httpMethod and resourcePath",
+    ),
+    (with_("requestContext.resourcePath", "/nowhere"), "resourcePath names no route of this API"),
     (with_("pathParameters", None), "pathParameters must hold username"),
     (with_("pathParameters", {}), "pathParameters must hold username"),
     (with_("pathParameters", {"username": 7}), "pathParameters must be an object of strings"),
     (with_("pathParameters", ["Alice"]), "pathParameters must be an object of strings"),
-    (with_("headers", {"content-type": ["application/json"]}), "headers must be an object"),
-    (with_("headers", "content-type: application/json"), "headers must be an object"),
+    (
+        with_("headers", {"content-type": ["application/json"]}),
+        "headers must be an object of strings",
+    ),
+    (with_("headers", "content-type: application/json"), "headers must be an object of strings"),
     (with_("stageVariables", []), "stageVariables must be an object of strings"),
-    (with_("multiValueQueryStringParameters", {"a": "b"}), "must be an object of string lists"),
+    (
+        with_("multiValueQueryStringParameters", {"a": "b"}),
+        "multiValueQueryStringParameters must be an object of string lists",
+    ),
     (with_("body", {"dateOfBirth": "1990-05-17"}), "body must be a string or null"),
     (with_("body", 19900517), "body must be a string or null"),
     (with_("isBase64Encoded", "true"), "isBase64Encoded must be true or false"),
@@ -83,12 +96,24 @@ def test_malformed_events_are_a_json_400(
     app, store = handler()
     response = app(copy.deepcopy(event), CONTEXT)
     assert response["statusCode"] == 400
-    body = json.loads(response["body"])
-    assert body["Code"] == "BadRequestError"
-    assert body["Message"].startswith("malformed event: ") and reason in body["Message"]
+    assert json.loads(response["body"]) == {
+        "Code": "BadRequestError",
+        "Message": f"malformed event: {reason}",
+    }
     assert store.items == {}
     (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert line["event"] == "malformed_event" and reason in line["reason"]
+    assert line == {"level": "WARNING", "event": "malformed_event", "reason": reason}
+
+
+def test_query_strings_are_lists_of_strings() -> None:
+    good = {**put_event(), "multiValueQueryStringParameters": {"a": ["b", "c"]}}
+    assert invoke(good)["statusCode"] == 204
+    bad = {**put_event(), "multiValueQueryStringParameters": {"a": ["b", 1]}}
+    assert invoke(bad)["statusCode"] == 400
+
+
+def test_null_headers_are_no_headers() -> None:
+    assert invoke({**put_event(), "headers": None})["statusCode"] == 204
 
 
 def test_optional_keys_may_be_left_out() -> None:

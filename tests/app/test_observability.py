@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import traceback
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 
-from chalicelib.observability import request_logger
+from chalicelib.observability import log_exception, request_logger, write_log
 from tests.app.conftest import SETTINGS, put, serve
 
 
@@ -86,6 +89,45 @@ def test_latency_is_the_time_the_request_took_in_ms(capsys: pytest.CaptureFixtur
     line = logged(Request({"requestId": "api-1", "resourcePath": "/r"}, "lambda-1"), capsys)
     assert line["latencyMs"] == 250.0
     assert line["status"] == 200 and line["route"] == "/r"
+
+
+def test_latency_is_rounded_to_microseconds(capsys: pytest.CaptureFixture[str]) -> None:
+    ticks = iter([10.0, 10.0001234])
+    middleware = request_logger(log_usernames=False, timer=lambda: next(ticks))
+    middleware(Request({}, None), lambda _: Answer())
+    assert log_lines(capsys)[0]["latencyMs"] == 0.123
+
+
+def test_no_request_id_at_all_is_logged_as_null(capsys: pytest.CaptureFixture[str]) -> None:
+    request = Request({}, None)
+    request.lambda_context = object()  # e.g. a direct invocation's context without an id
+    assert logged(request, capsys)["requestId"] is None
+
+
+def test_a_log_line_is_compact_json_with_anything_printable(io_stream: io.StringIO) -> None:
+    write_log({"event": "x", "day": date(2026, 1, 2), "n": 1}, io_stream)
+    assert io_stream.getvalue() == '{"event":"x","day":"2026-01-02","n":1}\n'
+
+
+def test_an_exception_line_carries_the_whole_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        raise ValueError("boom")
+    except ValueError as error:
+        log_exception("unhandled_error", error)
+        expected = "".join(traceback.format_exception(error))
+    (line,) = log_lines(capsys)
+    assert line == {
+        "level": "ERROR",
+        "event": "unhandled_error",
+        "requestId": None,
+        "error": "ValueError: boom",
+        "traceback": expected,
+    }
+
+
+@pytest.fixture
+def io_stream() -> io.StringIO:
+    return io.StringIO()
 
 
 def test_the_api_gateway_request_id_wins_over_lambdas(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,13 +7,30 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import body_of, put, stored
+from app import create_app
+from chalicelib.responses import internal_error
+from tests.app.conftest import SETTINGS, TODAY, body_of, put, stored
+from tests.fakes import InMemoryBirthdayStore
 
 
 def greet(http: Any, username: str) -> str:
     response = http.get(f"/hello/{username}")
     assert response.status_code == 200
     return body_of(response)["message"]
+
+
+def test_the_app_is_named_hello() -> None:
+    # Chalice names the REST API and its swagger title after the app.
+    assert create_app(SETTINGS, InMemoryBirthdayStore(), lambda: TODAY).app_name == "hello"
+
+
+def test_internal_error_is_chalices_own_500() -> None:
+    response = internal_error()
+    assert response.status_code == 500
+    assert response.body == {
+        "Code": "InternalServerError",
+        "Message": "An internal server error occurred.",
+    }
 
 
 def test_put_saves_and_answers_204_with_empty_body(client: Any, store: Any) -> None:

@@ -57,6 +57,20 @@ def test_bad_input_over_http(local_server: LocalServer) -> None:
     assert request(local_server, "GET", "/hello/Ewan")[0] == 404
 
 
+def test_percent_encoded_letters_are_the_same_user_over_http(local_server: LocalServer) -> None:
+    assert request(local_server, "PUT", "/hello/%46iona", BIRTHDAY, JSON)[0] == 204
+    status, _, body = request(local_server, "GET", "/hello/Fiona")
+    assert status == 200 and json.loads(body)["message"].startswith("Hello, Fiona! ")
+    assert request(local_server, "DELETE", "/hello/%2546iona")[0] == 204
+    assert request(local_server, "GET", "/hello/Fiona")[0] == 404
+
+
+def test_get_and_delete_ignore_the_content_type_over_http(local_server: LocalServer) -> None:
+    plain = {"Content-Type": "text/plain"}
+    assert request(local_server, "GET", "/hello/Nobody", headers=plain)[0] == 404
+    assert request(local_server, "DELETE", "/hello/Nobody", headers=plain)[0] == 204
+
+
 def test_ctrl_c_stops_server_and_emulator_cleanly() -> None:
     server = start_local_server()
     status, _, _ = request(server, "GET", "/hello/Nobody")

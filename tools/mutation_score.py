@@ -1,0 +1,26 @@
+"""Prints mutmut's score beside its target (`make mutation`): killed / (killed + survived)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+TARGET = 0.95
+
+
+def main(stats_path: str) -> int:
+    stats = json.loads(open(stats_path).read())
+    checked = stats["killed"] + stats["survived"]
+    if not checked or stats["total"] != checked + stats["timeout"]:
+        print(f"mutation run incomplete: {stats}", file=sys.stderr)
+        return 1
+    score = (stats["killed"] + stats["timeout"]) / stats["total"]
+    print(
+        f"mutation_score: {score:.1%} killed ({stats['killed']} of {stats['total']} mutants, "
+        f"{stats['timeout']} by timeout; target >= {TARGET:.0%})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
