@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 TARGET = 0.95
 
 
 def main(stats_path: str) -> int:
-    stats = json.loads(open(stats_path).read())
+    stats = json.loads(Path(stats_path).read_text())
     checked = stats["killed"] + stats["survived"]
     if not checked or stats["total"] != checked + stats["timeout"]:
         print(f"mutation run incomplete: {stats}", file=sys.stderr)

@@ -40,6 +40,14 @@ def store(dynamodb: Any) -> DynamoBirthdayStore:
     return DynamoBirthdayStore(TABLE, client_factory=create_dynamodb_client)
 
 
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> DynamoBirthdayStore:
+    """A store whose client only ever talks to botocore's Stubber: no emulator needed."""
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    return DynamoBirthdayStore(TABLE, client_factory=create_dynamodb_client)
+
+
 def test_put_get_delete_round_trip_in_the_table(store: DynamoBirthdayStore, dynamodb: Any) -> None:
     store.put("Alice", date(1990, 5, 17))
     assert store.get("Alice") == date(1990, 5, 17)
@@ -85,17 +93,17 @@ PERMANENT = [
     ],
 )
 def test_transient_errors_are_unavailable_and_the_rest_misconfigured(
-    store: DynamoBirthdayStore,
+    stubbed: DynamoBirthdayStore,
     code: str,
     http_status: int,
     kind: type[Exception],
     operation: str,
     call: Any,
 ) -> None:
-    with Stubber(store.client) as stubber:
+    with Stubber(stubbed.client) as stubber:
         stubber.add_client_error(operation, service_error_code=code, http_status_code=http_status)
         with pytest.raises(kind, match=code) as raised:
-            call(store)
+            call(stubbed)
     name = "".join(part.title() for part in operation.split("_"))
     assert str(raised.value).startswith(f"DynamoDB {name} failed: ")
 
@@ -107,7 +115,10 @@ def test_an_error_without_response_metadata_is_classified_by_its_code() -> None:
     assert is_transient(denied, None) is False
 
 
-def test_errors_the_service_models_as_retryable_are_transient(store: DynamoBirthdayStore) -> None:
+def test_errors_the_service_models_as_retryable_are_transient(
+    stubbed: DynamoBirthdayStore,
+) -> None:
+    store = stubbed
     # DynamoDB models ReplicatedWriteConflictException as retryable for writes only.
     with Stubber(store.client) as stubber:
         stubber.add_client_error("put_item", "ReplicatedWriteConflictException", 400)
@@ -176,7 +187,8 @@ def test_client_is_created_once_and_only_when_first_used() -> None:
     assert len(made) == 1
 
 
-def test_get_reads_consistently_only_the_date(store: DynamoBirthdayStore) -> None:
+def test_get_reads_consistently_only_the_date(stubbed: DynamoBirthdayStore) -> None:
+    store = stubbed
     with Stubber(store.client) as stubber:
         stubber.add_response(
             "get_item",

@@ -178,7 +178,7 @@ def events(draw: st.DrawFn) -> Any:
     return event
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, suppress_health_check=[HealthCheck.too_slow])
 @given(events())
 def test_any_event_gets_a_json_answer_below_500(event: Any) -> None:
     response = invoke(event)

@@ -93,4 +93,6 @@ def stop(server: LocalServer) -> tuple[int, str]:
 def local_server() -> Iterator[LocalServer]:
     server = start_local_server()
     yield server
-    stop(server)
+    code, output = stop(server)
+    assert code == 0
+    assert "Traceback" not in output, output  # whatever the tests sent it

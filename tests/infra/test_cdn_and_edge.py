@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.infra.conftest import Stack, evaluate
+from tests.infra.conftest import Stack
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 
@@ -88,17 +86,3 @@ def test_prod_distribution_is_behind_waf_in_us_east_1(prod: Stack) -> None:
 def test_dev_has_no_waf(dev: Stack) -> None:
     assert "webAclId" not in dev.state(DISTRIBUTION)
     assert dev.all("aws:wafv2/webAcl:WebAcl") == []
-
-
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        {"hello:customDomain": "hello.example.com"},
-        {"hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
-    ],
-)
-def test_a_custom_domain_and_its_certificate_go_together(overrides: dict[str, str]) -> None:
-    with pytest.raises(
-        AssertionError, match="hello:customDomain and hello:certificateArn go together"
-    ):
-        evaluate("dev", overrides)

@@ -100,6 +100,20 @@ def test_a_non_number_is_refused_by_pulumi_naming_the_key(config: dict[str, str]
         loaded(config, **{"hello:lambdaMemoryMb": "lots"})
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"hello:customDomain": "hello.example.com"},
+        {"hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc"},
+    ],
+)
+def test_a_custom_domain_and_its_certificate_go_together(
+    config: dict[str, str], raw: dict[str, str]
+) -> None:
+    with pytest.raises(pulumi.RunError, match="customDomain and hello:certificateArn go together"):
+        loaded(config, **raw)
+
+
 def test_the_region_is_required() -> None:
     set_all_config({})
     with pytest.raises(pulumi.RunError, match="aws:region must be set"):
