@@ -66,6 +66,7 @@ api = ChaliceApi(
         throttling_rate_limit=settings.throttle_rate_limit,
         throttling_burst_limit=settings.throttle_burst_limit,
         reserved_concurrency=settings.reserved_concurrency,
+        snap_start=settings.snap_start,
         environment={
             contract.TABLE_NAME_ENV: table.name,
             contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),

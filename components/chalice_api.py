@@ -14,7 +14,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.chalice_package import build_deployment_package, load_app, swagger_body
+from components.chalice_package import (
+    build_deployment_package,
+    building_runtime,
+    load_app,
+    swagger_body,
+)
 from components.iam import assume_role_policy
 
 ALIAS_NAME = "live"
@@ -49,6 +54,8 @@ class ChaliceApiArgs:
     throttling_rate_limit: float
     throttling_burst_limit: int
     reserved_concurrency: int | None
+    # SnapStart on published versions (python3.12+; the alias only ever points at versions).
+    snap_start: bool
     architecture: str = "arm64"
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # IAM statements the app needs beyond logs and X-Ray (e.g. its table), least privilege.
@@ -84,6 +91,11 @@ class ChaliceApi(pulumi.ComponentResource):
 
         # Built at evaluation time, locally: the zip's bytes decide whether Lambda gets new code.
         package = build_deployment_package(args.project_dir, args.runtime, args.architecture)
+        if args.runtime != building_runtime():
+            pulumi.log.warn(
+                f"{name}: this is {building_runtime()}, not {args.runtime}: the zip ships sources "
+                "only and every cold start compiles them (build with the runtime's Python)"
+            )
         app = load_app(args.project_dir)
 
         environment: dict[str, pulumi.Input[str]] = dict(args.environment)
@@ -135,6 +147,7 @@ class ChaliceApi(pulumi.ComponentResource):
             timeout=args.timeout,
             reserved_concurrent_executions=args.reserved_concurrency,
             tracing_config={"mode": "Active"},
+            snap_start={"apply_on": "PublishedVersions"} if args.snap_start else None,
             environment={"variables": environment},
             logging_config={"log_format": "Text", "log_group": log_group.name},
             # The role must be able to write logs and traces before the first invocation.

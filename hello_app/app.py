@@ -11,6 +11,7 @@ from chalice import Chalice, Response
 from chalicelib.birthdays import greeting
 from chalicelib.clock import Clock, utc_today
 from chalicelib.events import StrictChalice
+from chalicelib.lifecycle import prepare_in_lambda
 from chalicelib.observability import request_logger
 from chalicelib.responses import no_content, not_found, origin_guard, translate_errors
 from chalicelib.settings import Settings, load_settings
@@ -62,4 +63,6 @@ def create_app(settings: Settings, store: BirthdayStore, clock: Clock) -> Chalic
 
 settings = load_settings()
 store = DynamoBirthdayStore(settings.table_name, create_dynamodb_client)
+if settings.in_lambda:
+    prepare_in_lambda(store)
 app = create_app(settings, store, utc_today)

@@ -12,6 +12,7 @@ import re
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -21,6 +22,11 @@ from components.chalice_api import SUPPORTED_RUNTIMES
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
 
 PROJECT = "hello"
+# The runtime's Python version, written once in .python-version: the workflows set up the same
+# Python (`python-version-file`), so the zips they build carry bytecode for this runtime.
+DEFAULT_RUNTIME = (
+    "python" + (Path(__file__).resolve().parents[1] / ".python-version").read_text().strip()
+)
 # CodeDeploy's predefined configurations for Lambda.
 DEPLOYMENT_CONFIGS = (
     "CodeDeployDefault.LambdaAllAtOnce",
@@ -78,7 +84,10 @@ class StackConfig:
         "region of everything but the edge (CloudFront's WAF, alarm and topic: us-east-1)",
     )
     lambda_runtime: str = setting(
-        "lambdaRuntime", "python3.12", "Lambda runtime", one_of(*SUPPORTED_RUNTIMES)
+        "lambdaRuntime",
+        DEFAULT_RUNTIME,
+        "Lambda runtime (default: `.python-version`, which the workflows build with)",
+        one_of(*SUPPORTED_RUNTIMES),
     )
     lambda_memory_mb: int = setting(
         "lambdaMemoryMb", 256, "function memory (see Performance)", between(128, 10240)
@@ -88,6 +97,11 @@ class StackConfig:
         10,
         "function timeout; DynamoDB retries stay under 8 s",
         between(8, 900),
+    )
+    snap_start: bool = setting(
+        "snapStart",
+        False,
+        "Lambda SnapStart on published versions (see docs/architecture.md, Cold starts)",
     )
     reserved_concurrency: int | None = setting(
         "reservedConcurrency", None, "reserved concurrent executions", between(0, 10000)

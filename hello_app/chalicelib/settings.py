@@ -32,6 +32,8 @@ class Settings(NamedTuple):
     origin_secret: str | None
     # Usernames are personal data: they appear in logs only when the operator opts in.
     log_usernames: bool
+    # True in a deployed function (the Lambda runtime names it): init then does the work.
+    in_lambda: bool = False
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -49,6 +51,7 @@ class Settings(NamedTuple):
             table_name=table_name or LOCAL_TABLE_NAME,
             origin_secret=origin_secret or None,
             log_usernames=_flag(environ, LOG_USERNAMES_ENV),
+            in_lambda=deployed,
         )
 
 

@@ -73,7 +73,7 @@ def create_dynamodb_client() -> Any:
     (under 1 s, then under 2 s) stays below 8 s; the function timeout is 10 s.
     The endpoint follows AWS_ENDPOINT_URL_DYNAMODB, so the emulator needs no special code.
     """
-    import boto3  # deferred: the Lambda runtime pays this on the first request, not at import
+    import boto3  # here, not at the top: only what creates a client pays for importing boto3
     from botocore.config import Config
 
     config = Config(
@@ -94,10 +94,15 @@ class DynamoBirthdayStore:
 
     @property
     def client(self) -> Any:
-        # Created once per container, on first use, so importing the app stays cheap.
+        # Outside Lambda (tests, chalice local, packaging) created on first use.
         if self._client is None:
-            self._client = self._client_factory()
+            self.connect()
         return self._client
+
+    def connect(self) -> None:
+        """A new client. In Lambda it is called during init, so that the first request does
+        not pay for it (and SnapStart snapshots it), and again after each SnapStart restore."""
+        self._client = self._client_factory()
 
     def get(self, username: str) -> date | None:
         item = self._call(

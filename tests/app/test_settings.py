@@ -49,7 +49,7 @@ def test_an_unknown_flag_value_is_refused_naming_the_variable() -> None:
 
 def test_deployed_function_with_both_variables_starts() -> None:
     settings = Settings.from_environ({**DEPLOYED, ORIGIN_SECRET_ENV: "s"})
-    assert settings == Settings("t", "s", False)
+    assert settings == Settings("t", "s", log_usernames=False, in_lambda=True)
 
 
 @pytest.mark.parametrize("missing", [TABLE_NAME_ENV, ORIGIN_SECRET_ENV])

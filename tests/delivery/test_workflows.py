@@ -105,3 +105,11 @@ def test_aws_access_is_oidc_only(name: str) -> None:
         if uses(step, "aws-actions/configure-aws-credentials"):
             assert "role-to-assume" in step["with"]
             assert load(name)["permissions"]["id-token"] == "write"
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "preview.yml", "deploy.yml"])
+def test_workflows_build_with_the_lambda_runtimes_python(name: str) -> None:
+    """The zips they build carry bytecode only when their Python is the runtime's, whose
+    version hello_stack/config.py reads from the same file."""
+    (setup,) = [step for step in steps(load(name)) if uses(step, "actions/setup-python")]
+    assert setup["with"] == {"python-version-file": ".python-version"}

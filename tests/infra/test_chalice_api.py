@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
+from components.chalice_package import building_runtime
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack, as_list, evaluate, statements
 
@@ -32,11 +33,18 @@ def test_function_properties(stack: Stack) -> None:
     assert function["reservedConcurrentExecutions"] == stack.settings["reserved_concurrency"]
 
 
+def test_snap_start_on_published_versions_in_prod_only(dev: Stack, prod: Stack) -> None:
+    assert prod.state(FUNCTION)["snapStart"] == {"applyOn": "PublishedVersions"}
+    assert "snapStart" not in dev.state(FUNCTION)
+
+
 def test_function_code_is_the_chalice_package(stack: Stack) -> None:
     archive = stack.state(FUNCTION)["code"]["archive"]
     assert not Path(archive).is_absolute()
     assert archive.startswith("hello_app/.chalice/deployments/")
-    assert archive.endswith("-python3.12-arm64.zip")
+    # Bytecode only where the program runs on the runtime's own Python (the workflows do).
+    bytecode = "-bytecode" if building_runtime() == "python3.12" else ""
+    assert archive.endswith(f"-python3.12-arm64{bytecode}.zip")
     names = zipfile.ZipFile(ROOT / archive).namelist()
     assert "app.py" in names and "chalicelib/birthdays.py" in names
 

@@ -108,6 +108,7 @@ def normalised(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
 EXPECTED_DIFFERENCES = {
     ("aws:lambda/function:Function", "hello-STAGE-function", "memorySize"),  # lambdaMemoryMb
     ("aws:lambda/function:Function", "hello-STAGE-function", "reservedConcurrentExecutions"),
+    ("aws:lambda/function:Function", "hello-STAGE-function", "snapStart"),  # snapStart
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-logs", "retentionInDays"),
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-access-logs", "retentionInDays"),
     ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-throttling", "settings"),

@@ -3,8 +3,8 @@ with real API Gateway proxy events in a Lambda-shaped interpreter against moto's
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,29 +14,23 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from components.chalice_package import build_deployment_package
+from components.chalice_package import build_deployment_package, building_runtime
 from hello_app.chalicelib.contract import create_table_request
-from tests.conftest import APP_DIR
+from tests.package.builds import fresh_copy
 from tools.lambda_sandbox import api_gateway_event, invoke, provided_packages, unpack
 
 TABLE = "hello-artifact"
 
 
-def fresh_copy(tmp: Path) -> Path:
-    """The Chalice project as a clean checkout has it: no build cache, no bytecode."""
-    project = tmp / "hello_app"
-    shutil.copytree(
-        APP_DIR,
-        project,
-        ignore=shutil.ignore_patterns("deployments", "__pycache__", "*.pyc"),
-    )
-    return project
+# The runtime this interpreter compiles for, and one it does not.
+MATCHING = building_runtime()
+OTHER = "python3.13" if MATCHING == "python3.12" else "python3.12"
 
 
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=[MATCHING, OTHER], ids=["bytecode", "sources"])
+def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = fresh_copy(tmp_path_factory.mktemp("build"))
-    return Path(build_deployment_package(str(project), "python3.12", "arm64"))
+    return Path(build_deployment_package(str(project), request.param, "arm64"))
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +51,41 @@ def dynamodb_endpoint() -> Iterator[str]:
     server.stop()
 
 
+def modules(package: Path) -> set[str]:
+    return {name.rsplit(".", 1)[0] for name in zipfile.ZipFile(package).namelist()}
+
+
 def test_zip_holds_the_app_and_chalice_but_no_sdk(package: Path) -> None:
+    assert {"app", "chalice/app", "chalicelib/birthdays", "chalicelib/storage"} <= modules(package)
+    assert not {m for m in modules(package) if m.split("/")[0] in {"boto3", "botocore"}}
+    assert not {m for m in modules(package) if m.startswith("snapshot_restore_py")}
+    assert len(package.read_bytes()) <= 64 * 1024
+
+
+def test_bytecode_for_the_runtime_it_was_compiled_by(tmp_path: Path) -> None:
+    package = Path(build_deployment_package(str(fresh_copy(tmp_path)), MATCHING, "arm64"))
+    assert package.name.endswith(f"-{MATCHING}-arm64-bytecode.zip")
+    with zipfile.ZipFile(package) as archive:
+        names = archive.namelist()
+        assert names == sorted(names) and all(n.endswith(".pyc") for n in names)
+        for name in names:
+            header = archive.read(name)[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER, name  # this interpreter's
+            # PEP 552 flags: hash-based (bit 0), not checked against a source (bit 1 clear).
+            assert int.from_bytes(header[4:8], "little") == 0b01, name
+            assert archive.getinfo(name).date_time == (1980, 1, 1, 0, 0, 0)
+
+
+def test_sources_only_for_another_runtime(tmp_path: Path) -> None:
+    package = Path(build_deployment_package(str(fresh_copy(tmp_path)), OTHER, "arm64"))
+    assert package.name.endswith(f"-{OTHER}-arm64.zip")
     names = zipfile.ZipFile(package).namelist()
-    assert "app.py" in names
-    assert "chalice/app.py" in names
-    assert {"chalicelib/birthdays.py", "chalicelib/storage.py"} <= set(names)
-    assert not [n for n in names if n.split("/")[0] in {"boto3", "botocore", "s3transfer"}]
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
-    assert package.name.endswith("-python3.12-arm64.zip")
+    assert all(name.endswith(".py") for name in names) and "app.py" in names
 
 
 def test_two_builds_are_byte_identical(tmp_path: Path, package: Path) -> None:
-    again = Path(build_deployment_package(str(fresh_copy(tmp_path)), "python3.12", "arm64"))
+    runtime = MATCHING if package.name.endswith("-bytecode.zip") else OTHER
+    again = Path(build_deployment_package(str(fresh_copy(tmp_path)), runtime, "arm64"))
     assert again != package
     assert again.read_bytes() == package.read_bytes()
 
