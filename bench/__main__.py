@@ -1,26 +1,46 @@
-"""`make bench`: every figure of the performance issue, measured in one run on this machine."""
+"""`make bench`: every figure of the performance issues, measured in one run on this machine,
+each beside its target, then one line counting targets met and missed."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bench import cold_start, program_eval, warm_overhead
-from bench.report import figure
-from components.chalice_package import build_deployment_package
+from bench.report import AtMost, figure, summary
+from components.chalice_package import build_deployment_package, building_runtime
 
+ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_BUDGET = 64 * 1024
 
 
+def make_test_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
 def main() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hello_app"))
-    package = build_deployment_package("hello_app", "python3.12", "arm64")
+    sys.path.insert(0, str(ROOT / "hello_app"))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
+    # As the workflows build it: bytecode from the interpreter that runs the bench.
+    package = build_deployment_package("hello_app", building_runtime(), "arm64")
     size = os.path.getsize(package)
-    figure("package_bytes", size, "bytes", f"{size / PACKAGE_BUDGET:.2f} of the 64 KiB budget")
+    figure("package_bytes", size, "bytes", Path(package).name, AtMost(PACKAGE_BUDGET))
     cold_start.main()
     warm_overhead.main()
     program_eval.main()
+    figure("make_test_s", make_test_seconds(), "s", "the whole suite, 2 workers")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    summary()
 
 
 if __name__ == "__main__":

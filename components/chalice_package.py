@@ -6,15 +6,15 @@ generated from the app's routes.
 
 Bytecode: Lambda's /var/task is read-only, so nothing compiled at run time is cached and every
 cold start compiles every module again (Chalice's 90 KB app.py alone takes ~10 ms). When the
-building interpreter is the runtime's own version, the zip ships bytecode instead of sources:
-compiled by the standard library's compileall, hash-based and unchecked (PEP 552, so the zip
-is reproducible), without column tables (-X no_debug_ranges), one `module.pyc` in place of
-each `module.py` (the sources and bytecode together would not fit the 64 KiB budget).
-Tracebacks then name file and line but show no source text.
+building interpreter is the runtime's own version, the zip ships bytecode instead of sources,
+one `module.pyc` in place of each `module.py` (sources and bytecode together would not fit the
+64 KiB budget): see compile_bytecode.py. Tracebacks then name file and line but show no
+source text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -46,6 +46,7 @@ class ReproducibleOSUtils(OSUtils):
             yield root, dirnames, sorted(f for f in filenames if not f.endswith(".pyc"))
 
 
+COMPILER = Path(__file__).with_name("compile_bytecode.py")
 # A fixed timestamp for every entry of the bytecode zip, as Chalice pins its own.
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -55,9 +56,12 @@ def building_runtime() -> str:
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
-def build_deployment_package(project_dir: str, runtime: str, architecture: str) -> str:
+def build_deployment_package(
+    project_dir: str, runtime: str, architecture: str, bytecode: bool = True
+) -> str:
     """The Lambda zip for a Chalice project, as `chalice package` builds it, with bytecode when
-    this interpreter is the runtime's version (see the module's docstring); returns its path."""
+    this interpreter is the runtime's version (see the module's docstring) unless `bytecode`
+    is false; returns its path."""
     osutils = ReproducibleOSUtils()
     packager = LambdaDeploymentPackager(
         osutils=osutils,
@@ -66,25 +70,28 @@ def build_deployment_package(project_dir: str, runtime: str, architecture: str) 
         architecture=architecture,
     )
     sources = packager.create_deployment_package(os.path.abspath(project_dir), runtime)
-    return with_bytecode(sources) if runtime == building_runtime() else sources
+    return with_bytecode(sources) if bytecode and runtime == building_runtime() else sources
 
 
 def with_bytecode(sources_zip: str) -> str:
     """A copy of the zip with every module compiled in place of its source (cached beside it)."""
-    target = Path(sources_zip).with_name(Path(sources_zip).stem + "-bytecode.zip")
+    # The compiler's own hash is in the name: a changed compiler never reuses an old build.
+    compiler_id = hashlib.sha256(COMPILER.read_bytes()).hexdigest()[:8]
+    target = Path(sources_zip).with_name(f"{Path(sources_zip).stem}-bytecode-{compiler_id}.zip")
     if target.exists():
         return str(target)
     with tempfile.TemporaryDirectory() as work:
         tree = Path(work)
         with zipfile.ZipFile(sources_zip) as archive:
             archive.extractall(tree)
-        compileall = [sys.executable, "-X", "no_debug_ranges", "-m", "compileall", "-q", "-b"]
-        options = ["--invalidation-mode", "unchecked-hash", "-d", "/var/task"]
-        subprocess.run([*compileall, *options, str(tree)], check=True)
+        # A process of its own: -X no_debug_ranges applies from interpreter start only.
+        subprocess.run(
+            [sys.executable, "-X", "no_debug_ranges", str(COMPILER), str(tree)], check=True
+        )
         partial = target.with_suffix(".partial")
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for path in sorted(tree.rglob("*")):
-                if path.is_file() and path.suffix != ".py":
+                if path.is_file():
                     entry = zipfile.ZipInfo(path.relative_to(tree).as_posix(), ZIP_EPOCH)
                     entry.external_attr = 0o644 << 16
                     entry.compress_type = zipfile.ZIP_DEFLATED

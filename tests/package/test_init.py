@@ -19,7 +19,7 @@ from tests.package.builds import fresh_copy
 from tools.lambda_sandbox import lambda_python, provided_packages, unpack
 
 IMPORT_AND_RESTORE = """
-import json, snapshot_restore_py
+import gc, json, snapshot_restore_py
 import app
 first = app.store._client
 hooks = snapshot_restore_py.get_after_restore()
@@ -30,6 +30,8 @@ print(json.dumps({
     "service": first.meta.service_model.service_name if first else None,
     "hooks": [function.__qualname__ for function, _, _ in hooks],
     "replaced": app.store._client is not first and app.store._client is not None,
+    "collecting": gc.isenabled(),
+    "frozen_objects": gc.get_freeze_count() > 20_000,
 }))
 """
 LAMBDA_ENV = {
@@ -60,6 +62,9 @@ def test_in_lambda_the_client_exists_after_import_and_a_restore_replaces_it(
         "service": "dynamodb",
         "hooks": ["DynamoBirthdayStore.connect"],
         "replaced": True,
+        # What init created is out of every later collection, which is on again.
+        "collecting": True,
+        "frozen_objects": True,
     }
 
 
@@ -70,6 +75,8 @@ def test_outside_lambda_nothing_connects_at_import(tmp_path: Path) -> None:
         "service": None,
         "hooks": [],
         "replaced": False,
+        "collecting": True,
+        "frozen_objects": True,
     }
 
 
