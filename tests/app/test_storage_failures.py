@@ -20,17 +20,21 @@ def assert_unavailable(response: Any) -> None:
     }
 
 
+def any_request(client: Any, method: str) -> Any:
+    """A valid request of that method for Alice: what fails is the store, never the input."""
+    body = '{"dateOfBirth": "1990-05-17"}'
+    return client.request(method, "/hello/Alice", body=body, headers=JSON_HEADERS)
+
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_unavailable_store_is_503_with_retry_after_and_logged(
     client: Any, store: Any, capsys: pytest.CaptureFixture[str], method: str
 ) -> None:
     store.failure = StorageUnavailable("DynamoDB PutItem failed: throttled")
-    response = client.request(
-        method,
-        "/hello/Alice",
-        body='{"dateOfBirth": "1990-05-17"}',
-        headers={"Content-Type": "application/json"},
-    )
+    response = any_request(client, method)
     assert_unavailable(response)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     (error,) = [line for line in lines if line["event"] == "storage_unavailable"]
@@ -53,12 +57,7 @@ def test_misconfigured_store_is_500_logged_as_such_without_retry_after(
     client: Any, store: Any, capsys: pytest.CaptureFixture[str], method: str
 ) -> None:
     store.failure = StorageMisconfigured("DynamoDB GetItem failed: AccessDeniedException")
-    response = client.request(
-        method,
-        "/hello/Alice",
-        body='{"dateOfBirth": "1990-05-17"}',
-        headers={"Content-Type": "application/json"},
-    )
+    response = any_request(client, method)
     assert response.status_code == 500
     assert "Retry-After" not in response.headers
     assert body_of(response) == {
