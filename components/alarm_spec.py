@@ -31,5 +31,10 @@ class AlarmSpec:
     comparison: str = "GreaterThanThreshold"
     # CodeDeploy rolls a release back while this alarm fires.
     stops_release: bool = False
+    # Whether a firing alarm notifies the topic (pages a person); release alarms need not.
+    pages: bool = True
+    # How many of the last `periods` one-minute datapoints must breach; None: Monitoring's.
+    periods: int | None = None
+    datapoints: int | None = None
     # Set when the metric is counted from logs rather than published by an AWS service.
     from_logs: LogMetric | None = None

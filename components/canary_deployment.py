@@ -16,7 +16,7 @@ CODEDEPLOY_LAMBDA_POLICY = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRo
 
 @dataclass
 class CanaryDeploymentArgs:
-    # e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes, or LambdaAllAtOnce for dev.
+    # e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes: long enough for the rollback alarms.
     deployment_config_name: str
     alarm_names: Sequence[pulumi.Input[str]]
 

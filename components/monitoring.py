@@ -66,12 +66,12 @@ class Monitoring(pulumi.ComponentResource):
                 alarm_description=f"{spec.description} Runbook: {RUNBOOK}#alarm-{spec.key}",
                 comparison_operator=spec.comparison,
                 threshold=spec.threshold,
-                evaluation_periods=args.evaluation_periods,
-                datapoints_to_alarm=args.datapoints_to_alarm,
+                evaluation_periods=spec.periods or args.evaluation_periods,
+                datapoints_to_alarm=spec.datapoints or args.datapoints_to_alarm,
                 # No traffic is not an outage; the API's own errors are what count.
                 treat_missing_data="notBreaching",
-                alarm_actions=[topic.arn],
-                ok_actions=[topic.arn],
+                alarm_actions=[topic.arn] if spec.pages else [],
+                ok_actions=[topic.arn] if spec.pages else [],
                 **metric_arguments(spec),
                 opts=child,
             )

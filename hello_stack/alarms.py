@@ -31,7 +31,6 @@ def regional_alarms(
             "Share of API requests answered 5XX is above the threshold.",
             "AWS/ApiGateway", "5XXError", [api], "Average",
             config.api_5xx_rate_threshold,
-            stops_release=True,
         ),
         AlarmSpec(
             "api-latency-p99",
@@ -45,7 +44,23 @@ def regional_alarms(
             "AWS/Lambda", "Errors", [alias], "Sum",
             config.lambda_errors_per_minute,
             comparison="GreaterThanOrEqualToThreshold",
-            stops_release=True,
+        ),
+        # What stops a release: tuned to fire inside the canary window (1 of 1 one-minute
+        # datapoints; metrics arrive 1-2 minutes late), too twitchy to page anyone.
+        AlarmSpec(
+            "release-lambda-errors",
+            "During a release, the live alias's invocations failed: CodeDeploy rolls back.",
+            "AWS/Lambda", "Errors", [alias], "Sum",
+            1,
+            comparison="GreaterThanOrEqualToThreshold",
+            stops_release=True, pages=False, periods=1, datapoints=1,
+        ),
+        AlarmSpec(
+            "release-api-5xx",
+            "During a release, the API answered 5XX above the threshold: CodeDeploy rolls back.",
+            "AWS/ApiGateway", "5XXError", [api], "Average",
+            config.api_5xx_rate_threshold,
+            stops_release=True, pages=False, periods=1, datapoints=1,
         ),
         AlarmSpec(
             "lambda-throttles",

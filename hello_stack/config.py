@@ -168,7 +168,7 @@ class StackConfig:
     )
     deployment_config: str = setting(
         "deploymentConfig",
-        "CodeDeployDefault.LambdaAllAtOnce",
+        "CodeDeployDefault.LambdaCanary10Percent5Minutes",
         "how CodeDeploy shifts traffic",
         one_of(*DEPLOYMENT_CONFIGS),
     )

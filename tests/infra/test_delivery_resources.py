@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from tests.infra.conftest import EXTRAS, Stack, evaluate, statements
 
 GROUP = "aws:codedeploy/deploymentGroup:DeploymentGroup"
@@ -23,21 +27,59 @@ def test_deployment_group_shifts_lambda_traffic_and_rolls_back(stack: Stack) -> 
     }
 
 
-def test_rollback_alarms_are_the_functions_errors_and_the_apis_5xx(stack: Stack) -> None:
+def test_rollback_alarms_are_the_release_alarms(stack: Stack) -> None:
     group = stack.state(GROUP)
     names = {
         key: stack.state("aws:cloudwatch/metricAlarm:MetricAlarm", f"-{key}")["name"]
-        for key in ("lambda-errors", "api-5xx-rate")
+        for key in ("release-lambda-errors", "release-api-5xx")
     }
     assert group["alarmConfiguration"]["enabled"] is True
     assert sorted(group["alarmConfiguration"]["alarms"]) == sorted(names.values())
 
 
-def test_prod_canaries_and_dev_shifts_at_once(dev: Stack, prod: Stack) -> None:
+def test_both_stages_release_through_a_canary(dev: Stack, prod: Stack) -> None:
     assert prod.state(GROUP)["deploymentConfigName"] == (
+        "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+    )
+    assert dev.state(GROUP)["deploymentConfigName"] == (
         "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     )
-    assert dev.state(GROUP)["deploymentConfigName"] == "CodeDeployDefault.LambdaAllAtOnce"
+
+
+# CloudWatch publishes Lambda and API Gateway metrics 1-2 minutes after the minute they count.
+METRIC_DELAY_S = 120
+FIRST_STEP = re.compile(r"Lambda(?:Canary\d+Percent|Linear\d+PercentEvery)(\d+)Minutes?$")
+
+
+def first_step_seconds(config_name: str) -> int:
+    """How long CodeDeploy waits before moving more traffic: the canary's or the first linear
+    step's interval (AllAtOnce has none)."""
+    found = FIRST_STEP.search(config_name)
+    assert found, f"{config_name} has no window in which an alarm could stop it"
+    return int(found.group(1)) * 60
+
+
+def test_rollback_alarms_fire_before_the_canary_window_ends(stack: Stack) -> None:
+    group = stack.state(GROUP)
+    window_s = first_step_seconds(group["deploymentConfigName"])
+    alarms = {
+        a["state"]["name"]: a["state"] for a in stack.all("aws:cloudwatch/metricAlarm:MetricAlarm")
+    }
+    for name in group["alarmConfiguration"]["alarms"]:
+        alarm = alarms[name]
+        assert alarm["period"] == 60
+        assert alarm["treatMissingData"] == "notBreaching"  # no traffic is no failure
+        assert alarm["datapointsToAlarm"] <= alarm["evaluationPeriods"] <= 2
+        detection_s = alarm["datapointsToAlarm"] * alarm["period"] + METRIC_DELAY_S
+        assert detection_s < window_s, (name, detection_s, window_s)
+        assert alarm["alarmActions"] == []  # CodeDeploy acts on them; they page nobody
+
+
+def test_a_window_is_read_from_every_canary_and_linear_config() -> None:
+    assert first_step_seconds("CodeDeployDefault.LambdaCanary10Percent5Minutes") == 300
+    assert first_step_seconds("CodeDeployDefault.LambdaLinear10PercentEvery1Minute") == 60
+    with pytest.raises(AssertionError, match="no window"):
+        first_step_seconds("CodeDeployDefault.LambdaAllAtOnce")
 
 
 def test_codedeploy_role(stack: Stack) -> None:

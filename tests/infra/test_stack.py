@@ -120,6 +120,7 @@ EXPECTED_DIFFERENCES = {
     ("aws:codedeploy/deploymentGroup:DeploymentGroup", "hello-STAGE-deployment-group",
      "deploymentConfigName"),
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-api-5xx-rate", "threshold"),
+    ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-release-api-5xx", "threshold"),
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-api-latency-p99", "threshold"),
     ("aws:cloudwatch/dashboard:Dashboard", "hello-STAGE-dashboard", "dashboardBody"),
 }  # fmt: skip

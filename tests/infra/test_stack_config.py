@@ -36,7 +36,7 @@ def test_unset_keys_take_their_defaults(config: dict[str, str]) -> None:
     defaults = {each.name: each.default for each in dataclasses.fields(StackConfig)}
     assert dataclasses.asdict(settings_) == {**defaults, "region": "eu-west-1"}
     assert settings_.lambda_memory_mb == 256
-    assert settings_.deployment_config == "CodeDeployDefault.LambdaAllAtOnce"
+    assert settings_.deployment_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     assert settings_.reserved_concurrency is None
 
 
