@@ -14,7 +14,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from deploy.shift_traffic import Release, appspec, main, shift_traffic
+from deploy.shift_traffic import Release, appspec, main, rollbacks, shift_traffic
 
 RELEASE = Release(
     function_name="hello-prod-function-abc",
@@ -43,7 +43,39 @@ def alias_serves(stub: Stubber, version: str) -> None:
     )
 
 
-def deployment_created(stub: Stubber) -> None:
+def history(stub: Stubber, *deployments: dict[str, Any]) -> None:
+    """This group's earlier deployments that failed or were stopped."""
+    stub.add_response(
+        "list_deployments",
+        {"deployments": [d["deploymentId"] for d in deployments]},
+        {
+            "applicationName": RELEASE.application,
+            "deploymentGroupName": RELEASE.deployment_group,
+            "includeOnlyStatuses": ["Failed", "Stopped"],
+        },
+    )
+    if deployments:
+        stub.add_response(
+            "batch_get_deployments",
+            {"deploymentsInfo": list(deployments)},
+            {"deploymentIds": [d["deploymentId"] for d in deployments]},
+        )
+
+
+def earlier(deployment_id: str, target: str, rolled_back: bool) -> dict[str, Any]:
+    content = appspec(Release(**{**RELEASE.__dict__, "target_version": target}), "6")
+    info: dict[str, Any] = {
+        "deploymentId": deployment_id,
+        "status": "Stopped",
+        "revision": {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}},
+    }
+    if rolled_back:
+        info["rollbackInfo"] = {"rollbackDeploymentId": f"{deployment_id}-rollback"}
+    return info
+
+
+def deployment_created(stub: Stubber, **extra: Any) -> None:
+    history(stub)  # no earlier rollback
     stub.add_response(
         "create_deployment",
         {"deploymentId": "d-123"},
@@ -52,6 +84,7 @@ def deployment_created(stub: Stubber) -> None:
             "deploymentGroupName": RELEASE.deployment_group,
             "revision": ANY,
             "description": ANY,
+            **extra,
         },
     )
 
@@ -77,13 +110,74 @@ class FakeClock:
         return self.now
 
 
-def run(clients: tuple, timeout_s: float = 100) -> tuple[Any, FakeClock]:
+def run(clients: tuple, timeout_s: float = 100, **options: bool) -> tuple[Any, FakeClock]:
     lambda_client, _, codedeploy, _ = clients
     clock = FakeClock()
     outcome = shift_traffic(
-        RELEASE, lambda_client, codedeploy, timeout_s, poll_s=10, sleep=clock.sleep, clock=clock
+        RELEASE,
+        lambda_client,
+        codedeploy,
+        timeout_s,
+        poll_s=10,
+        sleep=clock.sleep,
+        clock=clock,
+        **options,
     )
     return outcome, clock
+
+
+def test_a_version_codedeploy_rolled_back_is_refused(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    history(deploy_stub, earlier("d-1", "5", True), earlier("d-2", "8", True))
+    outcome, _ = run(clients)  # no create_deployment is stubbed: making one would fail
+    assert outcome.exit_code == 3
+    assert outcome.message == (
+        "version 8 was rolled back by CodeDeploy d-2: not shifting to it again. "
+        "Publish a fix (pulumi up), or pass --force. live still serves version 7."
+    )
+
+
+def test_a_stopped_deployment_without_rollback_does_not_block(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    history(deploy_stub, earlier("d-2", "8", False))
+    deploy_stub.add_response("create_deployment", {"deploymentId": "d-123"})
+    status(deploy_stub, "Succeeded")
+    assert run(clients)[0].exit_code == 0
+
+
+def test_force_shifts_without_asking_the_history(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    deploy_stub.add_response("create_deployment", {"deploymentId": "d-123"})
+    status(deploy_stub, "Succeeded")
+    assert run(clients, force=True)[0].exit_code == 0
+
+
+def test_ignore_alarms_overrides_them_for_this_deployment_only(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    deployment_created(deploy_stub, overrideAlarmConfiguration={"enabled": False})
+    status(deploy_stub, "Succeeded")
+    assert run(clients, ignore_alarms=True)[0].exit_code == 0
+
+
+def test_history_is_read_in_batches_of_25(clients: tuple) -> None:
+    _, _, codedeploy, deploy_stub = clients
+    ids = [f"d-{n}" for n in range(30)]
+    deploy_stub.add_response("list_deployments", {"deployments": ids})
+    deploy_stub.add_response(
+        "batch_get_deployments",
+        {"deploymentsInfo": [earlier(i, "3", True) for i in ids[:25]]},
+        {"deploymentIds": ids[:25]},
+    )
+    deploy_stub.add_response(
+        "batch_get_deployments",
+        {"deploymentsInfo": [earlier(i, "4", True) for i in ids[25:]]},
+        {"deploymentIds": ids[25:]},
+    )
+    assert rollbacks(RELEASE, codedeploy) == {"3": "d-24", "4": "d-29"}
 
 
 def test_success_waits_until_codedeploy_is_done(clients: tuple) -> None:
@@ -215,3 +309,21 @@ def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
         )
         assert main(["--outputs", str(outputs)]) == 0
     assert capsys.readouterr().out == "nothing to do: live already serves 1\n"
+
+
+def test_the_history_query_is_one_codedeploy_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        codedeploy = boto3.client("codedeploy")
+        codedeploy.create_application(applicationName=RELEASE.application, computePlatform="Lambda")
+        codedeploy.create_deployment_group(
+            applicationName=RELEASE.application,
+            deploymentGroupName=RELEASE.deployment_group,
+            serviceRoleArn="arn:aws:iam::123456789012:role/codedeploy",
+        )
+        assert rollbacks(RELEASE, codedeploy) == {}

@@ -92,9 +92,14 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     order = [step.get("uses", step.get("run", "")) for step in job["steps"]]
     up = next(i for i, s in enumerate(job["steps"]) if uses(s, "pulumi/actions"))
     assert job["steps"][up]["with"]["command"] == "up"
+    outputs = next(i for i, text in enumerate(order) if "pulumi stack output" in text)
     shift = next(i for i, text in enumerate(order) if "shift_traffic.py" in text)
     smoke = next(i for i, text in enumerate(order) if "smoke.py" in text)
-    assert up < shift < smoke
+    assert up < outputs < shift < smoke
+    assert "--json --show-secrets=false" in order[outputs]
+    assert "stack-outputs.json" in order[outputs] and "stack-outputs.json" in order[shift]
+    # The up step's outputs carry its whole log: never passed through an environment variable.
+    assert "steps.up.outputs" not in (ROOT / ".github/workflows/deploy.yml").read_text()
 
 
 @pytest.mark.parametrize("name", ["ci.yml", "preview.yml", "deploy.yml"])
