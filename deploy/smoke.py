@@ -22,12 +22,21 @@ class SmokeFailure(Exception):
     pass
 
 
-def synthetic_username() -> str:
-    suffix = "".join(secrets.choice(string.ascii_lowercase) for _ in range(10))
-    return f"Smoketest{suffix}"  # letters only, as usernames must be
+def synthetic_username(prefix: str = "Smoketest", letters: int = 10) -> str:
+    suffix = "".join(secrets.choice(string.ascii_lowercase) for _ in range(letters))
+    return f"{prefix}{suffix}"  # letters only, as usernames must be
 
 
-def call(base_url: str, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
+def call(
+    base_url: str,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    timeout: float = 15,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """One request; answers of every status come back as (status, body). `headers`, when given,
+    receives the response's headers."""
     if not base_url.startswith(("https://", "http://")):
         raise ValueError(f"BASE_URL must be an http(s) URL, got {base_url!r}")
     data = json.dumps(body).encode() if body is not None else None
@@ -37,9 +46,13 @@ def call(base_url: str, method: str, path: str, body: dict | None = None) -> tup
         request.add_header("Content-Type", "application/json")
     request.add_header("User-Agent", "hello-smoke-test")
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 - our own URL
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our URL
+            if headers is not None:
+                headers.update(response.headers)
             return response.status, response.read()
     except urllib.error.HTTPError as error:
+        if headers is not None:
+            headers.update(error.headers)
         return error.code, error.read()
 
 

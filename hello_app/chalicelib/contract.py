@@ -17,6 +17,10 @@ LOG_USERNAMES_ENV = "HELLO_LOG_USERNAMES"
 # Set by the Lambda runtime in every function: its presence means "deployed".
 LAMBDA_FUNCTION_NAME_ENV = "AWS_LAMBDA_FUNCTION_NAME"
 
+# Every answer names the function version that produced it, so that a probe watching a
+# release can tell the old version from the new (chalice local answers $LATEST).
+VERSION_HEADER = "X-Function-Version"
+
 # Outside Lambda (chalice local, tests, packaging) the table defaults to the local runner's.
 LOCAL_TABLE_NAME = "hello-local"
 

@@ -10,6 +10,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from chalicelib.contract import VERSION_HEADER
+
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 
@@ -48,6 +50,9 @@ def request_logger(
             response = get_response(request)
         finally:
             _request_id.reset(token)
+        version = getattr(request.lambda_context, "function_version", None)
+        if version:
+            response.headers[VERSION_HEADER] = version
         record: dict[str, Any] = {
             "level": "INFO",
             "event": "request",
@@ -56,6 +61,7 @@ def request_logger(
             "route": context.get("resourcePath"),
             "status": response.status_code,
             "latencyMs": round((timer() - started) * 1000, 3),
+            "version": version,
         }
         if log_usernames:
             record["username"] = (request.uri_params or {}).get("username")
