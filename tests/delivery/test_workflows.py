@@ -97,6 +97,10 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     smoke = next(i for i, text in enumerate(order) if "smoke.py" in text)
     assert up < outputs < shift < smoke
     assert "--json --show-secrets=false" in order[outputs]
+    # The probe starts before the shift, in the background, and is stopped after it.
+    shift_script = order[shift]
+    assert shift_script.index("deploy.probe") < shift_script.index("shift_traffic.py")
+    assert "&" in shift_script and 'kill -INT "$probe"' in shift_script
     assert "stack-outputs.json" in order[outputs] and "stack-outputs.json" in order[shift]
     # The up step's outputs carry its whole log: never passed through an environment variable.
     assert "steps.up.outputs" not in (ROOT / ".github/workflows/deploy.yml").read_text()
