@@ -20,10 +20,12 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.github_deploy_role import GithubDeployRole, GithubDeployRoleArgs
 from components.monitoring import Monitoring, MonitoringArgs
+from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
 from hello_stack import alarms, config
 from hello_stack.config import PROJECT
+from hooks import release_hook
 
 EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all live there
 
@@ -140,6 +142,25 @@ canary = CanaryDeployment(
     opts=regional,
 )
 
+hooks = ReleaseHooks(
+    name,
+    ReleaseHooksArgs(
+        function_arn=api.function_arn,
+        environment={
+            release_hook.TARGET_ENV: api.function_qualified_arn,
+            release_hook.PUBLIC_URL_ENV: cdn.url,
+            release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
+            release_hook.ORIGIN_SECRET_ENV: api.origin_secret,
+            release_hook.STAGE_ENV: contract.STAGE_NAME,
+        },
+        deployment_group_arn=canary.deployment_group_arn,
+        codedeploy_role_name=canary.role_name,
+        runtime=settings.lambda_runtime,
+        log_retention_days=settings.log_retention_days,
+    ),
+    opts=regional,
+)
+
 if settings.github_repository:
     github = GithubDeployRole(
         name,
@@ -163,6 +184,8 @@ pulumi.export("function_version", api.function_version)
 pulumi.export("alias_name", api.alias_name)
 pulumi.export("codedeploy_application", canary.application_name)
 pulumi.export("codedeploy_deployment_group", canary.deployment_group_name)
+pulumi.export("before_traffic_hook", hooks.before_function_name)
+pulumi.export("after_traffic_hook", hooks.after_function_name)
 pulumi.export("alarm_topic_arn", monitoring.topic_arn)
 pulumi.export("edge_alarm_topic_arn", edge_monitoring.topic_arn)
 pulumi.export("dashboard_name", dashboard.dashboard_name)

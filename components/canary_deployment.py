@@ -24,6 +24,8 @@ class CanaryDeploymentArgs:
 class CanaryDeployment(pulumi.ComponentResource):
     application_name: pulumi.Output[str]
     deployment_group_name: pulumi.Output[str]
+    deployment_group_arn: pulumi.Output[str]
+    role_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: CanaryDeploymentArgs, opts: pulumi.ResourceOptions | None = None
@@ -63,6 +65,8 @@ class CanaryDeployment(pulumi.ComponentResource):
         )
         self.application_name = application.name
         self.deployment_group_name = group.deployment_group_name
+        self.deployment_group_arn = group.arn
+        self.role_name = role.name
         self.register_outputs(
             {
                 "application_name": self.application_name,

@@ -79,6 +79,8 @@ class ChaliceApi(pulumi.ComponentResource):
     alias_name: pulumi.Output[str]
     alias_arn: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    function_qualified_arn: pulumi.Output[str]
     origin_secret: pulumi.Output[str] | None
 
     def __init__(
@@ -227,6 +229,8 @@ class ChaliceApi(pulumi.ComponentResource):
         self.alias_name = alias.name
         self.alias_arn = alias.arn
         self.log_group_name = log_group.name
+        self.function_arn = function.arn
+        self.function_qualified_arn = function.qualified_arn  # the version just published
         self.register_outputs(
             {
                 "api_url": self.api_url,

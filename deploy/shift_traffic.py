@@ -37,6 +37,9 @@ class Release:
     target_version: str
     application: str
     deployment_group: str
+    # Lambda functions CodeDeploy runs before and after moving traffic (hooks/release_hook.py).
+    before_traffic_hook: str
+    after_traffic_hook: str
 
     @classmethod
     def from_outputs(cls, outputs: dict[str, Any]) -> Release:
@@ -46,6 +49,8 @@ class Release:
             target_version=str(outputs["function_version"]),
             application=outputs["codedeploy_application"],
             deployment_group=outputs["codedeploy_deployment_group"],
+            before_traffic_hook=outputs["before_traffic_hook"],
+            after_traffic_hook=outputs["after_traffic_hook"],
         )
 
 
@@ -71,6 +76,12 @@ def appspec(release: Release, current_version: str) -> str:
                         },
                     }
                 }
+            ],
+            # A failing check fails the deployment: before any user request reaches the new
+            # version, and again through the public URL once it serves everyone.
+            "Hooks": [
+                {"BeforeAllowTraffic": release.before_traffic_hook},
+                {"AfterAllowTraffic": release.after_traffic_hook},
             ],
         }
     )

@@ -11,13 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hello_app.chalicelib.contract import STAGE_NAME
+from hooks.release_hook import api_gateway_event as hook_event
 
 # What the Lambda Python runtime ships besides the standard library.
 LAMBDA_PROVIDED = (
@@ -113,39 +113,7 @@ def api_gateway_event(
     username: str,
     body: str | None = None,
     headers: dict[str, str] | None = None,
-    stage: str = STAGE_NAME,
 ) -> dict[str, Any]:
-    """An API Gateway REST API Lambda-proxy event for /hello/{username}, as AWS sends it."""
-    request_id = str(uuid.uuid4())
-    all_headers = {"Host": "abc123.execute-api.eu-west-1.amazonaws.com", **(headers or {})}
-    path = f"/hello/{username}"
-    return {
-        "resource": "/hello/{username}",
-        "path": path,
-        "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {key: [value] for key, value in all_headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"username": username},
-        "stageVariables": None,
-        "requestContext": {
-            "resourceId": "abc1de",
-            "resourcePath": "/hello/{username}",
-            "httpMethod": method,
-            "extendedRequestId": request_id,
-            "requestTime": "28/Nov/2026:10:00:00 +0000",
-            "path": f"/{stage}{path}",
-            "accountId": "123456789012",
-            "protocol": "HTTP/1.1",
-            "stage": stage,
-            "domainPrefix": "abc123",
-            "requestTimeEpoch": 1795860000000,
-            "requestId": request_id,
-            "identity": {"sourceIp": "203.0.113.7", "userAgent": "curl/8.5.0"},
-            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
-            "apiId": "abc123",
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    """An API Gateway REST API Lambda-proxy event for /hello/{username} on the API's stage, built
+    by the same code the pre-traffic hook sends to a new version."""
+    return hook_event(method, username, body, headers, STAGE_NAME)

@@ -22,6 +22,8 @@ RELEASE = Release(
     target_version="8",
     application="hello-prod-codedeploy-abc",
     deployment_group="hello-prod-live",
+    before_traffic_hook="hello-prod-before-traffic-abc",
+    after_traffic_hook="hello-prod-after-traffic-abc",
 )
 
 
@@ -247,6 +249,10 @@ def test_timeout_stops_the_deployment_with_rollback(clients: tuple) -> None:
 
 def test_appspec_moves_the_alias_between_versions() -> None:
     spec = json.loads(appspec(RELEASE, "7"))
+    assert spec["Hooks"] == [
+        {"BeforeAllowTraffic": "hello-prod-before-traffic-abc"},
+        {"AfterAllowTraffic": "hello-prod-after-traffic-abc"},
+    ]
     (resource,) = spec["Resources"]
     assert resource["live"] == {
         "Type": "AWS::Lambda::Function",
@@ -266,6 +272,8 @@ def test_release_is_read_from_stack_outputs() -> None:
         "function_version": 8,
         "codedeploy_application": RELEASE.application,
         "codedeploy_deployment_group": RELEASE.deployment_group,
+        "before_traffic_hook": RELEASE.before_traffic_hook,
+        "after_traffic_hook": RELEASE.after_traffic_hook,
         "url": "https://example.cloudfront.net",
     }
     assert Release.from_outputs(outputs) == RELEASE
@@ -304,6 +312,8 @@ def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
                     "function_version": "1",
                     "codedeploy_application": RELEASE.application,
                     "codedeploy_deployment_group": RELEASE.deployment_group,
+                    "before_traffic_hook": RELEASE.before_traffic_hook,
+                    "after_traffic_hook": RELEASE.after_traffic_hook,
                 }
             )
         )

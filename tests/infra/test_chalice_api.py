@@ -23,7 +23,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
 def test_function_properties(stack: Stack) -> None:
-    function = stack.state(FUNCTION)
+    function = stack.state(FUNCTION, "-function")
     assert function["runtime"] in {"python3.12", "python3.13"}
     assert function["architectures"] == ["arm64"]
     assert function["handler"] == "app.app"
@@ -35,12 +35,12 @@ def test_function_properties(stack: Stack) -> None:
 
 
 def test_snap_start_on_published_versions_in_prod_only(dev: Stack, prod: Stack) -> None:
-    assert prod.state(FUNCTION)["snapStart"] == {"applyOn": "PublishedVersions"}
-    assert "snapStart" not in dev.state(FUNCTION)
+    assert prod.state(FUNCTION, "-function")["snapStart"] == {"applyOn": "PublishedVersions"}
+    assert "snapStart" not in dev.state(FUNCTION, "-function")
 
 
 def test_function_code_is_the_chalice_package(stack: Stack) -> None:
-    archive = stack.state(FUNCTION)["code"]["archive"]
+    archive = stack.state(FUNCTION, "-function")["code"]["archive"]
     assert not Path(archive).is_absolute()
     assert archive.startswith("hello_app/.chalice/deployments/")
     # Bytecode only where the program runs on the runtime's own Python (the workflows do).
@@ -54,7 +54,7 @@ def test_function_code_is_the_chalice_package(stack: Stack) -> None:
 
 def test_runtime_python313_is_packaged_for_it() -> None:
     stack = evaluate("dev", {"hello:lambdaRuntime": "python3.13"})
-    function = stack.state(FUNCTION)
+    function = stack.state(FUNCTION, "-function")
     assert function["runtime"] == "python3.13"
     assert function["code"]["archive"].endswith("-python3.13-arm64.zip")
 
@@ -67,7 +67,7 @@ def test_unsupported_runtime_is_refused() -> None:
 
 
 def test_function_environment_names_this_table(stack: Stack) -> None:
-    function = stack.one(FUNCTION)
+    function = stack.one(FUNCTION, "-function")
     variables = function["state"]["environment"]["variables"]
     assert variables["HELLO_TABLE_NAME"] == stack.state("aws:dynamodb/table:Table")["name"]
     assert variables["HELLO_LOG_USERNAMES"] == "false"
@@ -75,7 +75,7 @@ def test_function_environment_names_this_table(stack: Stack) -> None:
 
 
 def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
-    function = stack.one(FUNCTION)
+    function = stack.one(FUNCTION, "-function")
     logs = stack.one(LOG_GROUP, "-logs")
     assert function["state"]["loggingConfig"]["logGroup"] == logs["state"]["name"]
     assert logs["urn"] in function["dependencies"]
@@ -86,7 +86,7 @@ def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
     stack: Stack,
 ) -> None:
     alias = stack.one(ALIAS)
-    function = stack.state(FUNCTION)
+    function = stack.state(FUNCTION, "-function")
     assert alias["state"]["name"] == "live"
     assert alias["state"]["functionName"] == function["name"]
     assert alias["state"]["functionVersion"] == function["version"]
@@ -103,7 +103,7 @@ def test_role_is_for_lambda_with_basic_logs_and_xray(stack: Stack) -> None:
             "Action": "sts:AssumeRole",
         }
     ]
-    assert stack.state(FUNCTION)["role"] == role["arn"]
+    assert stack.state(FUNCTION, "-function")["role"] == role["arn"]
     attached = {
         a["state"]["policyArn"]
         for a in stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
@@ -120,7 +120,7 @@ def test_role_is_for_lambda_with_basic_logs_and_xray(stack: Stack) -> None:
         stack.one("aws:iam/rolePolicy:RolePolicy", "-policy"),
     ]
     for grant in grants:
-        assert grant["urn"] in stack.one(FUNCTION)["dependencies"]
+        assert grant["urn"] in stack.one(FUNCTION, "-function")["dependencies"]
 
 
 def test_inline_policy_is_the_tables_three_actions_only(stack: Stack) -> None:
@@ -208,6 +208,6 @@ def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> N
     rest_api = stack.state(REST_API)
     assert permission["action"] == "lambda:InvokeFunction"
     assert permission["principal"] == "apigateway.amazonaws.com"
-    assert permission["function"] == stack.state(FUNCTION)["name"]
+    assert permission["function"] == stack.state(FUNCTION, "-function")["name"]
     assert permission["qualifier"] == "live"
     assert permission["sourceArn"] == f"{rest_api['executionArn']}/api/*/*"

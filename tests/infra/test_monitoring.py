@@ -16,7 +16,7 @@ def alarm(stack: Stack, key: str) -> dict:
 
 
 def dimensions(stack: Stack) -> dict[str, dict[str, str]]:
-    function = stack.state("aws:lambda/function:Function")["name"]
+    function = stack.state("aws:lambda/function:Function", "-function")["name"]
     return {
         "api": {"ApiName": stack.state("aws:apigateway/restApi:RestApi")["name"], "Stage": "api"},
         "alias": {"FunctionName": function, "Resource": f"{function}:live"},

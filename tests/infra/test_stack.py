@@ -12,7 +12,6 @@ from tests.infra.conftest import Stack
 
 ONE_PER_STACK = [
     "aws:dynamodb/table:Table",
-    "aws:lambda/function:Function",
     "aws:lambda/alias:Alias",
     "aws:apigateway/restApi:RestApi",
     "aws:apigateway/deployment:Deployment",
@@ -75,7 +74,10 @@ def test_outputs_name_the_resources_built(stack: Stack) -> None:
         f"https://{rest_api['id']}.execute-api.{region}.amazonaws.com/api"
     )
     assert stack.outputs["table_name"] == stack.state("aws:dynamodb/table:Table")["name"]
-    assert stack.outputs["function_name"] == stack.state("aws:lambda/function:Function")["name"]
+    assert (
+        stack.outputs["function_name"]
+        == stack.state("aws:lambda/function:Function", "-function")["name"]
+    )
     assert stack.outputs["alias_name"] == "live"
     group = stack.state("aws:codedeploy/deploymentGroup:DeploymentGroup")
     assert stack.outputs["codedeploy_deployment_group"] == group["deploymentGroupName"]
@@ -111,6 +113,8 @@ EXPECTED_DIFFERENCES = {
     ("aws:lambda/function:Function", "hello-STAGE-function", "snapStart"),  # snapStart
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-logs", "retentionInDays"),
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-access-logs", "retentionInDays"),
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-before-traffic-logs", "retentionInDays"),
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-after-traffic-logs", "retentionInDays"),
     ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-throttling", "settings"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "deletionProtectionEnabled"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "protect"),

@@ -1,0 +1,125 @@
+"""CodeDeploy's BeforeAllowTraffic and AfterAllowTraffic hooks for a Lambda alias: two small
+functions (hooks/release_hook.py), each with a role that may invoke the API function's versions
+and report to this deployment group, nothing else; and the grant that lets CodeDeploy's role
+invoke them (AWS's managed policy covers only functions named CodeDeployHook_*)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import assume_role_policy
+
+HOOK_SOURCE = Path(__file__).resolve().parents[1] / "hooks" / "release_hook.py"
+BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+HANDLERS = {
+    "before": "release_hook.before_allow_traffic",
+    "after": "release_hook.after_allow_traffic",
+}
+
+
+@dataclass
+class ReleaseHooksArgs:
+    function_arn: pulumi.Input[str]  # the API function (unqualified): its versions are invoked
+    environment: Mapping[str, pulumi.Input[str]]  # what the checks need (see the hook module)
+    deployment_group_arn: pulumi.Input[str]
+    codedeploy_role_name: pulumi.Input[str]
+    runtime: str
+    log_retention_days: int
+    architecture: str = "arm64"
+
+
+class ReleaseHooks(pulumi.ComponentResource):
+    before_function_name: pulumi.Output[str]
+    after_function_name: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ReleaseHooksArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:ReleaseHooks", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-hook-role",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            opts=child,
+        )
+        logs = aws.iam.RolePolicyAttachment(
+            f"{name}-hook-logs", role=role.name, policy_arn=BASIC_LOGS_POLICY, opts=child
+        )
+        checks = aws.iam.RolePolicy(
+            f"{name}-hook-policy",
+            role=role.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "InvokeTheFunctionsVersions",
+                            "Effect": "Allow",
+                            "Action": "lambda:InvokeFunction",
+                            "Resource": pulumi.Output.format("{0}:*", args.function_arn),
+                        },
+                        {
+                            "Sid": "ReportToTheDeploymentGroup",
+                            "Effect": "Allow",
+                            "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
+                            "Resource": args.deployment_group_arn,
+                        },
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        # Relative, so state does not depend on where the repository is checked out.
+        code = pulumi.AssetArchive(
+            {HOOK_SOURCE.name: pulumi.FileAsset(os.path.relpath(HOOK_SOURCE))}
+        )
+        functions = {}
+        for phase, handler in HANDLERS.items():
+            log_group = aws.cloudwatch.LogGroup(
+                f"{name}-{phase}-traffic-logs",
+                retention_in_days=args.log_retention_days,
+                opts=child,
+            )
+            functions[phase] = aws.lambda_.Function(
+                f"{name}-{phase}-traffic",
+                role=role.arn,
+                runtime=args.runtime,
+                architectures=[args.architecture],
+                handler=handler,
+                code=code,
+                timeout=120,  # five checks of at most 10 s each, with one retry
+                environment={"variables": dict(args.environment)},
+                logging_config={"log_format": "Text", "log_group": log_group.name},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, checks]),
+            )
+        aws.iam.RolePolicy(
+            f"{name}-codedeploy-invokes-hooks",
+            role=args.codedeploy_role_name,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "lambda:InvokeFunction",
+                            "Resource": [f.arn for f in functions.values()],
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        self.before_function_name = functions["before"].name
+        self.after_function_name = functions["after"].name
+        self.register_outputs(
+            {
+                "before_function_name": self.before_function_name,
+                "after_function_name": self.after_function_name,
+            }
+        )

@@ -1,0 +1,1 @@
+"""CodeDeploy lifecycle hooks, deployed as Lambda functions of their own by the program."""
