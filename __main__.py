@@ -153,7 +153,6 @@ hooks = ReleaseHooks(
             release_hook.ORIGIN_SECRET_ENV: api.origin_secret,
             release_hook.STAGE_ENV: contract.STAGE_NAME,
         },
-        deployment_group_arn=canary.deployment_group_arn,
         codedeploy_role_name=canary.role_name,
         runtime=settings.lambda_runtime,
         log_retention_days=settings.log_retention_days,

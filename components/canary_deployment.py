@@ -24,7 +24,6 @@ class CanaryDeploymentArgs:
 class CanaryDeployment(pulumi.ComponentResource):
     application_name: pulumi.Output[str]
     deployment_group_name: pulumi.Output[str]
-    deployment_group_arn: pulumi.Output[str]
     role_name: pulumi.Output[str]
 
     def __init__(
@@ -65,7 +64,6 @@ class CanaryDeployment(pulumi.ComponentResource):
         )
         self.application_name = application.name
         self.deployment_group_name = group.deployment_group_name
-        self.deployment_group_arn = group.arn
         self.role_name = role.name
         self.register_outputs(
             {

@@ -1,7 +1,9 @@
-"""CodeDeploy's BeforeAllowTraffic and AfterAllowTraffic hooks for a Lambda alias: two small
-functions (hooks/release_hook.py), each with a role that may invoke the API function's versions
-and report to this deployment group, nothing else; and the grant that lets CodeDeploy's role
-invoke them (AWS's managed policy covers only functions named CodeDeployHook_*)."""
+"""CodeDeploy's BeforeAllowTraffic and AfterAllowTraffic hooks for a Lambda alias.
+
+Two small functions (hooks/release_hook.py) with one role that may invoke the API function's
+versions, report hook results and write its logs, nothing else; and the grant that lets
+CodeDeploy's role invoke them (AWS's managed policy covers only functions named CodeDeployHook_*).
+"""
 
 from __future__ import annotations
 
@@ -27,7 +29,6 @@ HANDLERS = {
 class ReleaseHooksArgs:
     function_arn: pulumi.Input[str]  # the API function (unqualified): its versions are invoked
     environment: Mapping[str, pulumi.Input[str]]  # what the checks need (see the hook module)
-    deployment_group_arn: pulumi.Input[str]
     codedeploy_role_name: pulumi.Input[str]
     runtime: str
     log_retention_days: int
@@ -65,10 +66,12 @@ class ReleaseHooks(pulumi.ComponentResource):
                             "Resource": pulumi.Output.format("{0}:*", args.function_arn),
                         },
                         {
-                            "Sid": "ReportToTheDeploymentGroup",
+                            # IAM has no resource type for this action (AWS's Service
+                            # Authorization Reference): "*" is the only form that works.
+                            "Sid": "ReportHookResults",
                             "Effect": "Allow",
                             "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
-                            "Resource": args.deployment_group_arn,
+                            "Resource": "*",
                         },
                     ],
                 }
