@@ -76,6 +76,9 @@ class Request:
 class Answer:
     status_code = 200
 
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+
 
 def logged(request: Request, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     ticks = iter([10.0, 10.25])  # the request takes 250 ms
@@ -96,6 +99,22 @@ def test_latency_is_rounded_to_microseconds(capsys: pytest.CaptureFixture[str]) 
     middleware = request_logger(log_usernames=False, timer=lambda: next(ticks))
     middleware(Request({}, None), lambda _: Answer())
     assert log_lines(capsys)[0]["latencyMs"] == 0.123
+
+
+def test_every_answer_names_the_function_version_that_made_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    request = Request({"requestId": "api-1"}, "lambda-1")
+    request.lambda_context.function_version = "8"
+    answer = request_logger(log_usernames=False)(request, lambda _: Answer())
+    assert answer.headers == {"X-Function-Version": "8"}
+    assert log_lines(capsys)[0]["version"] == "8"
+
+
+def test_no_version_no_header(capsys: pytest.CaptureFixture[str]) -> None:
+    answer = request_logger(log_usernames=False)(Request({}, "lambda-1"), lambda _: Answer())
+    assert answer.headers == {}
+    assert log_lines(capsys)[0]["version"] is None
 
 
 def test_no_request_id_at_all_is_logged_as_null(capsys: pytest.CaptureFixture[str]) -> None:
