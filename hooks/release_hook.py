@@ -164,12 +164,15 @@ def clients() -> tuple[Any, Any]:
 
 def before_allow_traffic(event: dict[str, Any], context: Any) -> str:
     lambda_client, codedeploy = clients()
-    headers = {os.environ[ORIGIN_HEADER_ENV]: os.environ[ORIGIN_SECRET_ENV]}
-    send = invoking(lambda_client, os.environ[TARGET_ENV], headers, os.environ[STAGE_ENV])
-    return report(codedeploy, event, lambda: round_trip(send))
+
+    def check() -> list[str]:  # inside report(): even a missing setting is a reported failure
+        headers = {os.environ[ORIGIN_HEADER_ENV]: os.environ[ORIGIN_SECRET_ENV]}
+        target, stage = os.environ[TARGET_ENV], os.environ[STAGE_ENV]
+        return round_trip(invoking(lambda_client, target, headers, stage))
+
+    return report(codedeploy, event, check)
 
 
 def after_allow_traffic(event: dict[str, Any], context: Any) -> str:
     _, codedeploy = clients()
-    send = requesting(os.environ[PUBLIC_URL_ENV])
-    return report(codedeploy, event, lambda: round_trip(send))
+    return report(codedeploy, event, lambda: round_trip(requesting(os.environ[PUBLIC_URL_ENV])))

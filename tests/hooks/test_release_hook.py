@@ -144,3 +144,12 @@ def test_the_handlers_read_their_settings_from_the_environment(
     assert release_hook.before_allow_traffic(EVENT, None) == "Succeeded"
     assert release_hook.after_allow_traffic(EVENT, None) == "Succeeded"
     assert len(version.invoked) == 5
+
+
+def test_a_hook_missing_a_setting_still_reports_failure(
+    monkeypatch: pytest.MonkeyPatch, codedeploy: tuple[Any, Stubber]
+) -> None:
+    monkeypatch.setattr(release_hook, "clients", lambda: (NewVersion(), codedeploy[0]))
+    monkeypatch.delenv(release_hook.TARGET_ENV, raising=False)
+    expect_status(codedeploy[1], "Failed")  # never left for CodeDeploy to time out
+    assert release_hook.before_allow_traffic(EVENT, None) == "Failed"
