@@ -20,7 +20,7 @@ from components.chalice_package import (
     load_app,
     swagger_body,
 )
-from components.iam import assume_role_policy
+from components.iam import assume_role_policy, policy_document
 
 ALIAS_NAME = "live"
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
@@ -129,9 +129,7 @@ class ChaliceApi(pulumi.ComponentResource):
                 aws.iam.RolePolicy(
                     f"{name}-policy",
                     role=role.id,
-                    policy=pulumi.Output.json_dumps(
-                        {"Version": "2012-10-17", "Statement": list(args.policy_statements)}
-                    ),
+                    policy=policy_document(*args.policy_statements),
                     opts=child,
                 )
             )

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import pulumi
+
 
 def trust_policy(
     principal: Mapping[str, str],
@@ -17,6 +19,11 @@ def trust_policy(
     if condition:
         statement["Condition"] = dict(condition)
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def policy_document(*statements: pulumi.Input[Mapping[str, Any]]) -> pulumi.Output[str]:
+    """An IAM policy document holding these statements (outputs resolved)."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
 def assume_role_policy(service: str) -> str:

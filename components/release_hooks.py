@@ -15,7 +15,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy
+from components.iam import assume_role_policy, policy_document
 
 HOOK_SOURCE = Path(__file__).resolve().parents[1] / "hooks" / "release_hook.py"
 BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -55,26 +55,21 @@ class ReleaseHooks(pulumi.ComponentResource):
         checks = aws.iam.RolePolicy(
             f"{name}-hook-policy",
             role=role.id,
-            policy=pulumi.Output.json_dumps(
+            policy=policy_document(
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "InvokeTheFunctionsVersions",
-                            "Effect": "Allow",
-                            "Action": "lambda:InvokeFunction",
-                            "Resource": pulumi.Output.format("{0}:*", args.function_arn),
-                        },
-                        {
-                            # IAM has no resource type for this action (AWS's Service
-                            # Authorization Reference): "*" is the only form that works.
-                            "Sid": "ReportHookResults",
-                            "Effect": "Allow",
-                            "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
-                            "Resource": "*",
-                        },
-                    ],
-                }
+                    "Sid": "InvokeTheFunctionsVersions",
+                    "Effect": "Allow",
+                    "Action": "lambda:InvokeFunction",
+                    "Resource": pulumi.Output.format("{0}:*", args.function_arn),
+                },
+                {
+                    # IAM has no resource type for this action (AWS's Service Authorization
+                    # Reference): "*" is the only form that works.
+                    "Sid": "ReportHookResults",
+                    "Effect": "Allow",
+                    "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
+                    "Resource": "*",
+                },
             ),
             opts=child,
         )
@@ -104,16 +99,11 @@ class ReleaseHooks(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-codedeploy-invokes-hooks",
             role=args.codedeploy_role_name,
-            policy=pulumi.Output.json_dumps(
+            policy=policy_document(
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "lambda:InvokeFunction",
-                            "Resource": [f.arn for f in functions.values()],
-                        }
-                    ],
+                    "Effect": "Allow",
+                    "Action": "lambda:InvokeFunction",
+                    "Resource": [f.arn for f in functions.values()],
                 }
             ),
             opts=child,

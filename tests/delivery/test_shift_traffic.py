@@ -279,15 +279,21 @@ def test_release_is_read_from_stack_outputs() -> None:
     assert Release.from_outputs(outputs) == RELEASE
 
 
-def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def emulated_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and a region for moto: nothing can reach AWS."""
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-1",
     }.items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.mark.usefixtures("emulated_aws")
+def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", "def app(event, context): return {}")
@@ -321,13 +327,8 @@ def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
     assert capsys.readouterr().out == "nothing to do: live already serves 1\n"
 
 
-def test_the_history_query_is_one_codedeploy_accepts(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(key, value)
+@pytest.mark.usefixtures("emulated_aws")
+def test_the_history_query_is_one_codedeploy_accepts() -> None:
     with mock_aws():
         codedeploy = boto3.client("codedeploy")
         codedeploy.create_application(applicationName=RELEASE.application, computePlatform="Lambda")
