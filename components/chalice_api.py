@@ -20,12 +20,11 @@ from components.chalice_package import (
     load_app,
     swagger_body,
 )
-from components.iam import assume_role_policy, policy_document
+from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
 
 ALIAS_NAME = "live"
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
 XRAY_WRITE_POLICY = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
-BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",

@@ -6,14 +6,13 @@ environment) and `preview` (read-only, trusted from pull requests, for `pulumi p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import trust_policy
+from components.iam import policy_document, trust_policy
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -88,34 +87,29 @@ class GithubDeployRole(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-github-deploy-iam",
             role=deploy.id,
-            policy=json.dumps(
+            policy=policy_document(
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "ManageTheStacksOwnRoles",
-                            "Effect": "Allow",
-                            "Action": [
-                                "iam:CreateRole",
-                                "iam:DeleteRole",
-                                "iam:GetRole",
-                                "iam:UpdateRole",
-                                "iam:TagRole",
-                                "iam:UntagRole",
-                                "iam:UpdateAssumeRolePolicy",
-                                "iam:PutRolePolicy",
-                                "iam:GetRolePolicy",
-                                "iam:DeleteRolePolicy",
-                                "iam:AttachRolePolicy",
-                                "iam:DetachRolePolicy",
-                                "iam:ListRolePolicies",
-                                "iam:ListAttachedRolePolicies",
-                                "iam:ListInstanceProfilesForRole",
-                                "iam:PassRole",
-                            ],
-                            "Resource": f"arn:aws:iam::*:role/{args.iam_role_prefix}*",
-                        }
+                    "Sid": "ManageTheStacksOwnRoles",
+                    "Effect": "Allow",
+                    "Action": [
+                        "iam:CreateRole",
+                        "iam:DeleteRole",
+                        "iam:GetRole",
+                        "iam:UpdateRole",
+                        "iam:TagRole",
+                        "iam:UntagRole",
+                        "iam:UpdateAssumeRolePolicy",
+                        "iam:PutRolePolicy",
+                        "iam:GetRolePolicy",
+                        "iam:DeleteRolePolicy",
+                        "iam:AttachRolePolicy",
+                        "iam:DetachRolePolicy",
+                        "iam:ListRolePolicies",
+                        "iam:ListAttachedRolePolicies",
+                        "iam:ListInstanceProfilesForRole",
+                        "iam:PassRole",
                     ],
+                    "Resource": f"arn:aws:iam::*:role/{args.iam_role_prefix}*",
                 }
             ),
             opts=child,

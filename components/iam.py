@@ -8,6 +8,10 @@ from typing import Any
 
 import pulumi
 
+POLICY_VERSION = "2012-10-17"  # the IAM policy language's current version
+# AWS's managed policy for a Lambda function's own logs.
+BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+
 
 def trust_policy(
     principal: Mapping[str, str],
@@ -18,12 +22,12 @@ def trust_policy(
     statement: dict[str, Any] = {"Effect": "Allow", "Principal": dict(principal), "Action": action}
     if condition:
         statement["Condition"] = dict(condition)
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    return json.dumps({"Version": POLICY_VERSION, "Statement": [statement]})
 
 
 def policy_document(*statements: pulumi.Input[Mapping[str, Any]]) -> pulumi.Output[str]:
     """An IAM policy document holding these statements (outputs resolved)."""
-    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return pulumi.Output.json_dumps({"Version": POLICY_VERSION, "Statement": list(statements)})
 
 
 def assume_role_policy(service: str) -> str:

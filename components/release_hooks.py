@@ -15,10 +15,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy, policy_document
+from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
 
 HOOK_SOURCE = Path(__file__).resolve().parents[1] / "hooks" / "release_hook.py"
-BASIC_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 HANDLERS = {
     "before": "release_hook.before_allow_traffic",
     "after": "release_hook.after_allow_traffic",

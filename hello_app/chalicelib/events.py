@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,12 @@ _OPTIONAL = {
     "body": None,
     "isBase64Encoded": False,
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholders(resource: str) -> tuple[str, ...]:
+    """The path parameters a route needs: parsed once per route, not once per request."""
+    return tuple(_PLACEHOLDER.findall(resource))
 
 
 class MalformedEvent(ValueError):
@@ -73,7 +80,7 @@ def checked_rest_event(event: Any, routes: Mapping[str, Any]) -> dict[str, Any]:
     _strings(checked["stageVariables"], "stageVariables")
     _string_lists(checked["multiValueQueryStringParameters"], "multiValueQueryStringParameters")
     parameters = _strings(checked["pathParameters"], "pathParameters")
-    missing = [name for name in _PLACEHOLDER.findall(resource) if name not in parameters]
+    missing = [name for name in _placeholders(resource) if name not in parameters]
     if missing:
         raise MalformedEvent(f"pathParameters must hold {', '.join(missing)}")
     body, encoded = checked["body"], checked["isBase64Encoded"]
