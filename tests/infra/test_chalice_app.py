@@ -1,0 +1,215 @@
+"""ChaliceApp for hello: Lambda, alias, IAM, logs, REST API, deployment, stage, permission, wired."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from chalice.constants import CLOUDWATCH_LOGS, XRAY_POLICY
+from openapi_spec_validator import validate
+
+from components.chalice_package import building_runtime
+from tests.conftest import ROOT
+from tests.infra.conftest import Stack, as_list, evaluate, statements
+
+FUNCTION = "aws:lambda/function:Function"
+ALIAS = "aws:lambda/alias:Alias"
+REST_API = "aws:apigateway/restApi:RestApi"
+STAGE = "aws:apigateway/stage:Stage"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+
+def test_function_properties(stack: Stack) -> None:
+    function = stack.state(FUNCTION, "-api_handler")
+    assert function["runtime"] in {"python3.12", "python3.13"}
+    assert function["architectures"] == ["arm64"]
+    assert function["handler"] == "app.app"
+    assert function["publish"] is True
+    assert function["tracingConfig"] == {"mode": "Active"}
+    assert function["memorySize"] == stack.settings["lambda_memory_mb"]
+    assert function["timeout"] == stack.settings["lambda_timeout_seconds"]
+    assert function["reservedConcurrentExecutions"] == stack.settings["reserved_concurrency"]
+
+
+def test_snap_start_on_published_versions_in_prod_only(dev: Stack, prod: Stack) -> None:
+    assert prod.state(FUNCTION, "-api_handler")["snapStart"] == {"applyOn": "PublishedVersions"}
+    assert "snapStart" not in dev.state(FUNCTION, "-api_handler")
+
+
+def test_function_code_is_the_chalice_package(stack: Stack) -> None:
+    archive = stack.state(FUNCTION, "-api_handler")["code"]["archive"]
+    assert not Path(archive).is_absolute()
+    assert archive.startswith("hello_app/.chalice/deployments/")
+    # Bytecode only where the program runs on the runtime's own Python (the workflows do).
+    compiled = building_runtime() == "python3.12"
+    bytecode = "-bytecode-[0-9a-f]{8}" if compiled else ""
+    assert re.search(rf"-python3\.12-arm64{bytecode}\.zip$", archive)
+    names = zipfile.ZipFile(ROOT / archive).namelist()
+    suffix = ".pyc" if compiled else ".py"
+    assert f"app{suffix}" in names and f"chalicelib/birthdays{suffix}" in names
+
+
+def test_runtime_python313_is_packaged_for_it() -> None:
+    stack = evaluate("dev", {"hello:lambdaRuntime": "python3.13"})
+    function = stack.state(FUNCTION, "-api_handler")
+    assert function["runtime"] == "python3.13"
+    assert function["code"]["archive"].endswith("-python3.13-arm64.zip")
+
+
+def test_unsupported_runtime_is_refused() -> None:
+    with pytest.raises(
+        AssertionError, match=r"hello:lambdaRuntime must be one of python3\.12, python3\.13"
+    ):
+        evaluate("dev", {"hello:lambdaRuntime": "python3.9"})
+
+
+def test_function_environment_names_this_table(stack: Stack) -> None:
+    function = stack.one(FUNCTION, "-api_handler")
+    variables = function["state"]["environment"]["variables"]
+    assert variables["HELLO_TABLE_NAME"] == stack.state("aws:dynamodb/table:Table")["name"]
+    assert variables["HELLO_LOG_USERNAMES"] == "false"
+    assert "environment" in function["secrets"]  # the origin secret keeps it secret
+
+
+def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
+    function = stack.one(FUNCTION, "-api_handler")
+    logs = stack.one(LOG_GROUP, "-api_handler-log-group")
+    assert function["state"]["loggingConfig"]["logGroup"] == logs["state"]["name"]
+    assert logs["urn"] in function["dependencies"]
+    assert logs["state"]["retentionInDays"] == stack.settings["log_retention_days"]
+
+
+def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
+    stack: Stack,
+) -> None:
+    alias = stack.one(ALIAS)
+    function = stack.state(FUNCTION, "-api_handler")
+    assert alias["state"]["name"] == "live"
+    assert alias["state"]["functionName"] == function["name"]
+    assert alias["state"]["functionVersion"] == function["version"]
+    assert alias["ignoreChanges"] == ["functionVersion"]
+
+
+def test_role_is_for_lambda_with_chalices_policy_and_the_table(stack: Stack) -> None:
+    role_resource = stack.one("aws:iam/role:Role", "-default-role")
+    role = role_resource["state"]
+    trust = statements(role["assumeRolePolicy"])
+    assert trust == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Sid": "",
+        }
+    ]
+    assert stack.state(FUNCTION, "-api_handler")["role"] == role["arn"]
+    # No managed policies: Chalice's generated policy (logs, X-Ray) plus the table, inline.
+    assert not stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment") or all(
+        a["state"]["role"] != role["name"]
+        for a in stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    )
+    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-default-role-policy")
+    assert policy["role"] == role_resource["id"]
+    table_statement = {
+        "Effect": "Allow",
+        "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        "Resource": stack.state("aws:dynamodb/table:Table")["arn"],
+    }
+    assert statements(policy["policy"]) == [CLOUDWATCH_LOGS, XRAY_POLICY, table_statement]
+    # Logs, traces and table access are all granted, and the log group made, before the
+    # function exists.
+    dependencies = stack.one(FUNCTION, "-api_handler")["dependencies"]
+    assert stack.one("aws:iam/rolePolicy:RolePolicy", "-default-role-policy")["urn"] in dependencies
+    assert stack.one(LOG_GROUP, "-api_handler-log-group")["urn"] in dependencies
+
+
+def test_only_the_table_statement_names_data(stack: Stack) -> None:
+    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-default-role-policy")
+    table_arn = stack.state("aws:dynamodb/table:Table")["arn"]
+    data = [s for s in statements(policy["policy"]) if "dynamodb" in json.dumps(s)]
+    assert data == [
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+            "Resource": table_arn,
+        }
+    ]
+
+
+def swagger(stack: Stack) -> dict:
+    return json.loads(stack.state(REST_API)["body"])
+
+
+def test_rest_api_is_regional_with_chalice_swagger(stack: Stack) -> None:
+    assert stack.state(REST_API)["endpointConfiguration"] == {"types": "REGIONAL"}
+    validate(swagger(stack))
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_integrations_invoke_the_alias(stack: Stack, method: str) -> None:
+    integration = swagger(stack)["paths"]["/hello/{username}"][method][
+        "x-amazon-apigateway-integration"
+    ]
+    assert integration["type"] == "aws_proxy"
+    assert integration["httpMethod"] == "POST"
+    assert integration["uri"] == stack.state(ALIAS)["invokeArn"]
+
+
+def test_swagger_has_exactly_the_apps_operations(stack: Stack) -> None:
+    paths = swagger(stack)["paths"]
+    assert {path: sorted(ops) for path, ops in paths.items()} == {
+        "/hello/{username}": ["delete", "get", "put"]
+    }
+
+
+def test_deployment_is_triggered_by_the_body_hash(stack: Stack) -> None:
+    deployment = stack.state("aws:apigateway/deployment:Deployment")
+    rest_api = stack.one(REST_API)
+    assert deployment["restApi"] == rest_api["id"]
+    body = rest_api["state"]["body"]
+    assert deployment["triggers"] == {"body": hashlib.sha256(body.encode()).hexdigest()}
+
+
+def test_stage_serves_the_deployment_with_tracing_and_json_access_logs(stack: Stack) -> None:
+    stage = stack.one(STAGE)
+    state = stage["state"]
+    assert state["stageName"] == "api"
+    assert state["restApi"] == stack.one(REST_API)["id"]
+    assert state["deployment"] == stack.one("aws:apigateway/deployment:Deployment")["id"]
+    assert state["xrayTracingEnabled"] is True
+    access_logs = stack.state(LOG_GROUP, "-rest_api-access-logs")
+    assert state["accessLogSettings"]["destinationArn"] == access_logs["arn"]
+    log_format = json.loads(state["accessLogSettings"]["format"])
+    assert log_format["requestId"] == "$context.requestId"
+    assert log_format["status"] == "$context.status"
+
+
+def test_stage_waits_for_the_account_logging_role_where_managed(dev: Stack) -> None:
+    stage = dev.one(STAGE)
+    account = dev.one("aws:apigateway/account:Account")
+    role = dev.state("aws:iam/role:Role", "-apigateway-logs")
+    assert account["state"]["cloudwatchRoleArn"] == role["arn"]
+    assert account["urn"] in stage["dependencies"]
+
+
+def test_stage_throttling_from_config(stack: Stack) -> None:
+    settings = stack.state("aws:apigateway/methodSettings:MethodSettings")
+    assert settings["methodPath"] == "*/*"
+    assert settings["stageName"] == "api"
+    assert settings["restApi"] == stack.one(REST_API)["id"]
+    assert settings["settings"]["throttlingRateLimit"] == stack.settings["throttle_rate_limit"]
+    assert settings["settings"]["throttlingBurstLimit"] == stack.settings["throttle_burst_limit"]
+
+
+def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> None:
+    permission = stack.state("aws:lambda/permission:Permission")
+    rest_api = stack.state(REST_API)
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["function"] == stack.state(FUNCTION, "-api_handler")["name"]
+    assert permission["qualifier"] == "live"
+    assert permission["sourceArn"] == f"{rest_api['executionArn']}/api/*/*"
