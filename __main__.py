@@ -15,7 +15,7 @@ from components.api_gateway_logging import ApiGatewayLogging
 from components.birthday_table import BirthdayTable, BirthdayTableArgs
 from components.canary_deployment import CanaryDeployment, CanaryDeploymentArgs
 from components.cdn import Cdn, CdnArgs, CustomDomain
-from components.chalice_api import ChaliceApi, ChaliceApiArgs
+from components.chalice_app import ChaliceApp, ChaliceAppArgs
 from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.github_deploy_role import GithubDeployRole, GithubDeployRoleArgs
@@ -24,9 +24,11 @@ from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
 from hello_stack import alarms, config
+from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hello_stack.config import PROJECT
 from hooks import release_hook
 
+ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
 EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all live there
 
 settings = config.load()
@@ -55,20 +57,25 @@ account_logging = (
     [ApiGatewayLogging(name, opts=regional)] if settings.manage_api_gateway_account else []
 )
 
-api = ChaliceApi(
+api = ChaliceApp(
     name,
-    ChaliceApiArgs(
+    ChaliceAppArgs(
         project_dir=str(Path(__file__).resolve().parent / "hello_app"),
-        region=settings.region,
-        stage_name=contract.STAGE_NAME,
+        chalice_stage=stage,
         runtime=settings.lambda_runtime,
-        memory_size=settings.lambda_memory_mb,
-        timeout=settings.lambda_timeout_seconds,
-        log_retention_days=settings.log_retention_days,
-        throttling_rate_limit=settings.throttle_rate_limit,
-        throttling_burst_limit=settings.throttle_burst_limit,
-        reserved_concurrency=settings.reserved_concurrency,
-        snap_start=settings.snap_start,
+        # The stack's settings above the project's .chalice/config.json, as CLI options are.
+        config_overrides={
+            "api_gateway_stage": contract.STAGE_NAME,
+            "lambda_memory_size": settings.lambda_memory_mb,
+            "lambda_timeout": settings.lambda_timeout_seconds,
+            "log_retention_in_days": settings.log_retention_days,
+            **(
+                {"reserved_concurrency": settings.reserved_concurrency}
+                if settings.reserved_concurrency is not None
+                else {}
+            ),
+        },
+        endpoint_type="REGIONAL",  # reached through CloudFront only
         environment={
             contract.TABLE_NAME_ENV: table.name,
             contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
@@ -76,9 +83,14 @@ api = ChaliceApi(
         policy_statements=[
             {"Effect": "Allow", "Action": contract.dynamodb_actions(), "Resource": table.arn}
         ],
-        origin_secret_env_var=contract.ORIGIN_SECRET_ENV,
+        alias_name=ALIAS_NAME,
         # Both stages release through CodeDeploy (dev all at once), so dev rehearses prod's path.
         traffic_shifted_externally=True,
+        snap_start=settings.snap_start,
+        access_log_format=ACCESS_LOG_FORMAT,
+        access_log_retention_days=settings.log_retention_days,
+        throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
+        origin_secret_env_var=contract.ORIGIN_SECRET_ENV,
         stage_depends_on=account_logging,
     ),
     opts=regional,

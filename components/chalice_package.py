@@ -1,8 +1,7 @@
-"""Chalice's own packager and swagger generator, wrapped for use from a Pulumi program.
+"""Chalice's own packagers, with bytecode, for use from a Pulumi program.
 
 Nothing here talks to AWS: the zip is built locally (cached under the project's
-`.chalice/deployments`, keyed by Chalice on the app files' hash) and the swagger body is
-generated from the app's routes.
+`.chalice/deployments`, keyed by Chalice on the app files' hash).
 
 Bytecode: Lambda's /var/task is read-only, so nothing compiled at run time is cached and every
 cold start compiles every module again (Chalice's 90 KB app.py alone takes ~10 ms). When the
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import subprocess
 import sys
@@ -24,11 +22,12 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-from chalice.cli.factory import CLIFactory
-from chalice.deploy.packager import DependencyBuilder, LambdaDeploymentPackager
-from chalice.deploy.swagger import SwaggerGenerator
+from chalice.deploy.packager import (
+    AppOnlyDeploymentPackager,
+    DependencyBuilder,
+    LambdaDeploymentPackager,
+)
 from chalice.utils import UI, OSUtils
 
 
@@ -56,21 +55,41 @@ def building_runtime() -> str:
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
+class BytecodeMixin:
+    """A Chalice app packager whose zip carries bytecode when this interpreter is the runtime's
+    version (see the module's docstring); otherwise exactly Chalice's zip."""
+
+    def create_deployment_package(self, project_dir: str, python_version: str) -> str:
+        sources = super().create_deployment_package(project_dir, python_version)  # type: ignore[misc]
+        return with_bytecode(sources) if python_version == building_runtime() else sources
+
+
+class BytecodeLambdaPackager(BytecodeMixin, LambdaDeploymentPackager):
+    """The app and its dependencies in one zip (Chalice's default)."""
+
+
+class BytecodeAppOnlyPackager(BytecodeMixin, AppOnlyDeploymentPackager):
+    """The app alone, its dependencies in Chalice's managed layer (`automatic_layer`)."""
+
+
+def quiet_ui() -> UI:
+    return UI(out=io.StringIO(), err=io.StringIO())
+
+
 def build_deployment_package(
     project_dir: str, runtime: str, architecture: str, bytecode: bool = True
 ) -> str:
     """The Lambda zip for a Chalice project, as `chalice package` builds it, with bytecode when
-    this interpreter is the runtime's version (see the module's docstring) unless `bytecode`
-    is false; returns its path."""
+    this interpreter is the runtime's version unless `bytecode` is false; returns its path."""
     osutils = ReproducibleOSUtils()
-    packager = LambdaDeploymentPackager(
+    packager_class = BytecodeLambdaPackager if bytecode else LambdaDeploymentPackager
+    packager = packager_class(
         osutils=osutils,
         dependency_builder=DependencyBuilder(osutils),
-        ui=UI(out=io.StringIO(), err=io.StringIO()),
+        ui=quiet_ui(),
         architecture=architecture,
     )
-    sources = packager.create_deployment_package(os.path.abspath(project_dir), runtime)
-    return with_bytecode(sources) if bytecode and runtime == building_runtime() else sources
+    return packager.create_deployment_package(os.path.abspath(project_dir), runtime)
 
 
 def with_bytecode(sources_zip: str) -> str:
@@ -98,30 +117,3 @@ def with_bytecode(sources_zip: str) -> str:
                     archive.writestr(entry, path.read_bytes())
         partial.replace(target)  # whole or not at all, should two builds race
     return str(target)
-
-
-def load_app(project_dir: str) -> Any:
-    """The Chalice app object, loaded the way the Chalice CLI loads it.
-
-    Chalice imports the module `app`, so one Python process serves one Chalice project.
-    """
-    return CLIFactory(project_dir=os.path.abspath(project_dir)).load_chalice_app()
-
-
-class InvokeArnSwaggerGenerator(SwaggerGenerator):
-    """Chalice's swagger generator with integrations invoking a given invoke ARN, the way its
-    own Terraform and CloudFormation generators substitute theirs."""
-
-    def __init__(self, invoke_arn: str) -> None:
-        super().__init__(region="", deployed_resources={})
-        self._invoke_arn = invoke_arn
-
-    def _uri(self, lambda_arn: str | None = None) -> str:
-        return self._invoke_arn
-
-
-def swagger_body(app: Any, invoke_arn: str) -> str:
-    """The REST API definition for the app's routes, every integration invoking invoke_arn
-    (an alias's, so that moving the alias never changes the API)."""
-    generator = InvokeArnSwaggerGenerator(invoke_arn)
-    return json.dumps(generator.generate_swagger(app), sort_keys=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 
-from components.chalice_api import SUPPORTED_RUNTIMES
+from components.chalice_app import SUPPORTED_RUNTIMES
 
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
 

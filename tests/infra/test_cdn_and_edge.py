@@ -57,7 +57,8 @@ def test_custom_domain_uses_the_acm_certificate(stack_with_extras: Stack) -> Non
 def test_origin_secret_is_identical_in_cloudfront_and_the_function(stack: Stack) -> None:
     distribution = stack.one(DISTRIBUTION)
     (header,) = distribution["state"]["origins"][0]["customHeaders"]
-    variables = stack.state("aws:lambda/function:Function", "-function")["environment"]["variables"]
+    function = stack.state("aws:lambda/function:Function", "-api_handler")
+    variables = function["environment"]["variables"]
     password = stack.state("random:index/randomPassword:RandomPassword")
     assert header["name"] == "X-Origin-Verify"
     assert header["value"] == variables["HELLO_ORIGIN_SECRET"] == password["result"]

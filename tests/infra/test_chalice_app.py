@@ -1,4 +1,4 @@
-"""ChaliceApp for hello: Lambda, alias, IAM, logs, REST API, deployment, stage, permission, wired."""
+"""ChaliceApp for hello: Lambda, alias, IAM, logs, REST API, stage, permission, all wired."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from openapi_spec_validator import validate
 
 from components.chalice_package import building_runtime
 from tests.conftest import ROOT
-from tests.infra.conftest import Stack, as_list, evaluate, statements
+from tests.infra.conftest import Stack, evaluate, statements
 
 FUNCTION = "aws:lambda/function:Function"
 ALIAS = "aws:lambda/alias:Alias"

@@ -16,7 +16,7 @@ def alarm(stack: Stack, key: str) -> dict:
 
 
 def dimensions(stack: Stack) -> dict[str, dict[str, str]]:
-    function = stack.state("aws:lambda/function:Function", "-function")["name"]
+    function = stack.state("aws:lambda/function:Function", "-api_handler")["name"]
     return {
         "api": {"ApiName": stack.state("aws:apigateway/restApi:RestApi")["name"], "Stage": "api"},
         "alias": {"FunctionName": function, "Resource": f"{function}:live"},
@@ -146,7 +146,7 @@ def test_storage_misconfiguration_is_counted_from_the_functions_logs_and_pages(
     from hello_app.chalicelib.contract import STORAGE_MISCONFIGURED_EVENT
 
     metric_filter = stack.state("aws:cloudwatch/logMetricFilter:LogMetricFilter")
-    function_logs = stack.state("aws:cloudwatch/logGroup:LogGroup", "-logs")
+    function_logs = stack.state("aws:cloudwatch/logGroup:LogGroup", "-api_handler-log-group")
     assert metric_filter["logGroupName"] == function_logs["name"]
     assert metric_filter["pattern"] == f'{{ $.event = "{STORAGE_MISCONFIGURED_EVENT}" }}'
     transformation = metric_filter["metricTransformation"]

@@ -27,7 +27,7 @@ def test_two_hook_functions_run_the_hook_module(stack: Stack) -> None:
 
 
 def test_hooks_know_the_version_the_url_and_the_secret(stack: Stack) -> None:
-    api = stack.state(FUNCTION, "-function")
+    api = stack.state(FUNCTION, "-api_handler")
     for phase in ("before", "after"):
         function = hook(stack, phase)
         variables = function["state"]["environment"]["variables"]
@@ -43,7 +43,7 @@ def test_hooks_know_the_version_the_url_and_the_secret(stack: Stack) -> None:
 
 
 def test_the_hook_role_may_invoke_the_versions_and_report_nothing_else(stack: Stack) -> None:
-    api = stack.state(FUNCTION, "-function")
+    api = stack.state(FUNCTION, "-api_handler")
     policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-hook-policy")
     assert policy["role"] == stack.state("aws:iam/role:Role", "-hook-role")["name"]
     by_sid = {s["Sid"]: s for s in statements(policy["policy"])}
@@ -89,6 +89,6 @@ def test_the_stack_outputs_are_what_the_traffic_shift_reads(stack: Stack) -> Non
     from deploy.shift_traffic import Release
 
     release = Release.from_outputs(stack.outputs)
-    assert release.function_name == stack.state(FUNCTION, "-function")["name"]
+    assert release.function_name == stack.state(FUNCTION, "-api_handler")["name"]
     assert release.before_traffic_hook == hook(stack, "before")["state"]["name"]
     assert release.after_traffic_hook == hook(stack, "after")["state"]["name"]

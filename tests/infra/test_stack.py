@@ -30,7 +30,7 @@ def test_every_resource_sits_under_a_component(stack: Stack) -> None:
     components = {r["urn"]: r for r in stack.resources if r["type"].startswith("hello:components:")}
     assert {c["type"] for c in components.values()} >= {
         "hello:components:BirthdayTable",
-        "hello:components:ChaliceApi",
+        "hello:components:ChaliceApp",
         "hello:components:Cdn",
         "hello:components:Monitoring",
         "hello:components:CanaryDeployment",
@@ -76,7 +76,7 @@ def test_outputs_name_the_resources_built(stack: Stack) -> None:
     assert stack.outputs["table_name"] == stack.state("aws:dynamodb/table:Table")["name"]
     assert (
         stack.outputs["function_name"]
-        == stack.state("aws:lambda/function:Function", "-function")["name"]
+        == stack.state("aws:lambda/function:Function", "-api_handler")["name"]
     )
     assert stack.outputs["alias_name"] == "live"
     group = stack.state("aws:codedeploy/deploymentGroup:DeploymentGroup")
@@ -108,14 +108,14 @@ def normalised(stack: Stack) -> dict[tuple[str, str], dict[str, Any]]:
 
 # Every difference between the stacks, each one a key that the stack files set differently.
 EXPECTED_DIFFERENCES = {
-    ("aws:lambda/function:Function", "hello-STAGE-function", "memorySize"),  # lambdaMemoryMb
-    ("aws:lambda/function:Function", "hello-STAGE-function", "reservedConcurrentExecutions"),
-    ("aws:lambda/function:Function", "hello-STAGE-function", "snapStart"),  # snapStart
-    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-logs", "retentionInDays"),
-    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-access-logs", "retentionInDays"),
+    ("aws:lambda/function:Function", "hello-STAGE-api_handler", "memorySize"),  # lambdaMemoryMb
+    ("aws:lambda/function:Function", "hello-STAGE-api_handler", "reservedConcurrentExecutions"),
+    ("aws:lambda/function:Function", "hello-STAGE-api_handler", "snapStart"),  # snapStart
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-api_handler-log-group", "retentionInDays"),
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-rest_api-access-logs", "retentionInDays"),
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-before-traffic-logs", "retentionInDays"),
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-after-traffic-logs", "retentionInDays"),
-    ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-throttling", "settings"),
+    ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-rest_api-throttling", "settings"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "deletionProtectionEnabled"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "protect"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "retain"),
