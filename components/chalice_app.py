@@ -15,12 +15,14 @@ from typing import Any
 
 import pulumi
 import pulumi_random as random
+from chalice.deploy.packager import LambdaDeploymentPackager
 
 from components.chalice_graph import build_graph
 from components.chalice_package import building_runtime
 from components.chalice_resources import Options, PulumiGenerator
 
-SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
+# The runtimes Chalice's packager can build for (its own table of wheel ABIs).
+SUPPORTED_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
 REST_HANDLER = "api_handler"  # Chalice's resource name for the function behind @app.route
 
 
@@ -31,7 +33,8 @@ class ChaliceAppArgs:
     chalice_stage: str = "dev"
     # Chalice takes the building interpreter's version; a stack names its runtime.
     runtime: str = field(default_factory=building_runtime)
-    # Chalice settings above every file setting, as CLI options are (e.g. lambda_memory_size,
+    # Chalice settings ranked as CLI options are: above the stage's and the file's settings,
+    # below what a function sets for itself in the stage (e.g. lambda_memory_size,
     # lambda_timeout, reserved_concurrency, log_retention_in_days, xray, api_gateway_stage,
     # api_gateway_endpoint_type, lambda_architecture): how a stack's config reaches Chalice.
     config_overrides: Mapping[str, Any] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,7 +115,8 @@ def load_config(
     project_dir: str, chalice_stage: str, runtime: str, overrides: Mapping[str, Any]
 ) -> Config:
     """The stage's configuration as the Chalice CLI makes it, `overrides` in the place of CLI
-    options (above every file setting), with the app loaded in isolation."""
+    options (above the stage's settings, below a function's own settings in the stage), with
+    the app loaded in isolation."""
     factory = CLIFactory(project_dir=project_dir)
     params: dict[str, Any] = {**overrides, RuntimeConfig.RUNTIME_KEY: runtime}
     config = RuntimeConfig(
@@ -177,6 +179,10 @@ def build_graph(
     """Validates the project's configuration and builds its models, packages and policies."""
     project_dir = os.path.abspath(project_dir)
     config = load_config(project_dir, chalice_stage, runtime, overrides or {})
-    validate_configuration(config)
+    with warnings.catch_warnings():
+        # Chalice warns when this interpreter is not the runtime; ChaliceApp says so in
+        # Pulumi's log, with what it costs (sources in the zip).
+        warnings.filterwarnings("ignore", "You are currently running python", UserWarning)
+        validate_configuration(config)
     builder = ResourceBuilder(ApplicationGraphBuilder(), DependencyBuilder(), build_stage(config))
     return ChaliceGraph(config, builder.construct_resources(config, chalice_stage))

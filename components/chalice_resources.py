@@ -4,7 +4,8 @@ one `_generate_<model>` method per model kind, dispatched on the model's class n
 What each method creates follows chalice.package.TerraformGenerator (the kinds and the wiring),
 with Pulumi's habits where they differ:
 - physical names are Pulumi's auto-names (Chalice's `<app>-<stage>-<name>` would collide
-  between two stacks of one account); logical names are `<component>-<resource_name>`;
+  between two stacks of one account); logical names are `<component>-<Terraform key>`, the key
+  Chalice's Terraform generator gives the same resource (unique per type, as Pulumi needs);
 - ARNs Chalice builds from a name (SNS topics, SQS queues, Kinesis streams) take partition,
   region and account from the function's own ARN, so the program makes no invokes;
 - an API Gateway deployment is a Deployment plus an explicit Stage (pulumi-aws v7 has no
@@ -135,8 +136,8 @@ class PulumiGenerator:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _name(self, *parts: str) -> str:
-        return "-".join((self._prefix, *parts))
+    def _name(self, key: str) -> str:
+        return f"{self._prefix}-{key}"
 
     def _opts(self, **kwargs: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self._parent, **kwargs)
@@ -210,7 +211,7 @@ class PulumiGenerator:
         )
         statements = [*resource.policy.document["Statement"], *self._options.policy_statements]
         self.role_grants[id(resource)] = aws.iam.RolePolicy(
-            self._name(resource.resource_name, "policy"),
+            self._name(resource.resource_name),
             role=role.id,
             policy=policy_document(*statements),
             opts=self._opts(),
@@ -297,7 +298,7 @@ class PulumiGenerator:
         self.functions[resource.resource_name] = function
         if aliased:
             self.aliases[resource.resource_name] = aws.lambda_.Alias(
-                self._name(resource.resource_name, "alias"),
+                self._name(resource.resource_name),
                 name=self._options.alias_name,
                 function_name=function.name,
                 function_version=function.version,
@@ -315,14 +316,14 @@ class PulumiGenerator:
             self._name(resource.resource_name), **rule, opts=self._opts()
         )
         aws.cloudwatch.EventTarget(
-            self._name(resource.resource_name, "target"),
+            self._name(resource.resource_name),
             rule=created.name,
             target_id=resource.resource_name,
             arn=self._function(resource.lambda_function).arn,
             opts=self._opts(),
         )
         self._permission(
-            f"{resource.resource_name}-invoke",
+            resource.resource_name,
             resource.lambda_function,
             "events.amazonaws.com",
             created.arn,
@@ -355,7 +356,7 @@ class PulumiGenerator:
     def _generate_bucket_notifications(self) -> None:
         for bucket, subscribers in self._notifications.items():
             aws.s3.BucketNotification(
-                self._name(bucket, "notify"),
+                self._name(f"{bucket}_notify"),
                 bucket=bucket,
                 lambda_functions=[
                     {
@@ -386,7 +387,7 @@ class PulumiGenerator:
             opts=self._opts(),
         )
         self._permission(
-            f"{resource.resource_name}-invoke",
+            resource.resource_name,
             resource.lambda_function,
             "sns.amazonaws.com",
             topic_arn,
@@ -474,14 +475,14 @@ class PulumiGenerator:
             opts=self._opts(),
         )
         deployment = aws.apigateway.Deployment(
-            self._name(resource.resource_name, "deployment"),
+            self._name(resource.resource_name),
             rest_api=rest_api.id,
             # A new Deployment (created before the old one goes) whenever the API changes.
             triggers={"body": body.apply(lambda text: hashlib.sha256(text.encode()).hexdigest())},
             opts=self._opts(),
         )
         stage = aws.apigateway.Stage(
-            self._name(resource.resource_name, "stage"),
+            self._name(resource.resource_name),
             rest_api=rest_api.id,
             deployment=deployment.id,
             stage_name=resource.api_gateway_stage,
@@ -492,7 +493,7 @@ class PulumiGenerator:
         if self._options.throttling:
             rate, burst = self._options.throttling
             aws.apigateway.MethodSettings(
-                self._name(resource.resource_name, "throttling"),
+                self._name(resource.resource_name),
                 rest_api=rest_api.id,
                 stage_name=stage.stage_name,
                 method_path="*/*",
@@ -500,14 +501,14 @@ class PulumiGenerator:
                 opts=self._opts(),
             )
         self._permission(
-            f"{resource.resource_name}-invoke",
+            f"{resource.resource_name}_invoke",
             resource.lambda_function,
             "apigateway.amazonaws.com",
             pulumi.Output.format("{0}/{1}/*/*", rest_api.execution_arn, resource.api_gateway_stage),
         )
         for authorizer in resource.authorizers:
             self._permission(
-                f"{authorizer.resource_name}-invoke",
+                f"{authorizer.resource_name}_invoke",
                 authorizer,
                 "apigateway.amazonaws.com",
                 pulumi.Output.format("{0}/*", rest_api.execution_arn),
@@ -520,7 +521,7 @@ class PulumiGenerator:
         if self._options.access_log_format is None:
             return None
         log_group = aws.cloudwatch.LogGroup(
-            self._name(resource.resource_name, "access-logs"),
+            self._name(f"{resource.resource_name}-access-logs"),
             retention_in_days=self._options.access_log_retention_days,
             opts=self._opts(),
         )
@@ -546,7 +547,7 @@ class PulumiGenerator:
         )
         mount = domain.api_mapping.mount_path
         aws.apigateway.BasePathMapping(
-            self._name(domain.resource_name, "mapping"),
+            self._name(f"{domain.resource_name}_mapping"),
             domain_name=created.domain_name,
             rest_api=rest_api.id,
             stage_name=stage.stage_name,
@@ -568,7 +569,7 @@ class PulumiGenerator:
             if function is None:
                 continue
             integrations[handler] = aws.apigatewayv2.Integration(
-                self._name(resource.resource_name, handler),
+                self._name(f"{function.resource_name}_api_integration"),
                 api_id=api.id,
                 connection_type="INTERNET",
                 content_handling_strategy="CONVERT_TO_TEXT",
@@ -577,14 +578,14 @@ class PulumiGenerator:
                 opts=self._opts(),
             )
             self._permission(
-                f"{resource.resource_name}-{handler}-invoke",
+                f"{function.resource_name}_invoke_permission",
                 function,
                 "apigateway.amazonaws.com",
                 pulumi.Output.format("{0}/*", api.execution_arn),
             )
         routes = [
             aws.apigatewayv2.Route(
-                self._name(resource.resource_name, "route", key.lstrip("$")),
+                self._name(f"websocket_{WEBSOCKET_ROUTES.get(key, 'message')}_route"),
                 api_id=api.id,
                 route_key=key,
                 target=pulumi.Output.format(
@@ -595,13 +596,13 @@ class PulumiGenerator:
             for key in resource.routes
         ]
         deployment = aws.apigatewayv2.Deployment(
-            self._name(resource.resource_name, "deployment"),
+            self._name(f"{resource.resource_name}_deployment"),
             api_id=api.id,
             triggers={"routes": ",".join(sorted(resource.routes))},
             opts=self._opts(depends_on=routes),
         )
         stage = aws.apigatewayv2.Stage(
-            self._name(resource.resource_name, "stage"),
+            self._name(f"{resource.resource_name}_stage"),
             api_id=api.id,
             deployment_id=deployment.id,
             name=resource.api_gateway_stage,
@@ -621,7 +622,7 @@ class PulumiGenerator:
                 opts=self._opts(),
             )
             aws.apigatewayv2.ApiMapping(
-                self._name(domain.resource_name, "mapping"),
+                self._name(f"{domain.resource_name}_mapping"),
                 api_id=api.id,
                 domain_name=created.id,
                 stage=stage.id,

@@ -17,8 +17,6 @@ from typing import Any
 
 import pulumi
 
-from components.chalice_app import SUPPORTED_RUNTIMES
-
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
 
 PROJECT = "hello"
@@ -27,6 +25,8 @@ PROJECT = "hello"
 DEFAULT_RUNTIME = (
     "python" + (Path(__file__).resolve().parents[1] / ".python-version").read_text().strip()
 )
+# hello's runtimes: SnapStart for Python starts at 3.12, and the sandbox tests run these two.
+SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
 # CodeDeploy's predefined configurations for Lambda.
 DEPLOYMENT_CONFIGS = (
     "CodeDeployDefault.LambdaAllAtOnce",

@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,15 @@ class HelloMocks(pulumi.runtime.Mocks):
             state["invokeUrl"] = (
                 f"https://{rest_api}.execute-api.{self.region}.amazonaws.com/{state['stageName']}"
             )
+        elif resource_type == "aws:apigatewayv2/api:Api":
+            resource_id = short_hash(physical) + "ws"
+            state["executionArn"] = f"arn:aws:execute-api:{self.region}:{ACCOUNT}:{resource_id}"
+        elif resource_type == "aws:apigatewayv2/stage:Stage":
+            state["invokeUrl"] = (
+                f"wss://{state['apiId']}.execute-api.{self.region}.amazonaws.com/{state['name']}"
+            )
+        elif resource_type == "aws:lambda/layerVersion:LayerVersion":
+            arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:layer:{state['layerName']}:1"
         elif resource_type == "aws:cloudfront/distribution:Distribution":
             resource_id = "E" + short_hash(physical).upper()
             state["domainName"] = f"d{short_hash(physical)}.cloudfront.net"
@@ -141,22 +151,23 @@ class RecordingMonitor(mocks.MockMonitor):
         return response
 
 
-def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    config = stack_config(stack, overrides)
+def record(
+    program: Callable[[], None], project: str, stack: str, config: dict[str, str]
+) -> dict[str, Any]:
+    """Runs a Pulumi program under HelloMocks; returns every resource and the stack outputs."""
     monitor = RecordingMonitor(HelloMocks(config["aws:region"]))
     pulumi.runtime.set_mocks(
-        monitor.mocks, project="hello", stack=stack, preview=False, monitor=monitor
+        monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor
     )
     set_all_config(config)
     outputs: dict[str, Any] = {}
 
-    def program() -> None:
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+    def with_outputs() -> None:
+        program()
         exported = pulumi.Output.from_input(dict(get_root_resource().outputs))
         outputs.update(_sync_await(exported.future()))
 
-    os.chdir(ROOT)  # `pulumi up` runs the program from the project directory
-    _sync_await(run_pulumi_func(program))
+    _sync_await(run_pulumi_func(with_outputs))
     resources = []
     for urn, registration in monitor.resources.items():
         secrets: set[str] = set()
@@ -166,9 +177,20 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, A
     for urn, options in monitor.options.items():  # components have no mock registration
         if urn not in monitor.resources:
             resources.append({"urn": urn, "id": None, "state": {}, "secrets": [], **options})
+    return {"resources": resources, "outputs": plain(outputs, set())}
+
+
+def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    config = stack_config(stack, overrides)
+    os.chdir(ROOT)  # `pulumi up` runs the program from the project directory
+    recorded = record(
+        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        "hello",
+        stack,
+        config,
+    )
     return {
-        "resources": resources,
-        "outputs": plain(outputs, set()),
+        **recorded,
         "config": config,
         # What the program resolved from that config (defaults filled in): what tests compare to.
         "settings": dataclasses.asdict(load_stack_config()),

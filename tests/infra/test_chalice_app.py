@@ -112,7 +112,7 @@ def test_role_is_for_lambda_with_chalices_policy_and_the_table(stack: Stack) -> 
         a["state"]["role"] != role["name"]
         for a in stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     )
-    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-default-role-policy")
+    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-default-role")
     assert policy["role"] == role_resource["id"]
     table_statement = {
         "Effect": "Allow",
@@ -123,12 +123,12 @@ def test_role_is_for_lambda_with_chalices_policy_and_the_table(stack: Stack) -> 
     # Logs, traces and table access are all granted, and the log group made, before the
     # function exists.
     dependencies = stack.one(FUNCTION, "-api_handler")["dependencies"]
-    assert stack.one("aws:iam/rolePolicy:RolePolicy", "-default-role-policy")["urn"] in dependencies
+    assert stack.one("aws:iam/rolePolicy:RolePolicy", "-default-role")["urn"] in dependencies
     assert stack.one(LOG_GROUP, "-api_handler-log-group")["urn"] in dependencies
 
 
 def test_only_the_table_statement_names_data(stack: Stack) -> None:
-    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-default-role-policy")
+    policy = stack.state("aws:iam/rolePolicy:RolePolicy", "-default-role")
     table_arn = stack.state("aws:dynamodb/table:Table")["arn"]
     data = [s for s in statements(policy["policy"]) if "dynamodb" in json.dumps(s)]
     assert data == [

@@ -115,7 +115,7 @@ EXPECTED_DIFFERENCES = {
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-rest_api-access-logs", "retentionInDays"),
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-before-traffic-logs", "retentionInDays"),
     ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-after-traffic-logs", "retentionInDays"),
-    ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-rest_api-throttling", "settings"),
+    ("aws:apigateway/methodSettings:MethodSettings", "hello-STAGE-rest_api", "settings"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "deletionProtectionEnabled"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "protect"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "retain"),

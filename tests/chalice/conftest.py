@@ -1,0 +1,121 @@
+"""Chalice projects to test ChaliceApp on: every template Chalice bundles, rendered offline with
+`chalice new-project`, and every_decorator/ (ours, every decorator and most config keys).
+
+For each, `chalice package --pkg-format terraform` (Chalice's own view of what the app needs)
+and ChaliceApp under Pulumi's mocks (tools/evaluate_chalice_app.py) are run in subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import chalice
+import pytest
+
+from tests.conftest import ROOT
+from tools.evaluate_chalice_app import COMPONENT_NAME, REGION
+
+HERE = Path(__file__).resolve().parent
+EVERY_DECORATOR = HERE / "every_decorator"
+CHALICE_CLI = str(Path(sys.executable).with_name("chalice"))
+# Every template Chalice bundles, by the key `chalice new-project --project-type` takes.
+TEMPLATES = sorted(
+    path.name.split("-", 1)[1]
+    for path in (Path(chalice.__file__).parent / "templates").iterdir()
+    if path.is_dir()
+)
+# (project, Chalice stage): the bundled templates' only stage, and our app's two stages that
+# Chalice's Terraform generator can package.
+CASES = [(template, "dev") for template in TEMPLATES] + [
+    ("every_decorator", "dev"),
+    ("every_decorator", "private"),
+]
+
+
+def chalice_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # Chalice resolves service principals for a region; no credentials are needed.
+    env = {**os.environ, "AWS_DEFAULT_REGION": REGION}
+    return subprocess.run(
+        [CHALICE_CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def render_template(template: str, where: Path) -> Path:
+    """The template's Chalice project (for the CDK template, its `runtime/` directory)."""
+    result = chalice_cli("new-project", f"app-{template}", "--project-type", template, cwd=where)
+    assert result.returncode == 0, result.stderr
+    rendered = where / f"app-{template}"
+    runtime = rendered / "runtime"
+    return runtime if (runtime / ".chalice").is_dir() else rendered
+
+
+@dataclass
+class Packaged:
+    """One Chalice project and stage, as Terraform and as ChaliceApp."""
+
+    project_dir: Path
+    stage: str
+    terraform: dict[str, Any]
+    resources: list[dict[str, Any]]
+    outputs: dict[str, Any]
+
+    def ours(self, token: str, key: str) -> dict[str, Any]:
+        """Our resource of that type for a Terraform key (named `app-<key>`)."""
+        name = f"{COMPONENT_NAME}-{key}"
+        found = [r for r in self.resources if r["type"] == token and r["name"] == name]
+        assert len(found) == 1, f"expected one {token} named {name}, got {len(found)}"
+        return found[0]
+
+
+def evaluate(project_dir: Path, stage: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.evaluate_chalice_app", str(project_dir), stage],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def package(project_dir: Path, stage: str, out: Path) -> dict[str, Any]:
+    result = chalice_cli(
+        "package", "--stage", stage, "--pkg-format", "terraform", str(out), cwd=project_dir
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads((out / "chalice.tf.json").read_text())
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """A copy without build outputs, so each run packages from scratch."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("deployments", "__pycache__"))
+    return target
+
+
+_packaged: dict[tuple[str, str], Packaged] = {}
+
+
+@pytest.fixture
+def packaged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Packaged:
+    project, stage = request.param
+    if (project, stage) not in _packaged:
+        work = tmp_path_factory.mktemp(project)
+        project_dir = (
+            copy_project(EVERY_DECORATOR, work / project)
+            if project == "every_decorator"
+            else render_template(project, work)
+        )
+        terraform = package(project_dir, stage, work / "terraform")
+        evaluated = evaluate(project_dir, stage)
+        _packaged[project, stage] = Packaged(
+            project_dir, stage, terraform, evaluated["resources"], evaluated["outputs"]
+        )
+    return _packaged[project, stage]

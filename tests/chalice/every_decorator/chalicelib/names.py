@@ -1,0 +1,2 @@
+BUCKET = "uploads-bucket"
+OTHER_BUCKET = "other-bucket"

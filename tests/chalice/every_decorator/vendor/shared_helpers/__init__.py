@@ -1,0 +1,1 @@
+"""Vendored code: it makes the managed layer non-empty without downloading anything."""

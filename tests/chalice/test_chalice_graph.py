@@ -1,0 +1,115 @@
+"""Chalice's graph as ChaliceApp builds it: the runtime pinned, the project imported without a
+trace, Chalice's own validation and errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from chalice.deploy import models
+
+from components.chalice_graph import build_graph
+from components.chalice_resources import Options, PulumiGenerator, UnsupportedChaliceFeature
+from tests.chalice.conftest import EVERY_DECORATOR
+from tests.conftest import ROOT
+
+HELLO = ROOT / "hello_app"
+
+
+def project_modules() -> dict[str, object]:
+    return {
+        name: module
+        for name, module in sys.modules.items()
+        if name.split(".")[0] in ("app", "chalicelib")
+    }
+
+
+def test_two_projects_load_one_after_the_other_without_a_trace() -> None:
+    before_modules, before_path, before_environ = (
+        project_modules(),
+        list(sys.path),
+        dict(os.environ),
+    )
+    hello = build_graph(str(HELLO), "dev", "python3.12")
+    other = build_graph(str(EVERY_DECORATOR), "dev", "python3.12")
+    again = build_graph(str(HELLO), "dev", "python3.12")
+    assert sorted(hello.config.chalice_app.routes) == ["/hello/{username}"]
+    assert sorted(other.config.chalice_app.routes) == ["/", "/from-blueprint", "/private"]
+    assert sorted(again.config.chalice_app.routes) == ["/hello/{username}"]
+    # Chalice's loader imports `app` and sets the stage's environment: all undone.
+    assert project_modules() == before_modules
+    assert sys.path == before_path
+    assert "GLOBAL_SETTING" not in os.environ
+    assert dict(os.environ) == before_environ
+
+
+def test_runtime_is_the_one_given_for_every_function_and_the_layer() -> None:
+    graph = build_graph(str(EVERY_DECORATOR), "dev", "python3.13")
+    functions = graph.of_kind(models.LambdaFunction)
+    assert len(functions) == 18
+    assert {function.runtime for function in functions} == {"python3.13"}
+    (layer,) = graph.of_kind(models.LambdaLayer)
+    assert layer.runtime == "python3.13"
+    assert "python3.13" in layer.deployment_package.filename
+
+
+def test_overrides_rank_as_cli_options_do() -> None:
+    graph = build_graph(str(EVERY_DECORATOR), "dev", "python3.12", {"lambda_memory_size": 1024})
+    memory = {f.resource_name: f.memory_size for f in graph.of_kind(models.LambdaFunction)}
+    # Above the stage's 256; below what a function sets for itself in the stage (`plain`: 512),
+    # which is Chalice's order for CLI options too.
+    assert memory.pop("plain") == 512
+    assert set(memory.values()) == {1024}
+
+
+def test_stage_settings_reach_the_models_as_chalice_applies_them() -> None:
+    graph = build_graph(str(EVERY_DECORATOR), "dev", "python3.12")
+    functions = {f.resource_name: f for f in graph.of_kind(models.LambdaFunction)}
+    plain = functions["plain"]
+    assert (plain.memory_size, plain.timeout, plain.reserved_concurrency) == (512, 120, 2)
+    assert plain.environment_variables == {
+        "GLOBAL_SETTING": "everywhere",
+        "STAGE_SETTING": "dev",
+        "ONLY_PLAIN": "yes",
+    }
+    assert plain.subnet_ids == ["subnet-1", "subnet-2"]
+    assert isinstance(plain.role, models.ManagedIAMRole)
+    assert isinstance(plain.role.policy, models.FileBasedIAMPolicy)
+    assert isinstance(functions["on_job"].role, models.PreCreatedIAMRole)
+    assert functions["at_noon"].tags["schedule"] == "noon"
+    assert functions["api_handler"].memory_size == 256
+
+
+def test_chalices_own_validation_runs(tmp_path) -> None:
+    project = tmp_path / "bad"
+    (project / ".chalice").mkdir(parents=True)
+    (project / ".chalice" / "config.json").write_text('{"version": "2.0", "app_name": "bad"}')
+    (project / "app.py").write_text(
+        "from chalice import Chalice\napp = Chalice(app_name='bad')\n"
+        "@app.route('/trailing/')\ndef trailing():\n    return {}\n"
+    )
+    with pytest.raises(ValueError, match="Route cannot end with a trailing slash"):
+        build_graph(str(project), "dev", "python3.12")
+
+
+def test_a_model_without_a_generator_method_is_an_error_naming_it() -> None:
+    class Mystery(models.ManagedModel):
+        resource_type = "mystery"
+
+    generator = PulumiGenerator("app", parent=None, options=Options())  # type: ignore[arg-type]
+    with pytest.raises(UnsupportedChaliceFeature, match=r"cannot create Mystery .*'unknown'"):
+        generator.generate([Mystery(resource_name="unknown")])
+
+
+def test_the_error_names_the_decorator_behind_a_known_kind() -> None:
+    function = models.LambdaFunction  # any model will do for the message
+    event = models.ScheduledEvent(
+        resource_name="nightly-event",
+        rule_name="r",
+        schedule_expression="rate(1 day)",
+        lambda_function=function,  # type: ignore[arg-type]
+    )
+    assert str(UnsupportedChaliceFeature(event)) == (
+        "ChaliceApp cannot create ScheduledEvent (@app.schedule) 'nightly-event' yet"
+    )
