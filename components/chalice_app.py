@@ -77,6 +77,9 @@ class ChaliceApp(pulumi.ComponentResource):
     rest_api_name: pulumi.Output[str] | None
     stage_name: pulumi.Output[str] | None
     api_url: pulumi.Output[str] | None
+    # The REST API's custom domain: the name and zone a DNS alias record points at.
+    domain_alias_name: pulumi.Output[str] | None
+    domain_zone_id: pulumi.Output[str] | None
     websocket_api_id: pulumi.Output[str] | None
     websocket_url: pulumi.Output[str] | None
     origin_secret: pulumi.Output[str] | None
@@ -152,6 +155,7 @@ class ChaliceApp(pulumi.ComponentResource):
         self.rest_api_name = rest_api.name if rest_api else None
         self.stage_name = stage.stage_name if stage else None
         self.api_url = stage.invoke_url if stage else None
+        self.domain_alias_name, self.domain_zone_id = generator.domain_target or (None, None)
         websocket, websocket_stage = generator.websocket_api, generator.websocket_stage
         self.websocket_api_id = websocket.id if websocket else None
         self.websocket_url = websocket_stage.invoke_url if websocket_stage else None
@@ -164,5 +168,6 @@ class ChaliceApp(pulumi.ComponentResource):
                 "stage_name": self.stage_name,
                 "alias_arn": self.alias_arn,
                 "websocket_url": self.websocket_url,
+                "domain_alias_name": self.domain_alias_name,
             }
         )

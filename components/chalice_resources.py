@@ -122,6 +122,8 @@ class PulumiGenerator:
         self.rest_stage: aws.apigateway.Stage | None = None
         self.websocket_api: aws.apigatewayv2.Api | None = None
         self.websocket_stage: aws.apigatewayv2.Stage | None = None
+        # What a DNS alias record for the REST API's custom domain points at.
+        self.domain_target: tuple[pulumi.Output[str], pulumi.Output[str]] | None = None
         self._notifications: dict[str, list[tuple[Any, aws.lambda_.Permission]]] = {}
 
     def generate(self, resources: Sequence[models.Model]) -> None:
@@ -544,6 +546,11 @@ class PulumiGenerator:
             security_policy=domain.tls_version.value if domain.tls_version else None,
             tags=domain.tags,
             opts=self._opts(),
+        )
+        self.domain_target = (
+            (created.cloudfront_domain_name, created.cloudfront_zone_id)
+            if edge
+            else (created.regional_domain_name, created.regional_zone_id)
         )
         mount = domain.api_mapping.mount_path
         aws.apigateway.BasePathMapping(

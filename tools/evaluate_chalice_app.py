@@ -29,6 +29,8 @@ OUTPUTS = (
     "api_url",
     "websocket_api_id",
     "websocket_url",
+    "domain_alias_name",
+    "domain_zone_id",
 )
 COMPONENT_NAME = "app"
 

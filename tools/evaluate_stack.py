@@ -102,6 +102,9 @@ class HelloMocks(pulumi.runtime.Mocks):
             state["invokeUrl"] = (
                 f"wss://{state['apiId']}.execute-api.{self.region}.amazonaws.com/{state['name']}"
             )
+        elif resource_type == "aws:apigateway/domainName:DomainName":
+            state["regionalDomainName"] = f"d-{short_hash(physical)}.execute-api.{self.region}"
+            state["regionalZoneId"] = "Z" + short_hash(self.region).upper()
         elif resource_type == "aws:lambda/layerVersion:LayerVersion":
             arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:layer:{state['layerName']}:1"
         elif resource_type == "aws:cloudfront/distribution:Distribution":

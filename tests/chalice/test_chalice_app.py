@@ -185,6 +185,9 @@ def test_outputs_name_every_function_and_the_apis(plain_dev: Packaged) -> None:
     assert outputs["websocket_api_id"] == websocket["id"]
     assert outputs["websocket_url"].startswith(f"wss://{websocket['id']}.execute-api.")
     assert outputs["alias_arn"] is None  # no alias asked for
+    domain = plain_dev.ours("aws:apigateway/domainName:DomainName", "api_gateway_custom_domain")
+    assert outputs["domain_alias_name"] == domain["state"]["regionalDomainName"]  # REGIONAL
+    assert outputs["domain_zone_id"] == domain["state"]["regionalZoneId"]
 
 
 def test_log_retention_gives_each_function_its_group(every: Path) -> None:

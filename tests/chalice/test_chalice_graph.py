@@ -3,6 +3,7 @@ trace, Chalice's own validation and errors."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 
@@ -10,7 +11,12 @@ import pytest
 from chalice.deploy import models
 
 from components.chalice_graph import build_graph
-from components.chalice_resources import Options, PulumiGenerator, UnsupportedChaliceFeature
+from components.chalice_resources import (
+    SOURCES,
+    Options,
+    PulumiGenerator,
+    UnsupportedChaliceFeature,
+)
 from tests.chalice.conftest import EVERY_DECORATOR
 from tests.conftest import ROOT
 
@@ -113,3 +119,26 @@ def test_the_error_names_the_decorator_behind_a_known_kind() -> None:
     assert str(UnsupportedChaliceFeature(event)) == (
         "ChaliceApp cannot create ScheduledEvent (@app.schedule) 'nightly-event' yet"
     )
+
+
+# Chalice's model classes that are bases or the container, never resources of their own.
+NOT_RESOURCES = {
+    "Model",
+    "ManagedModel",
+    "Application",
+    "IAMRole",
+    "FunctionEventSubscriber",
+    "CloudWatchEventBase",
+}
+
+
+def test_every_model_kind_chalice_defines_has_a_generator_method() -> None:
+    kinds = {
+        name
+        for name, cls in inspect.getmembers(models, inspect.isclass)
+        if issubclass(cls, models.Model) and cls.__module__ == models.__name__
+    } - NOT_RESOURCES
+    # A new kind in a Chalice release fails here before it can be skipped anywhere.
+    assert len(kinds) == 20
+    assert {k for k in kinds if not hasattr(PulumiGenerator, f"_generate_{k.lower()}")} == set()
+    assert kinds == set(SOURCES)
