@@ -19,7 +19,7 @@ from chalice.deploy.packager import LambdaDeploymentPackager
 
 from components.chalice_graph import build_graph
 from components.chalice_package import building_runtime
-from components.chalice_resources import Options, PulumiGenerator
+from components.chalice_resources import PulumiGenerator
 
 # The runtimes Chalice's packager can build for (its own table of wheel ABIs).
 SUPPORTED_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
@@ -115,21 +115,7 @@ class ChaliceApp(pulumi.ComponentResource):
             self.origin_secret = pulumi.Output.secret(secret.result)
             environment[args.origin_secret_env_var] = self.origin_secret
 
-        generator = PulumiGenerator(
-            name,
-            self,
-            Options(
-                environment=environment,
-                policy_statements=args.policy_statements,
-                alias_name=args.alias_name,
-                traffic_shifted_externally=args.traffic_shifted_externally,
-                snap_start=args.snap_start,
-                access_log_format=args.access_log_format,
-                access_log_retention_days=args.access_log_retention_days,
-                throttling=args.throttling,
-                stage_depends_on=args.stage_depends_on,
-            ),
-        )
+        generator = PulumiGenerator(name, self, args, environment)
         generator.generate(graph.resources)
 
         functions = generator.functions

@@ -19,14 +19,17 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 from chalice.deploy import models
 
 from components.iam import policy_document
+
+if TYPE_CHECKING:  # the component imports this module
+    from components.chalice_app import ChaliceAppArgs
 
 # The decorator or config key behind each model kind, for errors and the README's table.
 SOURCES = {
@@ -70,21 +73,6 @@ class UnsupportedChaliceFeature(Exception):
 
 
 @dataclass
-class Options:
-    """What the component adds to Chalice's models (see ChaliceAppArgs for each)."""
-
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
-    alias_name: str | None = None
-    traffic_shifted_externally: bool = False
-    snap_start: bool = False
-    access_log_format: str | None = None
-    access_log_retention_days: int | None = None
-    throttling: tuple[float, int] | None = None
-    stage_depends_on: Sequence[pulumi.Resource] = ()
-
-
-@dataclass
 class ArnParts:
     partition: pulumi.Output[str]
     region: pulumi.Output[str]
@@ -108,10 +96,19 @@ class ArnParts:
 class PulumiGenerator:
     """Creates the resources of Chalice's models as children of one component."""
 
-    def __init__(self, prefix: str, parent: pulumi.Resource, options: Options) -> None:
+    def __init__(
+        self,
+        prefix: str,
+        parent: pulumi.Resource,
+        args: ChaliceAppArgs,
+        environment: Mapping[str, pulumi.Input[str]],
+    ) -> None:
+        """`args` are the component's options; `environment` is what it adds to every
+        function's (its own `environment` and, when asked, the origin secret)."""
         self._prefix = prefix
         self._parent = parent
-        self._options = options
+        self._options = args
+        self._added_environment = environment
         self.functions: dict[str, aws.lambda_.Function] = {}
         self.aliases: dict[str, aws.lambda_.Alias] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
@@ -240,13 +237,13 @@ class PulumiGenerator:
         )
 
     def _environment(self, resource: models.LambdaFunction) -> dict[str, pulumi.Input[str]]:
-        clash = sorted(set(resource.environment_variables) & set(self._options.environment))
+        clash = sorted(set(resource.environment_variables) & set(self._added_environment))
         if clash:
             raise ValueError(
                 f"{self._prefix}: environment variables {clash} are set both in "
                 f".chalice/config.json and by the program; set each in one place"
             )
-        return {**resource.environment_variables, **self._options.environment}
+        return {**resource.environment_variables, **self._added_environment}
 
     def _generate_lambdafunction(self, resource: models.LambdaFunction) -> None:
         # The REST handler gets published versions and an alias when asked: what a canary moves.

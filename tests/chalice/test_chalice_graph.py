@@ -10,10 +10,10 @@ import sys
 import pytest
 from chalice.deploy import models
 
+from components.chalice_app import ChaliceAppArgs
 from components.chalice_graph import build_graph
 from components.chalice_resources import (
     SOURCES,
-    Options,
     PulumiGenerator,
     UnsupportedChaliceFeature,
 )
@@ -103,7 +103,8 @@ def test_a_model_without_a_generator_method_is_an_error_naming_it() -> None:
     class Mystery(models.ManagedModel):
         resource_type = "mystery"
 
-    generator = PulumiGenerator("app", parent=None, options=Options())  # type: ignore[arg-type]
+    args = ChaliceAppArgs(project_dir="unused")
+    generator = PulumiGenerator("app", None, args, {})  # type: ignore[arg-type]
     with pytest.raises(UnsupportedChaliceFeature, match=r"cannot create Mystery .*'unknown'"):
         generator.generate([Mystery(resource_name="unknown")])
 
