@@ -11,21 +11,18 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.api_gateway_logging import ApiGatewayLogging
 from components.birthday_table import BirthdayTable, BirthdayTableArgs
 from components.canary_deployment import CanaryDeployment, CanaryDeploymentArgs
 from components.cdn import Cdn, CdnArgs, CustomDomain
 from components.chalice_app import ChaliceApp, ChaliceAppArgs
 from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
-from components.github_deploy_role import GithubDeployRole, GithubDeployRoleArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
-from hello_stack import alarms, config
+from hello_stack import alarms, config, naming
 from hello_stack.access_log import ACCESS_LOG_FORMAT
-from hello_stack.config import PROJECT
 from hooks import release_hook
 
 ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
@@ -33,14 +30,23 @@ EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all
 
 settings = config.load()
 stage = pulumi.get_stack()
-name = f"{PROJECT}-{stage}"
+name = naming.stack_name(stage)
 # Every AWS resource is tagged through its provider, never one by one.
-tags = {"tags": {"project": PROJECT, "stage": stage, "managed-by": "pulumi"}}
-regional = pulumi.ResourceOptions(
-    providers=[aws.Provider(f"{name}-aws", region=settings.region, default_tags=tags)]
-)
+tags = {"tags": {"project": naming.PROJECT, "stage": stage, "managed-by": "pulumi"}}
+regional_provider = aws.Provider(f"{name}-aws", region=settings.region, default_tags=tags)
+regional = pulumi.ResourceOptions(providers=[regional_provider])
 edge = pulumi.ResourceOptions(
     providers=[aws.Provider(f"{name}-{EDGE_REGION}", region=EDGE_REGION, default_tags=tags)]
+)
+
+# Every role this stack creates carries the boundary the bootstrap stack made for the stage
+# (bootstrap/): the deploy role may create roles only with it.
+in_this_account = pulumi.InvokeOutputOptions(provider=regional_provider)
+boundary_arn = pulumi.Output.format(
+    "arn:{0}:iam::{1}:policy/{2}",
+    aws.get_partition_output(opts=in_this_account).partition,
+    aws.get_caller_identity_output(opts=in_this_account).account_id,
+    naming.boundary_policy_name(stage),
 )
 
 table = BirthdayTable(
@@ -49,13 +55,13 @@ table = BirthdayTable(
 if settings.backup_retention_days > 0:
     TableBackup(
         name,
-        TableBackupArgs(table_arn=table.arn, retention_days=settings.backup_retention_days),
+        TableBackupArgs(
+            table_arn=table.arn,
+            retention_days=settings.backup_retention_days,
+            permissions_boundary=boundary_arn,
+        ),
         opts=regional,
     )
-
-account_logging = (
-    [ApiGatewayLogging(name, opts=regional)] if settings.manage_api_gateway_account else []
-)
 
 api = ChaliceApp(
     name,
@@ -91,7 +97,7 @@ api = ChaliceApp(
         access_log_retention_days=settings.log_retention_days,
         throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
         origin_secret_env_var=contract.ORIGIN_SECRET_ENV,
-        stage_depends_on=account_logging,
+        permissions_boundary=boundary_arn,
     ),
     opts=regional,
 )
@@ -134,10 +140,22 @@ regional_alarms = alarms.regional_alarms(
 )
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
 monitoring = Monitoring(
-    name, MonitoringArgs(alarms=regional_alarms, alarm_email=settings.alarm_email), opts=regional
+    name,
+    MonitoringArgs(
+        alarms=regional_alarms,
+        alarm_email=settings.alarm_email,
+        alarm_webhook_url=settings.alarm_webhook_url,
+    ),
+    opts=regional,
 )
 edge_monitoring = Monitoring(
-    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, alarm_email=settings.alarm_email), opts=edge
+    f"{name}-edge",
+    MonitoringArgs(
+        alarms=edge_alarms,
+        alarm_email=settings.alarm_email,
+        alarm_webhook_url=settings.alarm_webhook_url,
+    ),
+    opts=edge,
 )
 dashboard = Dashboard(
     name,
@@ -150,6 +168,7 @@ canary = CanaryDeployment(
     CanaryDeploymentArgs(
         deployment_config_name=settings.deployment_config,
         alarm_names=monitoring.rollback_alarm_names,
+        permissions_boundary=boundary_arn,
     ),
     opts=regional,
 )
@@ -168,24 +187,10 @@ hooks = ReleaseHooks(
         codedeploy_role_name=canary.role_name,
         runtime=settings.lambda_runtime,
         log_retention_days=settings.log_retention_days,
+        permissions_boundary=boundary_arn,
     ),
     opts=regional,
 )
-
-if settings.github_repository:
-    github = GithubDeployRole(
-        name,
-        GithubDeployRoleArgs(
-            repository=settings.github_repository,
-            iam_role_prefix=f"{name}-",
-            environment=settings.github_environment,
-            oidc_provider_arn=settings.github_oidc_provider_arn,
-        ),
-        opts=regional,
-    )
-    pulumi.export("github_deploy_role_arn", github.deploy_role_arn)
-    pulumi.export("github_preview_role_arn", github.preview_role_arn)
-    pulumi.export("github_oidc_provider_arn", github.oidc_provider_arn)
 
 pulumi.export("url", cdn.url)
 pulumi.export("api_url", api.api_url)

@@ -1,6 +1,7 @@
 """The account-wide role API Gateway needs before any stage can write access logs.
 
-There is one such setting per account and region: enable it in one stack only.
+There is one such setting per account and region: the bootstrap stack holds it, and its
+resources stay in the account even if that stack is destroyed (other stacks rely on them).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class ApiGatewayLogging(pulumi.ComponentResource):
 
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hello:components:ApiGatewayLogging", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         role = aws.iam.Role(
             f"{name}-apigateway-logs",
             assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
@@ -30,7 +31,9 @@ class ApiGatewayLogging(pulumi.ComponentResource):
         aws.apigateway.Account(
             f"{name}-apigateway-account",
             cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]),
+            opts=pulumi.ResourceOptions(
+                parent=self, retain_on_delete=True, depends_on=[attachment]
+            ),
         )
         self.role_arn = role.arn
         self.register_outputs({"role_arn": self.role_arn})

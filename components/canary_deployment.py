@@ -19,6 +19,8 @@ class CanaryDeploymentArgs:
     # e.g. CodeDeployDefault.LambdaCanary10Percent5Minutes: long enough for the rollback alarms.
     deployment_config_name: str
     alarm_names: Sequence[pulumi.Input[str]]
+    # The permissions boundary every role made here carries (what CI may create: see bootstrap/).
+    permissions_boundary: pulumi.Input[str] | None = None
 
 
 class CanaryDeployment(pulumi.ComponentResource):
@@ -34,6 +36,7 @@ class CanaryDeployment(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-codedeploy-role",
             assume_role_policy=assume_role_policy("codedeploy.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         aws.iam.RolePolicyAttachment(

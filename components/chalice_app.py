@@ -58,6 +58,8 @@ class ChaliceAppArgs:
     # A random secret put in this environment variable and exposed as `origin_secret`, for a
     # CDN to send in a header the app checks.
     origin_secret_env_var: str | None = None
+    # The permissions boundary every role ChaliceApp manages carries.
+    permissions_boundary: pulumi.Input[str] | None = None
     # Resources the REST stage needs first (e.g. the account's API Gateway logging role).
     stage_depends_on: Sequence[pulumi.Resource] = ()
 

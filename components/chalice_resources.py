@@ -206,6 +206,7 @@ class PulumiGenerator:
         role = aws.iam.Role(
             self._name(resource.resource_name),
             assume_role_policy=json.dumps(resource.trust_policy),
+            permissions_boundary=self._options.permissions_boundary,
             opts=self._opts(),
         )
         statements = [*resource.policy.document["Statement"], *self._options.policy_statements]

@@ -1,4 +1,4 @@
-"""Alarms from a table of AlarmSpecs, all notifying one SNS topic (and its email subscriber).
+"""Alarms from a table of AlarmSpecs, all notifying one SNS topic and its subscribers.
 
 The region comes from the provider in `opts`: CloudFront's metrics exist only in us-east-1, so
 its alarms are a second Monitoring created with that region's provider.
@@ -23,6 +23,8 @@ RUNBOOK = "docs/architecture.md"
 class MonitoringArgs:
     alarms: Sequence[AlarmSpec]
     alarm_email: str | None
+    # An HTTPS endpoint (a paging or chat integration) subscribed to the topic too.
+    alarm_webhook_url: str | None = None
     evaluation_periods: int = 5
     datapoints_to_alarm: int = 3
 
@@ -44,6 +46,16 @@ class Monitoring(pulumi.ComponentResource):
                 topic=topic.arn,
                 protocol="email",
                 endpoint=args.alarm_email,
+                opts=child,
+            )
+        if args.alarm_webhook_url:
+            aws.sns.TopicSubscription(
+                f"{name}-alarms-webhook",
+                topic=topic.arn,
+                protocol="https",
+                endpoint=args.alarm_webhook_url,
+                # PagerDuty, Opsgenie and the like confirm SNS subscriptions by themselves.
+                endpoint_auto_confirms=True,
                 opts=child,
             )
         for spec in args.alarms:

@@ -32,6 +32,8 @@ class ReleaseHooksArgs:
     runtime: str
     log_retention_days: int
     architecture: str = "arm64"
+    # The permissions boundary every role made here carries (what CI may create: see bootstrap/).
+    permissions_boundary: pulumi.Input[str] | None = None
 
 
 class ReleaseHooks(pulumi.ComponentResource):
@@ -46,6 +48,7 @@ class ReleaseHooks(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-hook-role",
             assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         logs = aws.iam.RolePolicyAttachment(

@@ -18,6 +18,8 @@ class TableBackupArgs:
     table_arn: pulumi.Input[str]
     retention_days: int
     schedule: str = "cron(0 3 * * ? *)"  # daily, 03:00 UTC
+    # The permissions boundary every role made here carries (what CI may create: see bootstrap/).
+    permissions_boundary: pulumi.Input[str] | None = None
 
 
 class TableBackup(pulumi.ComponentResource):
@@ -45,6 +47,7 @@ class TableBackup(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-backup-role",
             assume_role_policy=assume_role_policy("backup.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
             opts=child,
         )
         for suffix, policy_arn in (("backup", BACKUP_POLICY), ("restore", RESTORE_POLICY)):

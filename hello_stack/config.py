@@ -17,9 +17,10 @@ from typing import Any
 
 import pulumi
 
+from hello_stack.naming import PROJECT
+
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
 
-PROJECT = "hello"
 # The runtime's Python version, written once in .python-version: the workflows set up the same
 # Python (`python-version-file`), so the zips they build carry bytecode for this runtime.
 DEFAULT_RUNTIME = (
@@ -154,6 +155,17 @@ class StackConfig:
         "email subscribed to the alarm topics",
         matches(r"[^@\s]+@[^@\s]+", "a@b"),
     )
+    alarm_webhook_url: str | None = setting(
+        "alarmWebhookUrl",
+        None,
+        "HTTPS endpoint subscribed to the alarm topics (a paging or chat integration)",
+        matches(r"https://[^\s]+", "https://..."),
+    )
+    require_alarm_subscriber: bool = setting(
+        "requireAlarmSubscriber",
+        True,
+        "refuse to deploy unless `alarmEmail` or `alarmWebhookUrl` is set",
+    )
     api_5xx_rate_threshold: float = setting(
         "api5xxRateThreshold", 0.01, "alarm: share of API requests answered 5XX", above(0, 1)
     )
@@ -172,25 +184,7 @@ class StackConfig:
         "how CodeDeploy shifts traffic",
         one_of(*DEPLOYMENT_CONFIGS),
     )
-    manage_api_gateway_account: bool = setting(
-        "manageApiGatewayAccount", False, "create the account-wide API Gateway logging role"
-    )
     log_usernames: bool = setting("logUsernames", False, "include usernames in request logs")
-    github_repository: str | None = setting(
-        "githubRepository",
-        None,
-        "`owner/repo`: create the GitHub OIDC deploy and preview roles",
-        matches(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", "owner/repo"),
-    )
-    github_environment: str | None = setting(
-        "githubEnvironment", None, "GitHub environment the deploy role trusts"
-    )
-    github_oidc_provider_arn: str | None = setting(
-        "githubOidcProviderArn",
-        None,
-        "reuse the account's GitHub OIDC provider (one per account)",
-        matches(r"arn:aws:iam::\d{12}:oidc-provider/.+", "an IAM OIDC provider ARN"),
-    )
 
     def __post_init__(self) -> None:
         problems = [
@@ -204,6 +198,11 @@ class StackConfig:
             problems.append("aws:region must be set")
         if bool(self.custom_domain) != bool(self.certificate_arn):
             problems.append(f"{PROJECT}:customDomain and {PROJECT}:certificateArn go together")
+        if self.require_alarm_subscriber and not (self.alarm_email or self.alarm_webhook_url):
+            problems.append(
+                f"alarms would reach nobody: set {PROJECT}:alarmEmail or {PROJECT}:alarmWebhookUrl"
+                f" (or {PROJECT}:requireAlarmSubscriber: false where nobody is paged, e.g. dev)"
+            )
         if problems:
             raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
 

@@ -29,11 +29,16 @@ from hello_stack.config import load as load_stack_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
+# pulumi-aws v7's invoke tokens for the two things the program asks AWS.
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+PARTITION = "aws:index/getPartition:getPartition"
 
 
-def stack_config(stack: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+def stack_config(
+    stack: str, overrides: dict[str, str] | None = None, project_dir: Path = ROOT
+) -> dict[str, str]:
     """The stack file's config as Pulumi hands it to a program: every value a string."""
-    raw = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    raw = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text())["config"]
     raw.update(overrides or {})
     return {key: v if isinstance(v, str) else json.dumps(v) for key, v in raw.items()}
 
@@ -114,6 +119,10 @@ class HelloMocks(pulumi.runtime.Mocks):
             arn = f"arn:aws:dynamodb:{self.region}:{ACCOUNT}:table/{physical}"
         elif resource_type == "aws:iam/role:Role":
             arn = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+        elif resource_type == "aws:iam/policy:Policy":
+            arn = f"arn:aws:iam::{ACCOUNT}:policy/{physical}"
+        elif resource_type == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            arn = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{state['url'].removeprefix('https://')}"
         elif resource_type == "aws:cloudwatch/logGroup:LogGroup":
             arn = f"arn:aws:logs:{self.region}:{ACCOUNT}:log-group:{physical}"
         elif resource_type == "random:index/randomPassword:RandomPassword":
@@ -122,7 +131,19 @@ class HelloMocks(pulumi.runtime.Mocks):
         return resource_id, state
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list]:
-        raise NotImplementedError(f"the program should make no invokes, made {args.token}")
+        """Only the account's identity and partition: the program reads nothing else from AWS."""
+        invoked = args.token
+        if invoked == CALLER_IDENTITY:
+            arn = f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/session"
+            return {"accountId": ACCOUNT, "arn": arn, "userId": "AROAEXAMPLE", "id": ACCOUNT}, []
+        if invoked == PARTITION:
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }, []
+        raise NotImplementedError(f"the program should make no other invokes, made {args.token}")
 
     def invoke_arn(self, function_arn: str) -> str:
         return (

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from hello_stack import naming
 from tests.conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -42,7 +43,7 @@ def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
 def test_actionlint_finds_nothing_in_our_workflows() -> None:
     result = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
     assert result.returncode == 0, result.stdout
-    assert "3 workflow(s), 0 finding(s)" in result.stdout
+    assert "4 workflow(s), 0 finding(s)" in result.stdout
 
 
 def test_actionlint_does_report_a_broken_workflow(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     workflow = load("deploy.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     assert workflow["on"]["release"]["types"] == ["published"]
-    (job,) = workflow["jobs"].values()
+    job = workflow["jobs"]["deploy"]
     assert "release" in job["environment"] and "prod" in job["environment"]
     assert job["concurrency"]["cancel-in-progress"] is False
     order = [step.get("uses", step.get("run", "")) for step in job["steps"]]
@@ -106,7 +107,10 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     assert "steps.up.outputs" not in (ROOT / ".github/workflows/deploy.yml").read_text()
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "preview.yml", "deploy.yml"])
+ALL = ["ci.yml", "preview.yml", "deploy.yml", "drift.yml"]
+
+
+@pytest.mark.parametrize("name", ALL)
 def test_aws_access_is_oidc_only(name: str) -> None:
     text = (WORKFLOWS / name).read_text()
     assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
@@ -116,9 +120,66 @@ def test_aws_access_is_oidc_only(name: str) -> None:
             assert load(name)["permissions"]["id-token"] == "write"
 
 
-@pytest.mark.parametrize("name", ["ci.yml", "preview.yml", "deploy.yml"])
+@pytest.mark.parametrize("name", ALL)
 def test_workflows_build_with_the_lambda_runtimes_python(name: str) -> None:
     """The zips they build carry bytecode only when their Python is the runtime's, whose
     version hello_stack/config.py reads from the same file."""
     (setup,) = [step for step in steps(load(name)) if uses(step, "actions/setup-python")]
     assert setup["with"] == {"python-version-file": ".python-version"}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_long_lived_pulumi_token_or_passphrase_anywhere(name: str) -> None:
+    text = (WORKFLOWS / name).read_text()
+    assert "secrets.PULUMI_ACCESS_TOKEN" not in text
+    assert "PULUMI_CONFIG_PASSPHRASE" not in text
+    workflow = load(name)
+    for job in workflow["jobs"].values():
+        pulumi = [s for s in job["steps"] if uses(s, "pulumi/actions")]
+        auth = [s for s in job["steps"] if uses(s, "pulumi/auth-actions")]
+        if pulumi:  # Pulumi Cloud through GitHub's OIDC, before the first Pulumi step
+            (login,) = auth
+            assert job["steps"].index(login) < job["steps"].index(pulumi[0])
+            assert login["with"]["requested-token-type"].startswith("urn:pulumi:token-type:")
+            assert login["if"] == "vars.PULUMI_BACKEND_URL == ''"
+
+
+def test_pull_requests_from_forks_get_no_credentials() -> None:
+    (job,) = load("preview.yml")["jobs"].values()
+    assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+@pytest.mark.parametrize(("name", "job"), [("preview.yml", "preview"), ("deploy.yml", "deploy")])
+def test_the_policy_pack_is_enforced_on_every_preview_and_deploy(name: str, job: str) -> None:
+    (pulumi,) = [s for s in load(name)["jobs"][job]["steps"] if uses(s, "pulumi/actions")]
+    assert pulumi["with"]["policyPacks"] == "policy"
+    assert (ROOT / "policy" / "PulumiPolicy.yaml").exists()
+
+
+def test_prod_waits_for_a_gate_written_in_the_workflow() -> None:
+    workflow = load("deploy.yml")
+    gate, deploy = workflow["jobs"]["gate"], workflow["jobs"]["deploy"]
+    assert gate["if"] == "github.event_name == 'release'"
+    (check,) = [s for s in gate["steps"] if "release_gate.py" in s.get("run", "")]
+    assert '--actor "${{ github.actor }}"' in check["run"]
+    assert '--sha "${{ github.sha }}"' in check["run"] and "--branch main" in check["run"]
+    assert check["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert deploy["needs"] == "gate"
+    # prod only after the gate succeeded; dev (a push) only with the gate skipped.
+    condition = " ".join(deploy["if"].split())
+    assert "needs.gate.result == 'success'" in condition
+    assert "(github.event_name == 'push' && needs.gate.result == 'skipped')" in condition
+    assert "always()" not in condition
+
+
+def test_drift_runs_daily_and_on_demand_from_main_in_its_own_environment() -> None:
+    workflow = load("drift.yml")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    (job,) = workflow["jobs"].values()
+    assert job["if"] == "github.ref == 'refs/heads/main'"
+    assert job["environment"] == naming.DRIFT_ENVIRONMENT  # what the drift roles trust
+    assert job["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    (check,) = [s for s in job["steps"] if "--expect-no-changes" in s.get("run", "")]
+    assert 'pulumi preview --stack "$STACK" --refresh --expect-no-changes --json' in check["run"]
+    assert 'deploy.drift_summary "$STACK" preview.json >> "$GITHUB_STEP_SUMMARY"' in check["run"]
+    assert check["run"].rstrip().endswith('exit "$status"')  # the summary never hides a failure

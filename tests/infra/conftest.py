@@ -19,9 +19,12 @@ from tests.conftest import ROOT
 
 STACKS = ["dev", "prod"]
 # Optional features the stack files leave off, switched on to test them too.
+# What an operator adds to a stack file before that stack can deploy (README, "Bootstrap"):
+# prod must name who hears its alarms. Every evaluation of the stack includes it.
+OPERATOR_SETTINGS = {"prod": {"hello:alarmEmail": "oncall@example.com"}}
 EXTRAS = {
-    "hello:githubRepository": "acme/hello",
     "hello:alarmEmail": "oncall@example.com",
+    "hello:alarmWebhookUrl": "https://events.example.com/integration/abc/enqueue",
     "hello:customDomain": "hello.example.com",
     "hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
 }
@@ -46,6 +49,11 @@ class Stack:
         assert len(found) == 1, f"expected one {token} ({name_suffix}), got {len(found)}"
         return found[0]
 
+    def one_named(self, token: str, name: str) -> dict[str, Any]:
+        """The resource of this type with this logical name."""
+        (found,) = [r for r in self.all(token) if r["name"] == name]
+        return found
+
     def state(self, token: str, name_suffix: str | None = None) -> dict[str, Any]:
         return self.one(token, name_suffix)["state"]
 
@@ -63,10 +71,13 @@ class Stack:
         return next(r for r in self.resources if r["urn"] == urn)
 
 
-def evaluate(stack: str, overrides: dict[str, str] | None = None) -> Stack:
+def evaluate(stack: str, overrides: dict[str, str] | None = None, operator: bool = True) -> Stack:
+    """The stack's program under mocks, with what its operator must add unless `operator` is
+    false (to see what the committed file alone does)."""
     command = [sys.executable, "-m", "tools.evaluate_stack", stack]
-    if overrides:
-        command.append(json.dumps(overrides))
+    added = {**(OPERATOR_SETTINGS.get(stack, {}) if operator else {}), **(overrides or {})}
+    if added:
+        command.append(json.dumps(added))
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -18,6 +18,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from tests.infra.conftest import OPERATOR_SETTINGS
 from tools.evaluate_stack import ROOT, stack_config
 
 
@@ -36,7 +37,7 @@ class InputsOnly(pulumi.runtime.Mocks):
 def main(stack: str) -> None:
     mocks = InputsOnly()
     pulumi.runtime.set_mocks(mocks, project="hello", stack=stack, preview=False)
-    pulumi.runtime.set_all_config(stack_config(stack))
+    pulumi.runtime.set_all_config(stack_config(stack, OPERATOR_SETTINGS.get(stack)))
     _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"))))
     json.dump(dict(mocks.types), sys.stdout)
 

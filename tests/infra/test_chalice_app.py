@@ -188,14 +188,6 @@ def test_stage_serves_the_deployment_with_tracing_and_json_access_logs(stack: St
     assert log_format["status"] == "$context.status"
 
 
-def test_stage_waits_for_the_account_logging_role_where_managed(dev: Stack) -> None:
-    stage = dev.one(STAGE)
-    account = dev.one("aws:apigateway/account:Account")
-    role = dev.state("aws:iam/role:Role", "-apigateway-logs")
-    assert account["state"]["cloudwatchRoleArn"] == role["arn"]
-    assert account["urn"] in stage["dependencies"]
-
-
 def test_stage_throttling_from_config(stack: Stack) -> None:
     settings = stack.state("aws:apigateway/methodSettings:MethodSettings")
     assert settings["methodPath"] == "*/*"

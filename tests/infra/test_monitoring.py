@@ -114,14 +114,29 @@ def test_cloudfront_alarm_lives_in_us_east_1_with_its_own_topic(stack: Stack) ->
     }
 
 
-def test_email_subscriptions_only_when_configured(stack: Stack, stack_with_extras: Stack) -> None:
-    assert stack.all("aws:sns/topicSubscription:TopicSubscription") == []
-    subscriptions = stack_with_extras.all("aws:sns/topicSubscription:TopicSubscription")
+def subscriptions(stack: Stack) -> set[tuple[str, str, str]]:
+    return {
+        (s["state"]["topic"], s["state"]["protocol"], s["state"]["endpoint"])
+        for s in stack.all("aws:sns/topicSubscription:TopicSubscription")
+    }
+
+
+def test_subscribers_are_exactly_the_configured_ones_on_every_topic(
+    dev: Stack, prod: Stack, stack_with_extras: Stack
+) -> None:
+    assert subscriptions(dev) == set()  # dev pages nobody, by its config
+    prod_topics = {t["state"]["arn"] for t in prod.all("aws:sns/topic:Topic")}
+    assert subscriptions(prod) == {(t, "email", "oncall@example.com") for t in prod_topics}
     topics = {t["state"]["arn"] for t in stack_with_extras.all("aws:sns/topic:Topic")}
-    assert {s["state"]["topic"] for s in subscriptions} == topics
-    for subscription in subscriptions:
-        assert subscription["state"]["protocol"] == "email"
-        assert subscription["state"]["endpoint"] == "oncall@example.com"
+    webhook = "https://events.example.com/integration/abc/enqueue"
+    assert subscriptions(stack_with_extras) == {
+        (t, protocol, endpoint)
+        for t in topics
+        for protocol, endpoint in (("email", "oncall@example.com"), ("https", webhook))
+    }
+    for hook in stack_with_extras.all("aws:sns/topicSubscription:TopicSubscription"):
+        if hook["state"]["protocol"] == "https":
+            assert hook["state"]["endpointAutoConfirms"] is True
 
 
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:

@@ -4,6 +4,8 @@ set only what differs; the README's table is the generated one."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pulumi
@@ -12,15 +14,18 @@ from pulumi.runtime.config import set_all_config
 
 from hello_stack.config import StackConfig, full_key, load, settings
 from tests.conftest import ROOT
+from tests.infra.conftest import evaluate
 from tools.config_table import STACKS, stack_file, table
 
 REGION = {"aws:region": "eu-west-1"}
+SUBSCRIBER = {"hello:alarmEmail": "oncall@example.com"}
 
 
 @pytest.fixture
 def config() -> Iterator[dict[str, str]]:
-    """Pulumi config as a stack file gives it; what the test puts in it is what load() sees."""
-    values = dict(REGION)
+    """Pulumi config as a stack file gives it; what the test puts in it is what load() sees.
+    The least a stack can deploy with: a region and someone who hears its alarms."""
+    values = {**REGION, **SUBSCRIBER}
     yield values
     set_all_config({})
 
@@ -34,7 +39,11 @@ def loaded(config: dict[str, str], **raw: str) -> StackConfig:
 def test_unset_keys_take_their_defaults(config: dict[str, str]) -> None:
     settings_ = loaded(config)
     defaults = {each.name: each.default for each in dataclasses.fields(StackConfig)}
-    assert dataclasses.asdict(settings_) == {**defaults, "region": "eu-west-1"}
+    assert dataclasses.asdict(settings_) == {
+        **defaults,
+        "region": "eu-west-1",
+        "alarm_email": "oncall@example.com",
+    }
     assert settings_.lambda_memory_mb == 256
     assert settings_.deployment_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     assert settings_.reserved_concurrency is None
@@ -74,9 +83,8 @@ BAD = [
     ("hello:api5xxRateThreshold", "2", "must be above 0, at most 1"),
     ("hello:cdn5xxRatePercent", "0", "must be above 0, at most 100"),
     ("hello:backupRetentionDays", "-1", "must be 0 to 36500"),
-    ("hello:githubRepository", "not a repo", "must be like owner/repo"),
     ("hello:alarmEmail", "nobody", "must be like a@b"),
-    ("hello:githubOidcProviderArn", "arn:aws:iam::1:role/x", "must be like an IAM OIDC"),
+    ("hello:alarmWebhookUrl", "http://plain.example.com/hook", "must be like https://"),
 ]
 
 
@@ -112,6 +120,40 @@ def test_a_custom_domain_and_its_certificate_go_together(
 ) -> None:
     with pytest.raises(pulumi.RunError, match="customDomain and hello:certificateArn go together"):
         loaded(config, **raw)
+
+
+NOBODY = "alarms would reach nobody: set hello:alarmEmail or hello:alarmWebhookUrl"
+
+
+def test_a_stack_without_an_alarm_subscriber_is_refused_naming_the_keys() -> None:
+    set_all_config(dict(REGION))
+    with pytest.raises(pulumi.RunError, match=NOBODY):
+        load()
+
+
+@pytest.mark.parametrize("subscriber", [SUBSCRIBER, {"hello:alarmWebhookUrl": "https://x.io/h"}])
+def test_either_subscriber_will_do(config: dict[str, str], subscriber: dict[str, str]) -> None:
+    config.clear()
+    assert loaded(config, **REGION, **subscriber).require_alarm_subscriber is True
+
+
+def test_a_stack_may_say_that_nobody_is_paged(config: dict[str, str]) -> None:
+    config.clear()
+    loaded(config, **REGION, **{"hello:requireAlarmSubscriber": "false"})
+
+
+def test_prod_as_committed_refuses_to_deploy_until_someone_hears_its_alarms() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.evaluate_stack", "prod"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert NOBODY in result.stderr
+    assert evaluate("prod").settings["alarm_email"]  # with what README's bootstrap adds
+    assert evaluate("dev", operator=False).settings["require_alarm_subscriber"] is False
 
 
 def test_the_region_is_required() -> None:

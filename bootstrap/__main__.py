@@ -1,0 +1,97 @@
+"""The bootstrap stack: everything the workflows depend on, which no workflow can change.
+
+Run by an operator (`pulumi -C bootstrap up`), never by CI: the CI roles cannot touch this
+stack's roles, policies or provider (see components/github_ci_roles.py). Its resources are
+protected, and the account-wide ones are also kept if the stack is ever destroyed.
+
+Per stage: a permissions boundary, and the deploy, preview and drift roles, exported under the
+names of the GitHub variables the workflows read (hello_stack.naming.github_variable).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Pulumi runs this program from bootstrap/; the components live at the repository's root.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import pulumi
+import pulumi_aws as aws
+
+from components.api_gateway_logging import ApiGatewayLogging
+from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
+from components.github_ci_roles import (
+    GITHUB_OIDC_HOST,
+    GithubCiRoles,
+    GithubCiRolesArgs,
+)
+from components.iam import BASIC_LOGS_POLICY
+from components.permissions_boundary import (
+    PermissionsBoundary,
+    PermissionsBoundaryArgs,
+)
+from components.table_backup import BACKUP_POLICY, RESTORE_POLICY
+from hello_stack import bootstrap_config, naming
+
+# The AWS managed policies the stage stacks attach (release hooks, CodeDeploy, AWS Backup):
+# the deploy roles may attach these and no others.
+STAGE_MANAGED_POLICIES = (
+    BASIC_LOGS_POLICY,
+    CODEDEPLOY_LAMBDA_POLICY,
+    BACKUP_POLICY,
+    RESTORE_POLICY,
+)
+
+settings = bootstrap_config.load()
+name = f"{naming.PROJECT}-bootstrap"
+provider = aws.Provider(
+    f"{name}-aws",
+    region=settings.region,
+    default_tags={"tags": {"project": naming.PROJECT, "managed-by": "pulumi-bootstrap"}},
+)
+# `pulumi destroy` of this stack stops at protected resources; account-wide ones also survive
+# a forced one, since other stacks and accounts' tooling may rely on them.
+kept = pulumi.ResourceOptions(providers=[provider], protect=True)
+account_wide = pulumi.ResourceOptions(providers=[provider], protect=True, retain_on_delete=True)
+
+if settings.github_oidc_provider_arn:
+    oidc_provider_arn: pulumi.Input[str] = settings.github_oidc_provider_arn
+else:
+    oidc_provider_arn = aws.iam.OpenIdConnectProvider(
+        f"{name}-github-oidc",
+        url=f"https://{GITHUB_OIDC_HOST}",
+        client_id_lists=["sts.amazonaws.com"],
+        opts=account_wide,
+    ).arn
+
+if settings.manage_api_gateway_account:
+    ApiGatewayLogging(name, opts=account_wide)
+
+for stage in settings.stages:
+    boundary = PermissionsBoundary(
+        f"{name}-{stage}",
+        PermissionsBoundaryArgs(
+            policy_name=naming.boundary_policy_name(stage),
+            resource_prefix=naming.stage_prefix(stage),
+        ),
+        opts=kept,
+    )
+    roles = GithubCiRoles(
+        f"{name}-{stage}",
+        GithubCiRolesArgs(
+            repository=settings.github_repository,
+            stage=stage,
+            oidc_provider_arn=oidc_provider_arn,
+            boundary_arn=boundary.policy_arn,
+            stage_managed_policies=STAGE_MANAGED_POLICIES,
+            state_bucket=settings.state_bucket,
+            state_key_arn=settings.state_kms_key_arn,
+        ),
+        opts=kept,
+    )
+    pulumi.export(naming.github_variable(stage, "deploy"), roles.deploy_role_arn)
+    pulumi.export(naming.github_variable(stage, "preview"), roles.preview_role_arn)
+    pulumi.export(naming.github_variable(stage, "drift"), roles.drift_role_arn)
+    pulumi.export(f"{stage}_permissions_boundary_arn", boundary.policy_arn)
+pulumi.export("github_oidc_provider_arn", oidc_provider_arn)

@@ -1,0 +1,271 @@
+"""The three IAM roles GitHub Actions assume for one stage, through OIDC (no static AWS keys).
+
+- deploy: `pulumi up`, trusted only from jobs in the stage's GitHub environment. AWS's
+  PowerUserAccess (everything but IAM, Organizations and account settings) plus exactly the IAM
+  its stage needs: roles named from the stage's prefix, created and changed only with the
+  stage's permissions boundary, only the managed policies the stage attaches, passed only to
+  the services that use them; never the CI roles, the boundary or the OIDC provider.
+- preview: `pulumi preview` without `--refresh` on pull requests. That reads the stack's state
+  from the backend and asks AWS nothing (the provider's credential check,
+  sts:GetCallerIdentity, needs no permission), so it may read nothing but a self-managed
+  state bucket, and is denied data and secret reads outright.
+- drift: `pulumi preview --refresh` from the drift workflow's environment alone: AWS's
+  ReadOnlyAccess, minus reads of data and secret values. A refresh must read each resource's
+  configuration, so this role can read the function's environment and CloudFront's origin
+  header (the origin secret); only main's drift workflow can assume it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import policy_document, trust_policy
+from hello_stack import naming
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+POWER_USER_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
+READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+# The services the stage passes its roles to: Lambda, CodeDeploy, AWS Backup.
+PASSED_TO = ("lambda.amazonaws.com", "codedeploy.amazonaws.com", "backup.amazonaws.com")
+# IAM actions on a role that AWS checks against the role's boundary (iam:PermissionsBoundary).
+BOUNDED_ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+)
+ROLE_READS = (
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+    "iam:ListRoleTags",
+    "iam:TagRole",
+    "iam:UntagRole",
+)
+# Reads of what the stack stores or hides, denied to the preview and drift roles.
+DATA_READS = (
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:ExportTableToPointInTime",
+    "dynamodb:GetRecords",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "kms:Decrypt",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:StartQuery",
+)
+# Configuration that holds a secret value (the function's environment, CloudFront's origin
+# header): a refresh must read it, so only the preview role is denied it.
+CONFIGURATION_WITH_SECRETS = (
+    "lambda:GetFunction",
+    "lambda:GetFunctionConfiguration",
+    "cloudfront:GetDistribution",
+    "cloudfront:GetDistributionConfig",
+)
+
+
+@dataclass
+class GithubCiRolesArgs:
+    repository: str  # owner/name
+    stage: str  # the stage stack these roles serve (its GitHub environment has the same name)
+    oidc_provider_arn: pulumi.Input[str]
+    boundary_arn: pulumi.Input[str]
+    # The AWS managed policies the stage's stack attaches to its roles, and no others.
+    stage_managed_policies: Sequence[str]
+    # A self-managed backend's state bucket and secrets key, which preview and drift must read.
+    state_bucket: str | None = None
+    state_key_arn: str | None = None
+
+
+def github_trust_policy(provider_arn: str, subject: str) -> str:
+    return trust_policy(
+        {"Federated": provider_arn},
+        "sts:AssumeRoleWithWebIdentity",
+        {
+            "StringEquals": {
+                f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+                f"{GITHUB_OIDC_HOST}:sub": subject,
+            }
+        },
+    )
+
+
+def deploy_statements(
+    stage: str, boundary_arn: pulumi.Input[str], managed_policies: Sequence[str]
+) -> list[pulumi.Input[dict[str, Any]]]:
+    stage_roles = f"arn:aws:iam::*:role/{naming.stage_prefix(stage)}*"
+    with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    return [
+        {
+            "Sid": "StageRolesOnlyWithTheBoundary",
+            "Effect": "Allow",
+            "Action": list(BOUNDED_ROLE_ACTIONS),
+            "Resource": stage_roles,
+            "Condition": with_boundary,
+        },
+        {
+            "Sid": "AttachOnlyTheStagesManagedPolicies",
+            "Effect": "Allow",
+            "Action": "iam:AttachRolePolicy",
+            "Resource": stage_roles,
+            "Condition": {**with_boundary, "ArnEquals": {"iam:PolicyARN": list(managed_policies)}},
+        },
+        {
+            "Sid": "ReadAndTagStageRoles",
+            "Effect": "Allow",
+            "Action": list(ROLE_READS),
+            "Resource": stage_roles,
+        },
+        {
+            "Sid": "PassStageRolesToTheirServices",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": stage_roles,
+            "Condition": {"StringEquals": {"iam:PassedToService": list(PASSED_TO)}},
+        },
+        {
+            "Sid": "NeverTheCiRolesTheBoundaryOrTheProvider",
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": [
+                f"arn:aws:iam::*:role/{naming.CI_ROLE_PREFIX}*",
+                f"arn:aws:iam::*:policy/{naming.boundary_policy_name(stage)}",
+                "arn:aws:iam::*:oidc-provider/*",
+            ],
+        },
+        {
+            "Sid": "NeverABoundaryRemoved",
+            "Effect": "Deny",
+            "Action": "iam:DeleteRolePermissionsBoundary",
+            "Resource": "*",
+        },
+    ]
+
+
+def state_statements(bucket: str | None, key_arn: str | None) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    if bucket:
+        statements.append(
+            {
+                "Sid": "ReadTheStackState",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            }
+        )
+    if key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptTheStackSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": key_arn,
+            }
+        )
+    return statements
+
+
+def no_data_statement(
+    bucket: str | None, key_arn: str | None, actions: Sequence[str]
+) -> dict[str, Any]:
+    """Deny these reads of data and secrets, except of the state the role exists to read."""
+    excepted = [f"arn:aws:s3:::{bucket}/*"] if bucket else []
+    excepted += [key_arn] if key_arn else []
+    statement: dict[str, Any] = {
+        "Sid": "NeverDataOrSecrets",
+        "Effect": "Deny",
+        "Action": list(actions),
+    }
+    if excepted:
+        statement["NotResource"] = excepted
+    else:
+        statement["Resource"] = "*"
+    return statement
+
+
+class GithubCiRoles(pulumi.ComponentResource):
+    deploy_role_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str]
+    drift_role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: GithubCiRolesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:GithubCiRoles", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        repo = f"repo:{args.repository}"
+
+        def role(purpose: str, subject: str) -> aws.iam.Role:
+            return aws.iam.Role(
+                naming.ci_role_name(args.stage, purpose),
+                assume_role_policy=pulumi.Output.from_input(args.oidc_provider_arn).apply(
+                    lambda arn: github_trust_policy(arn, subject)
+                ),
+                max_session_duration=3600,
+                opts=child,
+            )
+
+        def inline(role_: aws.iam.Role, purpose: str, statements: list[Any]) -> None:
+            aws.iam.RolePolicy(
+                f"{naming.ci_role_name(args.stage, purpose)}-policy",
+                role=role_.id,
+                policy=policy_document(*statements),
+                opts=child,
+            )
+
+        def attach(role_: aws.iam.Role, purpose: str, policy_arn: str) -> None:
+            aws.iam.RolePolicyAttachment(
+                f"{naming.ci_role_name(args.stage, purpose)}-managed",
+                role=role_.name,
+                policy_arn=policy_arn,
+                opts=child,
+            )
+
+        state = state_statements(args.state_bucket, args.state_key_arn)
+        bucket, key = args.state_bucket, args.state_key_arn
+
+        deploy = role("deploy", f"{repo}:environment:{args.stage}")
+        attach(deploy, "deploy", POWER_USER_POLICY)
+        inline(
+            deploy,
+            "deploy",
+            deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+        )
+
+        preview = role("preview", f"{repo}:pull_request")
+        no_reads = no_data_statement(bucket, key, [*DATA_READS, *CONFIGURATION_WITH_SECRETS])
+        inline(preview, "preview", [*state, no_reads])
+
+        drift = role("drift", f"{repo}:environment:{naming.DRIFT_ENVIRONMENT}")
+        attach(drift, "drift", READ_ONLY_POLICY)
+        inline(drift, "drift", [*state, no_data_statement(bucket, key, DATA_READS)])
+
+        self.deploy_role_arn = deploy.arn
+        self.preview_role_arn = preview.arn
+        self.drift_role_arn = drift.arn
+        self.register_outputs(
+            {
+                "deploy_role_arn": self.deploy_role_arn,
+                "preview_role_arn": self.preview_role_arn,
+                "drift_role_arn": self.drift_role_arn,
+            }
+        )

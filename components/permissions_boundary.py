@@ -1,0 +1,113 @@
+"""The permissions boundary of a stage: the most any role its stack creates can ever do.
+
+A role's effective permissions are its policies *and* its boundary. The stage's deploy role may
+create roles only with this boundary (bootstrap/), so whatever policy a pull request writes into
+the program, no role made by CI can touch IAM, assume other roles, or reach another stage's
+tables and functions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import POLICY_VERSION
+
+
+@dataclass
+class PermissionsBoundaryArgs:
+    # A fixed name, not an auto-name: the stage's stack computes the ARN from it.
+    policy_name: str
+    # What the stage's resources are named from (e.g. hello-dev-): its tables and functions.
+    resource_prefix: str
+
+
+def boundary_document(resource_prefix: str) -> dict[str, Any]:
+    """What the stage's roles need, by service, and nothing of IAM or of other stages."""
+    own = resource_prefix
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Sid": "LogsAndTraces",
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                    "xray:GetSamplingStatisticSummaries",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "TheStagesTables",
+                "Effect": "Allow",
+                "Action": "dynamodb:*",
+                "Resource": [f"arn:aws:dynamodb:*:*:table/{own}*"],
+            },
+            {
+                "Sid": "TheStagesFunctions",
+                "Effect": "Allow",
+                "Action": [
+                    "lambda:InvokeFunction",
+                    "lambda:GetAlias",
+                    "lambda:UpdateAlias",
+                    "lambda:GetProvisionedConcurrencyConfig",
+                ],
+                "Resource": [f"arn:aws:lambda:*:*:function:{own}*"],
+            },
+            {
+                "Sid": "ReleasesAndTheirAlarms",
+                "Effect": "Allow",
+                "Action": [
+                    "codedeploy:PutLifecycleEventHookExecutionStatus",
+                    "cloudwatch:DescribeAlarms",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "TheStagesTopics",
+                "Effect": "Allow",
+                "Action": "sns:Publish",
+                "Resource": [f"arn:aws:sns:*:*:{own}*"],
+            },
+            {
+                "Sid": "BackupsOfTheStagesTables",
+                "Effect": "Allow",
+                "Action": ["backup:*", "tag:GetResources"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "NeverIdentityOrTheAccount",
+                "Effect": "Deny",
+                "Action": ["iam:*", "sts:*", "organizations:*", "account:*"],
+                "Resource": "*",
+            },
+        ],
+    }
+
+
+class PermissionsBoundary(pulumi.ComponentResource):
+    policy_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: PermissionsBoundaryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:PermissionsBoundary", name, None, opts)
+        policy = aws.iam.Policy(
+            f"{name}-policy",
+            name=args.policy_name,
+            description=f"The most any role of {args.resource_prefix}* may do",
+            policy=json.dumps(boundary_document(args.resource_prefix)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.policy_arn = policy.arn
+        self.register_outputs({"policy_arn": self.policy_arn})

@@ -1,0 +1,56 @@
+"""The bootstrap stack's settings (bootstrap/Pulumi.<stack>.yaml), read in one place.
+
+One bootstrap stack per AWS account: it holds what the workflows depend on and no workflow may
+change. With dev and prod in one account, one stack lists both stages; in two accounts, each
+account's bootstrap stack lists its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pulumi
+
+NAMESPACE = "hello-bootstrap"  # the bootstrap project's name, Pulumi's config namespace
+DEFAULT_STAGES = ("dev", "prod")
+
+
+@dataclass(frozen=True)
+class BootstrapConfig:
+    region: str
+    # owner/name: the only repository whose workflows may assume the CI roles.
+    github_repository: str
+    # The stage stacks whose CI roles and boundaries this account holds.
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    # The account's GitHub OIDC provider when one exists already (there is one per account).
+    github_oidc_provider_arn: str | None = None
+    # API Gateway's CloudWatch role is one setting per account and region: held here.
+    manage_api_gateway_account: bool = True
+    # A self-managed backend: the state bucket and the KMS key of the secrets provider.
+    state_bucket: str | None = None
+    state_kms_key_arn: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", self.github_repository):
+            problems.append(f"{NAMESPACE}:githubRepository must be like owner/repo")
+        if not self.stages or not all(re.fullmatch(r"[a-z0-9]+", s) for s in self.stages):
+            problems.append(f"{NAMESPACE}:stages must be a list of lower-case stage names")
+        if problems:
+            raise pulumi.RunError("invalid bootstrap config:\n  " + "\n  ".join(problems))
+
+
+def load() -> BootstrapConfig:
+    config = pulumi.Config(NAMESPACE)
+    stages = config.get_object("stages")
+    managed = config.get_bool("manageApiGatewayAccount")
+    return BootstrapConfig(
+        region=pulumi.Config("aws").require("region"),
+        github_repository=config.require("githubRepository"),
+        stages=tuple(stages) if stages is not None else DEFAULT_STAGES,
+        github_oidc_provider_arn=config.get("githubOidcProviderArn"),
+        manage_api_gateway_account=True if managed is None else managed,
+        state_bucket=config.get("stateBucket"),
+        state_kms_key_arn=config.get("stateKmsKeyArn"),
+    )

@@ -1,0 +1,40 @@
+"""Names the bootstrap stack and the stage stacks agree on: neither reads the other's state, so
+the names they share are written here once.
+
+Every resource of a stage stack is named from `stage_prefix(stage)` (Pulumi's physical names
+start with the logical name), which is what the stage's deploy role may manage in IAM. The CI
+roles and the boundary live in the bootstrap stack, outside every stage's prefix.
+"""
+
+from __future__ import annotations
+
+PROJECT = "hello"
+CI_ROLE_PREFIX = f"{PROJECT}-ci-"
+# The GitHub environment only the drift workflow runs in; its roles trust nothing else.
+DRIFT_ENVIRONMENT = "drift"
+
+
+def stack_name(stage: str) -> str:
+    """The name every resource of the stage's stack starts with."""
+    return f"{PROJECT}-{stage}"
+
+
+def stage_prefix(stage: str) -> str:
+    return f"{stack_name(stage)}-"
+
+
+def boundary_policy_name(stage: str) -> str:
+    """The permissions boundary of every role the stage's stack creates (a fixed name: the stage
+    stack computes its ARN from it)."""
+    return f"{PROJECT}-boundary-{stage}"
+
+
+def ci_role_name(stage: str, purpose: str) -> str:
+    """A CI role's logical name: `hello-ci-<stage>-<deploy|preview|drift>`."""
+    return f"{CI_ROLE_PREFIX}{stage}-{purpose}"
+
+
+def github_variable(stage: str, purpose: str) -> str:
+    """The GitHub Actions variable holding a CI role's ARN, e.g. PROD_DEPLOY_ROLE_ARN: the
+    bootstrap stack exports each role under this name, and the workflows read it."""
+    return f"{stage.upper()}_{purpose.upper()}_ROLE_ARN"

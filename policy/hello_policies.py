@@ -1,0 +1,212 @@
+"""hello's invariants as CrossGuard policies (pulumi-policy): what no pull request may undo.
+
+Each policy reads the resource's inputs (what `pulumi preview` knows before anything exists)
+and the stack's name from the URN. Values Pulumi does not know yet during a preview are
+skipped, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from pulumi_policy import (
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from hello_app.chalicelib import contract
+from hello_stack import naming
+
+TABLE = "aws:dynamodb/table:Table"
+ROLE = "aws:iam/role:Role"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+REST_API = "aws:apigateway/restApi:RestApi"
+FUNCTION = "aws:lambda/function:Function"
+ALIAS = "aws:lambda/alias:Alias"
+POLICY_DOCUMENTS = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+# Stacks whose tables must refuse deletion (DynamoDB's own deletion protection).
+PROTECTED_STACKS = ("prod",)
+# Services whose actions read or write stored data: never granted on "*" or as "service:*".
+DATA_SERVICES = ("dynamodb", "s3", "sqs", "kinesis", "secretsmanager", "ssm", "kms")
+VIEWER_HTTPS = ("https-only", "redirect-to-https")
+
+
+def stack_of(urn: str) -> str:
+    """urn:pulumi:<stack>::<project>::<type>::<name>"""
+    return urn.split("::")[0].split(":")[2]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def known(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool, dict, list))
+
+
+def table_point_in_time_recovery(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if (args.props.get("pointInTimeRecovery") or {}).get("enabled") is not True:
+        report("point-in-time recovery must be enabled on every table")
+
+
+def table_deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if (
+        stack_of(args.urn) in PROTECTED_STACKS
+        and args.props.get("deletionProtectionEnabled") is not True
+    ):
+        report(f"{stack_of(args.urn)}'s tables must have deletion protection enabled")
+
+
+def data_grant_problems(document: dict[str, Any]) -> Iterator[str]:
+    for statement in as_list(document.get("Statement", [])):
+        if statement.get("Effect") != "Allow":
+            continue
+        actions = [a for a in as_list(statement.get("Action", [])) if isinstance(a, str)]
+        if any(action in ("*", "*:*") for action in actions):
+            yield f"statement {statement.get('Sid', '')!r} allows every action"
+        data = [a for a in actions if a.split(":")[0] in DATA_SERVICES]
+        if not data:
+            continue
+        if any(action.endswith(":*") for action in data):
+            yield f"statement {statement.get('Sid', '')!r} allows every action of a data service"
+        if "*" in as_list(statement.get("Resource", [])):
+            yield f"statement {statement.get('Sid', '')!r} allows {data} on every resource"
+
+
+def iam_no_wildcards_on_data(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    text = args.props.get("policy")
+    if not isinstance(text, str):
+        return  # not known yet in this preview
+    for problem in data_grant_problems(json.loads(text)):
+        report(problem)
+
+
+def cloudfront_https_tls12(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for origin in args.props.get("origins") or []:
+        custom = origin.get("customOriginConfig") or {}
+        if custom.get("originProtocolPolicy") != "https-only":
+            report(f"origin {origin.get('originId')!r} must be reached over HTTPS only")
+        if custom.get("originSslProtocols") != ["TLSv1.2"]:
+            report(f"origin {origin.get('originId')!r} must use TLS 1.2 only")
+    behaviors = [args.props.get("defaultCacheBehavior") or {}]
+    behaviors += args.props.get("orderedCacheBehaviors") or []
+    for behavior in behaviors:
+        if behavior.get("viewerProtocolPolicy") not in VIEWER_HTTPS:
+            report("viewers must be sent to HTTPS")
+    certificate = args.props.get("viewerCertificate") or {}
+    if certificate.get("acmCertificateArn") and not str(
+        certificate.get("minimumProtocolVersion", "")
+    ).startswith("TLSv1.2"):
+        report("a custom domain must accept TLS 1.2 or later only")
+
+
+def roles_have_the_boundary(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    boundary = args.props.get("permissionsBoundary")
+    expected = f":policy/{naming.boundary_policy_name(stack_of(args.urn))}"
+    if not known(boundary) and boundary is not None:
+        return
+    if not (isinstance(boundary, str) and boundary.endswith(expected)):
+        report(f"every role must carry the stage's permissions boundary (...{expected})")
+
+
+def log_groups_have_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.props.get("retentionInDays"):
+        report("every log group must expire its events (retentionInDays)")
+
+
+def api_only_through_cloudfront(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every REST API is the origin of a distribution that sends the origin header, and the
+    function behind it holds the secret it checks."""
+    resources = args.resources
+    distributions = [r for r in resources if r.resource_type == DISTRIBUTION]
+    for api in (r for r in resources if r.resource_type == REST_API):
+        fronted = [d for d in distributions if api in d.dependencies]
+        headers = [
+            {h.get("name") for h in (origin.get("customHeaders") or [])}
+            for d in fronted
+            for origin in d.props.get("origins") or []
+        ]
+        if not headers or not all(contract.ORIGIN_HEADER in names for names in headers):
+            report(
+                f"REST API {api.name} must be reached only through CloudFront, which sends "
+                f"{contract.ORIGIN_HEADER} to it"
+            )
+        for function in behind(api):
+            variables = (function.props.get("environment") or {}).get("variables") or {}
+            if contract.ORIGIN_SECRET_ENV not in variables:
+                report(
+                    f"function {function.name} behind {api.name} must check the origin "
+                    f"secret ({contract.ORIGIN_SECRET_ENV})"
+                )
+
+
+def behind(api: Any) -> list[Any]:
+    """The functions a REST API invokes: through an alias or directly."""
+    found = []
+    for dependency in api.dependencies:
+        if dependency.resource_type == ALIAS:
+            found += [d for d in dependency.dependencies if d.resource_type == FUNCTION]
+        elif dependency.resource_type == FUNCTION:
+            found.append(dependency)
+    return found
+
+
+def resource_policy(
+    name: str, description: str, types: str | tuple[str, ...], validate: Any
+) -> ResourceValidationPolicy:
+    def only_these(args: ResourceValidationArgs, report: ReportViolation) -> None:
+        if args.resource_type in ((types,) if isinstance(types, str) else types):
+            validate(args, report)
+
+    return ResourceValidationPolicy(name=name, description=description, validate=only_these)
+
+
+POLICIES = [
+    resource_policy(
+        "dynamodb-point-in-time-recovery",
+        "Tables keep 35 days of point-in-time recovery.",
+        TABLE,
+        table_point_in_time_recovery,
+    ),
+    resource_policy(
+        "dynamodb-deletion-protection",
+        "prod's tables refuse deletion.",
+        TABLE,
+        table_deletion_protection,
+    ),
+    resource_policy(
+        "iam-no-wildcards-on-data",
+        "No wildcard action, and no '*' resource, on data services.",
+        POLICY_DOCUMENTS,
+        iam_no_wildcards_on_data,
+    ),
+    resource_policy(
+        "cloudfront-https-tls12",
+        "CloudFront: HTTPS only to viewers and origins, TLS 1.2+.",
+        DISTRIBUTION,
+        cloudfront_https_tls12,
+    ),
+    resource_policy(
+        "iam-roles-permissions-boundary",
+        "Every role carries its stage's permissions boundary.",
+        ROLE,
+        roles_have_the_boundary,
+    ),
+    resource_policy(
+        "log-groups-retention",
+        "Every log group expires its events.",
+        LOG_GROUP,
+        log_groups_have_retention,
+    ),
+    StackValidationPolicy(
+        name="api-only-through-cloudfront",
+        description="The API is reached only through CloudFront (origin secret header).",
+        validate=api_only_through_cloudfront,
+    ),
+]

@@ -1,0 +1,102 @@
+"""The bootstrap program under Pulumi's mocks with its committed stack file, and an IAM policy
+simulator (@cloud-copilot/iam-simulate, run by Node) for the documents it produces."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.infra.conftest import Stack
+
+BOOTSTRAP_STACK = "account"
+SIMULATOR = ROOT / "tools" / "node" / "iam-simulate.mjs"
+NODE = shutil.which("node") or "node"  # `make test` installs the simulator with npm
+
+
+def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:
+    command = [sys.executable, "-m", "tools.evaluate_bootstrap", BOOTSTRAP_STACK]
+    if overrides:
+        command.append(json.dumps(overrides))
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    return Stack(BOOTSTRAP_STACK, data["resources"], data["outputs"], data["config"], {})
+
+
+@pytest.fixture(scope="session")
+def bootstrap() -> Stack:
+    return evaluate_bootstrap()
+
+
+@dataclass
+class Principal:
+    """A role as IAM evaluates it: its ARN, policies (documents or AWS managed ARNs) and
+    boundary."""
+
+    arn: str
+    policies: list[Any]
+    boundary: list[Any] | None = None
+    account: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.account = self.arn.split(":")[4]
+
+
+def role_principal(stack: Stack, role: dict[str, Any], boundary: Any = None) -> Principal:
+    """The role as the program made it: inline policies and managed attachments."""
+    state = role["state"]
+    inline = [
+        json.loads(p["state"]["policy"])
+        for p in stack.all("aws:iam/rolePolicy:RolePolicy")
+        if p["state"]["role"] == role["id"]
+    ]
+    managed = [
+        a["state"]["policyArn"]
+        for a in stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a["state"]["role"] == state["name"]
+    ]
+    return Principal(state["arn"], inline + managed, [boundary] if boundary else None)
+
+
+def simulate(
+    principal: Principal,
+    requests: list[tuple[str, str, dict[str, Any]]],
+    resource_policy: dict[str, Any] | None = None,
+) -> list[str]:
+    """Each (action, resource, context) as IAM would decide it for the principal: Allowed,
+    ExplicitlyDenied or ImplicitlyDenied (with the resources' policy, e.g. a KMS key's)."""
+    cases = [
+        {
+            "identityPolicies": principal.policies,
+            "permissionBoundaries": principal.boundary,
+            "principal": principal.arn,
+            "action": action,
+            "resource": resource,
+            "context": context,
+            "resourcePolicy": resource_policy,
+        }
+        for action, resource, context in requests
+    ]
+    result = subprocess.run(
+        [NODE, str(SIMULATOR)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+    errors = [
+        (case["action"], a["errors"])
+        for case, a in zip(cases, answers, strict=True)
+        if "errors" in a
+    ]
+    assert not errors, errors  # a request the simulator refuses to evaluate is a broken test
+    return [answer["result"] for answer in answers]

@@ -1,0 +1,254 @@
+"""The CI roles' real policy documents, evaluated by an IAM policy simulator: what each role may
+do and, above all, what it may not. Each denial here is a hole that must stay closed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
+from components.github_ci_roles import GITHUB_OIDC_HOST
+from hello_stack import naming
+from tests.bootstrap.conftest import Principal, evaluate_bootstrap, role_principal, simulate
+from tests.infra.conftest import Stack
+
+ACCOUNT = "123456789012"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+ALLOWED, DENIED, EXPLICIT = "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"
+REPOSITORY = "acme/hello"  # bootstrap/Pulumi.account.yaml
+
+
+def role(stack: Stack, stage: str, purpose: str) -> dict[str, Any]:
+    return stack.one_named("aws:iam/role:Role", naming.ci_role_name(stage, purpose))
+
+
+def boundary_arn(stack: Stack, stage: str) -> str:
+    return stack.outputs[f"{stage}_permissions_boundary_arn"]
+
+
+def iam_role(name: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def with_boundary(arn: str, **more: str) -> dict[str, str]:
+    return {"iam:PermissionsBoundary": arn, **more}
+
+
+@pytest.fixture(scope="module")
+def deploy(bootstrap: Stack) -> Principal:
+    return role_principal(bootstrap, role(bootstrap, "dev", "deploy"))
+
+
+def test_deploy_role_manages_its_stages_roles_only_with_the_boundary(
+    bootstrap: Stack, deploy: Principal
+) -> None:
+    dev, prod = boundary_arn(bootstrap, "dev"), boundary_arn(bootstrap, "prod")
+    stage_role = iam_role("hello-dev-default-role-abc1234")
+    assert (
+        simulate(
+            deploy,
+            [
+                ("iam:CreateRole", stage_role, with_boundary(dev)),
+                ("iam:PutRolePolicy", stage_role, with_boundary(dev)),
+                (
+                    "iam:AttachRolePolicy",
+                    stage_role,
+                    with_boundary(dev, **{"iam:PolicyARN": CODEDEPLOY_LAMBDA_POLICY}),
+                ),
+                ("iam:PassRole", stage_role, {"iam:PassedToService": "lambda.amazonaws.com"}),
+                ("iam:DeleteRole", stage_role, with_boundary(dev)),
+                ("lambda:CreateFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:x", {}),
+            ],
+        )
+        == [ALLOWED] * 6
+    )
+    assert (
+        simulate(
+            deploy,
+            [
+                ("iam:CreateRole", stage_role, {}),  # no boundary
+                ("iam:CreateRole", stage_role, with_boundary(prod)),  # another stage's
+                ("iam:PutRolePolicy", stage_role, {}),
+                ("iam:CreateRole", iam_role("hello-prod-x"), with_boundary(prod)),  # not its stage
+                ("iam:CreateRole", iam_role("admin"), with_boundary(dev)),  # outside the prefix
+                ("iam:PassRole", stage_role, {"iam:PassedToService": "ec2.amazonaws.com"}),
+                ("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/x", {}),
+            ],
+        )
+        == [DENIED] * 7
+    )
+
+
+def test_deploy_role_cannot_attach_administrator_access_anywhere(
+    bootstrap: Stack, deploy: Principal
+) -> None:
+    dev = boundary_arn(bootstrap, "dev")
+    admin = {"iam:PolicyARN": ADMIN}
+    assert simulate(
+        deploy,
+        [
+            ("iam:AttachRolePolicy", iam_role("hello-dev-new"), with_boundary(dev, **admin)),
+            ("iam:AttachRolePolicy", deploy.arn, with_boundary(dev, **admin)),
+            ("iam:AttachRolePolicy", deploy.arn, admin),
+        ],
+    ) == [DENIED, EXPLICIT, EXPLICIT]
+
+
+def test_deploy_role_cannot_change_itself_the_boundary_or_the_provider(
+    bootstrap: Stack, deploy: Principal
+) -> None:
+    dev = boundary_arn(bootstrap, "dev")
+    preview = role(bootstrap, "dev", "preview")["state"]["arn"]
+    provider = bootstrap.outputs["github_oidc_provider_arn"]
+    assert (
+        simulate(
+            deploy,
+            [
+                ("iam:PutRolePolicy", deploy.arn, with_boundary(dev)),
+                ("iam:UpdateAssumeRolePolicy", deploy.arn, with_boundary(dev)),
+                ("iam:DetachRolePolicy", deploy.arn, {}),
+                ("iam:PutRolePolicy", preview, {}),
+                ("iam:CreatePolicyVersion", dev, {}),
+                ("iam:SetDefaultPolicyVersion", dev, {}),
+                ("iam:DeleteRolePermissionsBoundary", iam_role("hello-dev-x"), with_boundary(dev)),
+                ("iam:UpdateOpenIDConnectProviderThumbprint", provider, {}),
+                ("iam:DeleteOpenIDConnectProvider", provider, {}),
+            ],
+        )
+        == [EXPLICIT] * 9
+    )
+
+
+def test_a_role_with_the_boundary_can_never_do_iam_or_reach_another_stage(
+    bootstrap: Stack,
+) -> None:
+    boundary = json.loads(
+        bootstrap.one_named("aws:iam/policy:Policy", "hello-bootstrap-dev-policy")["state"][
+            "policy"
+        ]
+    )
+    # Whatever policy a pull request gives a role, the boundary caps it.
+    escalated = Principal(iam_role("hello-dev-x"), [ADMIN], [boundary])
+    own_table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/hello-dev-table-abc1234"
+    other_table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/hello-prod-table-abc1234"
+    assert simulate(
+        escalated,
+        [
+            ("dynamodb:GetItem", own_table, {}),
+            ("iam:CreateRole", iam_role("hello-dev-y"), {}),
+            ("iam:AttachRolePolicy", iam_role("hello-dev-x"), {"iam:PolicyARN": ADMIN}),
+            ("sts:AssumeRole", iam_role("hello-ci-dev-deploy-abc1234"), {}),
+            ("dynamodb:Scan", other_table, {}),
+            (
+                "lambda:InvokeFunction",
+                f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hello-prod-x",
+                {},
+            ),
+            ("s3:GetObject", "arn:aws:s3:::any-bucket/key", {}),
+        ],
+    ) == [ALLOWED, EXPLICIT, EXPLICIT, EXPLICIT, DENIED, DENIED, DENIED]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_preview_role_reads_no_data_and_no_secret(bootstrap: Stack, stage: str) -> None:
+    preview = role_principal(bootstrap, role(bootstrap, stage, "preview"))
+    table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/hello-{stage}-table-abc1234"
+    function = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hello-{stage}-api_handler-abc1234"
+    distribution = f"arn:aws:cloudfront::{ACCOUNT}:distribution/E123"
+    assert (
+        simulate(
+            preview,
+            [
+                ("dynamodb:Scan", table, {}),
+                ("dynamodb:GetItem", table, {}),
+                ("lambda:GetFunctionConfiguration", function, {}),
+                ("lambda:GetFunction", function, {}),
+                ("cloudfront:GetDistributionConfig", distribution, {}),
+                ("s3:GetObject", "arn:aws:s3:::any-bucket/key", {}),
+            ],
+        )
+        == [EXPLICIT] * 6
+    )
+    # Nor anything else: preview without --refresh asks AWS nothing.
+    assert simulate(preview, [("dynamodb:DescribeTable", table, {})]) == [DENIED]
+
+
+def test_with_a_self_managed_backend_preview_reads_the_state_and_nothing_more() -> None:
+    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack = evaluate_bootstrap(
+        {"hello-bootstrap:stateBucket": "acme-pulumi-state", "hello-bootstrap:stateKmsKeyArn": key}
+    )
+    preview = role_principal(stack, role(stack, "dev", "preview"))
+    other_key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/ffffffff-12ab-34cd-56ef-1234567890ab"
+    state = "arn:aws:s3:::acme-pulumi-state/.pulumi/stacks/hello/dev.json"
+    assert simulate(
+        preview,
+        [
+            ("s3:GetObject", state, {}),
+            ("s3:ListBucket", "arn:aws:s3:::acme-pulumi-state", {}),
+            ("s3:GetObject", "arn:aws:s3:::another-bucket/data.csv", {}),
+            ("s3:PutObject", state, {}),
+        ],
+    ) == [ALLOWED, ALLOWED, EXPLICIT, DENIED]
+    # A key's default policy lets the account's IAM policies decide (AWS KMS's default).
+    default_key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    assert simulate(
+        preview, [("kms:Decrypt", key, {}), ("kms:Decrypt", other_key, {})], default_key_policy
+    ) == [ALLOWED, EXPLICIT]
+
+
+def test_drift_role_reads_configuration_but_no_data(bootstrap: Stack) -> None:
+    drift = role_principal(bootstrap, role(bootstrap, "prod", "drift"))
+    table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/hello-prod-table-abc1234"
+    function = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hello-prod-api_handler-abc1234"
+    assert simulate(
+        drift,
+        [
+            ("dynamodb:DescribeTable", table, {}),
+            ("lambda:GetFunction", function, {}),  # a refresh reads every property
+            ("dynamodb:Scan", table, {}),
+            ("dynamodb:GetItem", table, {}),
+            ("lambda:UpdateFunctionCode", function, {}),
+        ],
+    ) == [ALLOWED, ALLOWED, EXPLICIT, EXPLICIT, DENIED]
+
+
+def trust(stack: Stack, stage: str, purpose: str) -> dict[str, Any]:
+    (statement,) = json.loads(role(stack, stage, purpose)["state"]["assumeRolePolicy"])["Statement"]
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("stage", "purpose", "subject"),
+    [
+        ("dev", "deploy", f"repo:{REPOSITORY}:environment:dev"),
+        ("prod", "deploy", f"repo:{REPOSITORY}:environment:prod"),
+        ("dev", "preview", f"repo:{REPOSITORY}:pull_request"),
+        ("prod", "drift", f"repo:{REPOSITORY}:environment:{naming.DRIFT_ENVIRONMENT}"),
+    ],
+)
+def test_each_role_trusts_one_subject_of_this_repository(
+    bootstrap: Stack, stage: str, purpose: str, subject: str
+) -> None:
+    statement = trust(bootstrap, stage, purpose)
+    assert statement["Principal"] == {"Federated": bootstrap.outputs["github_oidc_provider_arn"]}
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
+            f"{GITHUB_OIDC_HOST}:sub": subject,
+        }
+    }

