@@ -140,7 +140,7 @@ def test_no_long_lived_pulumi_token_or_passphrase_anywhere(name: str) -> None:
         if pulumi:  # Pulumi Cloud through GitHub's OIDC, before the first Pulumi step
             (login,) = auth
             assert job["steps"].index(login) < job["steps"].index(pulumi[0])
-            assert login["with"]["requested-token-type"].startswith("urn:pulumi:token-type:")
+            assert "urn:pulumi:token-type:access_token:" in login["with"]["requested-token-type"]
             assert login["if"] == "vars.PULUMI_BACKEND_URL == ''"
 
 
