@@ -19,7 +19,7 @@ from typing import Any
 import chalice
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, computed_once
 from tools.evaluate_chalice_app import COMPONENT_NAME, REGION
 
 HERE = Path(__file__).resolve().parent
@@ -39,9 +39,14 @@ CASES = [(template, "dev") for template in TEMPLATES] + [
 ]
 
 
+# Chalice resolves service principals for a region (no credentials are needed). No bytecode
+# caches in the project: Chalice's package cache is keyed by the project's files, so both runs
+# then share one build (the CDK template downloads its requirements only once).
+QUIET_ENV = {"AWS_DEFAULT_REGION": REGION, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def chalice_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    # Chalice resolves service principals for a region; no credentials are needed.
-    env = {**os.environ, "AWS_DEFAULT_REGION": REGION}
+    env = {**os.environ, **QUIET_ENV}
     return subprocess.run(
         [CHALICE_CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
@@ -78,6 +83,7 @@ def evaluate(project_dir: Path, stage: str) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "tools.evaluate_chalice_app", str(project_dir), stage],
         cwd=ROOT,
+        env={**os.environ, **QUIET_ENV},
         capture_output=True,
         text=True,
         check=False,
@@ -103,19 +109,29 @@ def copy_project(source: Path, target: Path) -> Path:
 _packaged: dict[tuple[str, str], Packaged] = {}
 
 
+def package_and_evaluate(project: str, stage: str, work: Path) -> dict[str, Any]:
+    project_dir = (
+        copy_project(EVERY_DECORATOR, work / project)
+        if project == "every_decorator"
+        else render_template(project, work)
+    )
+    evaluated = evaluate(project_dir, stage)
+    return {
+        "project_dir": str(project_dir),
+        "stage": stage,
+        "terraform": package(project_dir, stage, work / "terraform"),
+        "resources": evaluated["resources"],
+        "outputs": evaluated["outputs"],
+    }
+
+
 @pytest.fixture
-def packaged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Packaged:
+def packaged(request: pytest.FixtureRequest) -> Packaged:
+    """The case packaged by Terraform and evaluated as ChaliceApp, once per test run."""
     project, stage = request.param
     if (project, stage) not in _packaged:
-        work = tmp_path_factory.mktemp(project)
-        project_dir = (
-            copy_project(EVERY_DECORATOR, work / project)
-            if project == "every_decorator"
-            else render_template(project, work)
+        data = computed_once(
+            f"chalice-{project}-{stage}", lambda work: package_and_evaluate(project, stage, work)
         )
-        terraform = package(project_dir, stage, work / "terraform")
-        evaluated = evaluate(project_dir, stage)
-        _packaged[project, stage] = Packaged(
-            project_dir, stage, terraform, evaluated["resources"], evaluated["outputs"]
-        )
+        _packaged[project, stage] = Packaged(**{**data, "project_dir": Path(data["project_dir"])})
     return _packaged[project, stage]

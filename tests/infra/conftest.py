@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, computed_once
 
 STACKS = ["dev", "prod"]
 # Optional features the stack files leave off, switched on to test them too.
@@ -85,23 +81,17 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None, operator: bool
 
 
 _cache: dict[tuple[str, bool], Stack] = {}
-# One directory per test run, shared by pytest-xdist's workers: each stack is evaluated once.
-_SHARED = Path(tempfile.gettempdir()) / (
-    "hello-stacks-" + os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))
-)
 
 
 def cached(stack: str, extras: bool = False) -> Stack:
+    """The stack evaluated once per test run (by whichever worker asks first)."""
     key = (stack, extras)
     if key not in _cache:
-        _SHARED.mkdir(exist_ok=True)
-        path = _SHARED / f"{stack}-{'extras' if extras else 'plain'}.json"
-        with open(path.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits, then reads the file
-            if not path.exists():
-                result = evaluate(stack, dict(EXTRAS) if extras else {})
-                path.write_text(json.dumps(dataclasses.asdict(result)))
-        _cache[key] = Stack(**json.loads(path.read_text()))
+        name = f"stack-{stack}-{'extras' if extras else 'plain'}"
+        data = computed_once(
+            name, lambda _: dataclasses.asdict(evaluate(stack, dict(EXTRAS) if extras else {}))
+        )
+        _cache[key] = Stack(**data)
     return _cache[key]
 
 
