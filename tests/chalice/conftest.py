@@ -24,6 +24,9 @@ from tools.evaluate_chalice_app import COMPONENT_NAME, REGION
 
 HERE = Path(__file__).resolve().parent
 EVERY_DECORATOR = HERE / "every_decorator"
+# Its entry point is kept under another name (only hello_app/ has a module named `app` in this
+# repository, which tests import); copy_project gives it Chalice's name.
+EVERY_DECORATOR_ENTRY = "every_decorator_app.py"
 CHALICE_CLI = str(Path(sys.executable).with_name("chalice"))
 # Every template Chalice bundles, by the key `chalice new-project --project-type` takes.
 TEMPLATES = sorted(
@@ -101,8 +104,12 @@ def package(project_dir: Path, stage: str, out: Path) -> dict[str, Any]:
 
 
 def copy_project(source: Path, target: Path) -> Path:
-    """A copy without build outputs, so each run packages from scratch."""
+    """A runnable copy of a project of ours (entry point named app.py), without build outputs,
+    so each run packages from scratch."""
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("deployments", "__pycache__"))
+    entry = target / EVERY_DECORATOR_ENTRY
+    if entry.exists():
+        entry.rename(target / "app.py")
     return target
 
 

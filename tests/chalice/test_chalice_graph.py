@@ -17,10 +17,15 @@ from components.chalice_resources import (
     PulumiGenerator,
     UnsupportedChaliceFeature,
 )
-from tests.chalice.conftest import EVERY_DECORATOR
+from tests.chalice.conftest import EVERY_DECORATOR, copy_project
 from tests.conftest import ROOT
 
 HELLO = ROOT / "hello_app"
+
+
+@pytest.fixture(scope="module")
+def every(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(copy_project(EVERY_DECORATOR, tmp_path_factory.mktemp("graph") / "every"))
 
 
 def project_modules() -> dict[str, object]:
@@ -31,14 +36,14 @@ def project_modules() -> dict[str, object]:
     }
 
 
-def test_two_projects_load_one_after_the_other_without_a_trace() -> None:
+def test_two_projects_load_one_after_the_other_without_a_trace(every: str) -> None:
     before_modules, before_path, before_environ = (
         project_modules(),
         list(sys.path),
         dict(os.environ),
     )
     hello = build_graph(str(HELLO), "dev", "python3.12")
-    other = build_graph(str(EVERY_DECORATOR), "dev", "python3.12")
+    other = build_graph(every, "dev", "python3.12")
     again = build_graph(str(HELLO), "dev", "python3.12")
     assert sorted(hello.config.chalice_app.routes) == ["/hello/{username}"]
     assert sorted(other.config.chalice_app.routes) == ["/", "/from-blueprint", "/private"]
@@ -50,8 +55,8 @@ def test_two_projects_load_one_after_the_other_without_a_trace() -> None:
     assert dict(os.environ) == before_environ
 
 
-def test_runtime_is_the_one_given_for_every_function_and_the_layer() -> None:
-    graph = build_graph(str(EVERY_DECORATOR), "dev", "python3.13")
+def test_runtime_is_the_one_given_for_every_function_and_the_layer(every: str) -> None:
+    graph = build_graph(every, "dev", "python3.13")
     functions = graph.of_kind(models.LambdaFunction)
     assert len(functions) == 18
     assert {function.runtime for function in functions} == {"python3.13"}
@@ -60,8 +65,8 @@ def test_runtime_is_the_one_given_for_every_function_and_the_layer() -> None:
     assert "python3.13" in layer.deployment_package.filename
 
 
-def test_overrides_rank_as_cli_options_do() -> None:
-    graph = build_graph(str(EVERY_DECORATOR), "dev", "python3.12", {"lambda_memory_size": 1024})
+def test_overrides_rank_as_cli_options_do(every: str) -> None:
+    graph = build_graph(every, "dev", "python3.12", {"lambda_memory_size": 1024})
     memory = {f.resource_name: f.memory_size for f in graph.of_kind(models.LambdaFunction)}
     # Above the stage's 256; below what a function sets for itself in the stage (`plain`: 512),
     # which is Chalice's order for CLI options too.
@@ -69,8 +74,8 @@ def test_overrides_rank_as_cli_options_do() -> None:
     assert set(memory.values()) == {1024}
 
 
-def test_stage_settings_reach_the_models_as_chalice_applies_them() -> None:
-    graph = build_graph(str(EVERY_DECORATOR), "dev", "python3.12")
+def test_stage_settings_reach_the_models_as_chalice_applies_them(every: str) -> None:
+    graph = build_graph(every, "dev", "python3.12")
     functions = {f.resource_name: f for f in graph.of_kind(models.LambdaFunction)}
     plain = functions["plain"]
     assert (plain.memory_size, plain.timeout, plain.reserved_concurrency) == (512, 120, 2)
