@@ -40,24 +40,17 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("hello:components:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(f"{name}-alarms", opts=child)
-        if args.alarm_email:
-            aws.sns.TopicSubscription(
-                f"{name}-alarms-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=args.alarm_email,
-                opts=child,
-            )
-        if args.alarm_webhook_url:
-            aws.sns.TopicSubscription(
-                f"{name}-alarms-webhook",
-                topic=topic.arn,
-                protocol="https",
-                endpoint=args.alarm_webhook_url,
-                # PagerDuty, Opsgenie and the like confirm SNS subscriptions by themselves.
-                endpoint_auto_confirms=True,
-                opts=child,
-            )
+        for protocol, endpoint in (("email", args.alarm_email), ("https", args.alarm_webhook_url)):
+            if endpoint:
+                aws.sns.TopicSubscription(
+                    f"{name}-alarms-{protocol}",
+                    topic=topic.arn,
+                    protocol=protocol,
+                    endpoint=endpoint,
+                    # PagerDuty, Opsgenie and the like confirm SNS subscriptions by themselves.
+                    endpoint_auto_confirms=protocol == "https" or None,
+                    opts=child,
+                )
         for spec in args.alarms:
             if spec.from_logs:
                 aws.cloudwatch.LogMetricFilter(

@@ -26,16 +26,6 @@ from tests.infra.conftest import STACKS, Stack, cached
 BY_NAME = {policy.name: policy for policy in POLICIES}
 
 
-@pytest.fixture
-def dev() -> Stack:
-    return cached("dev")
-
-
-@pytest.fixture
-def prod() -> Stack:
-    return cached("prod")
-
-
 def options() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
