@@ -4,6 +4,7 @@ a fresh process, as `pulumi preview` starts one."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 from bench.report import AtMost, figure, median
+from tools.evaluate_stack import OPERATOR_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "hello_app" / ".chalice" / "deployments"
@@ -19,7 +21,13 @@ CACHE = ROOT / "hello_app" / ".chalice" / "deployments"
 def evaluate(stack: str) -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "tools.evaluate_stack", stack],
+        [
+            sys.executable,
+            "-m",
+            "tools.evaluate_stack",
+            stack,
+            json.dumps(OPERATOR_SETTINGS.get(stack, {})),
+        ],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,

@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, computed_once
+from tools.evaluate_stack import OPERATOR_SETTINGS
 
 STACKS = ["dev", "prod"]
 # Optional features the stack files leave off, switched on to test them too.
-# What an operator adds to a stack file before that stack can deploy (README, "Bootstrap"):
-# prod must name who hears its alarms. Every evaluation of the stack includes it.
-OPERATOR_SETTINGS = {"prod": {"hello:alarmEmail": "oncall@example.com"}}
 EXTRAS = {
     "hello:alarmEmail": "oncall@example.com",
     "hello:alarmWebhookUrl": "https://events.example.com/integration/abc/enqueue",

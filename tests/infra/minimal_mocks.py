@@ -18,8 +18,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tests.infra.conftest import OPERATOR_SETTINGS
-from tools.evaluate_stack import ROOT, stack_config
+from tools.evaluate_stack import OPERATOR_SETTINGS, ROOT, stack_config
 
 
 class InputsOnly(pulumi.runtime.Mocks):
