@@ -92,7 +92,8 @@ def cloudfront_https_tls12(args: ResourceValidationArgs, report: ReportViolation
         custom = origin.get("customOriginConfig") or {}
         if custom.get("originProtocolPolicy") != "https-only":
             report(f"origin {origin.get('originId')!r} must be reached over HTTPS only")
-        if custom.get("originSslProtocols") != ["TLSv1.2"]:
+        # A list of the analyzer's proxied values: compared item by item, never as a list.
+        if list(custom.get("originSslProtocols") or []) != ["TLSv1.2"]:
             report(f"origin {origin.get('originId')!r} must use TLS 1.2 only")
     behaviors = [args.props.get("defaultCacheBehavior") or {}]
     behaviors += args.props.get("orderedCacheBehaviors") or []

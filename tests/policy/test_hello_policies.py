@@ -1,70 +1,34 @@
-"""The CrossGuard pack (policy/) over the program's resources as evaluated under mocks with each
-real stack file: every policy passes. Over deliberately broken copies of those resources: each
-policy fires. The policies are called as Pulumi's analyzer calls them (pulumi_policy's argument
-types); only the gRPC transport between the CLI and the pack is left out."""
+"""The CrossGuard pack (policy/), run as Pulumi runs it and sent what the CLI sends it, over the
+program's resources as evaluated under mocks with each real stack file: every policy passes.
+Over deliberately broken copies of those resources: each policy fires."""
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pulumi_policy import (
-    PolicyCustomTimeouts,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
 
-from policy.hello_policies import POLICIES
 from tests.infra.conftest import STACKS, Stack, cached
-
-BY_NAME = {policy.name: policy for policy in POLICIES}
-
-
-def options() -> PolicyResourceOptions:
-    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+from tests.policy.analyzer import MANDATORY, Analyzer, running_pack
 
 
-def violations(resources: list[dict[str, Any]], only: str | None = None) -> list[tuple[str, str]]:
-    """(policy, message) for every violation any policy (or the one named) reports."""
-    custom = [r for r in resources if r.get("custom") and r["type"].startswith(("aws:", "random:"))]
-    found: list[tuple[str, str]] = []
-    for policy in POLICIES if only is None else [BY_NAME[only]]:
-        report = lambda message, urn=None, name=policy.name: found.append((name, message))  # noqa: E731
-        if isinstance(policy, ResourceValidationPolicy):
-            for r in custom:
-                policy.validate(
-                    ResourceValidationArgs(
-                        r["type"], r["state"], r["urn"], r["name"], options(), None
-                    ),
-                    report,
-                )
-        elif isinstance(policy, StackValidationPolicy):
-            policy.validate(StackValidationArgs(policy_resources(custom)), report)
-    return found
+@pytest.fixture(scope="module")
+def pack() -> Iterator[Analyzer]:
+    with running_pack() as analyzer:
+        yield analyzer
 
 
-def policy_resources(resources: list[dict[str, Any]]) -> list[PolicyResource]:
-    made = {
-        r["urn"]: PolicyResource(
-            r["type"], r["state"], r["urn"], r["name"], options(), None, None, [], {}
-        )
-        for r in resources
-    }
-    for r in resources:
-        made[r["urn"]].dependencies = [made[u] for u in r["dependencies"] if u in made]
-    return list(made.values())
+def test_every_policy_is_mandatory(pack: Analyzer) -> None:
+    assert set(pack.policies().values()) == {MANDATORY}
 
 
 @pytest.mark.parametrize("extras", [False, True], ids=["as-committed", "every-option"])
 @pytest.mark.parametrize("stage", STACKS)
-def test_every_policy_passes_on_the_real_stacks(stage: str, extras: bool) -> None:
-    assert violations(cached(stage, extras).resources) == []
+def test_every_policy_passes_on_the_real_stacks(pack: Analyzer, stage: str, extras: bool) -> None:
+    assert pack.violations(cached(stage, extras).resources) == []
 
 
 def broken(
@@ -81,27 +45,33 @@ def broken(
     return resources
 
 
-def fires(resources: list[dict[str, Any]], policy: str) -> list[str]:
-    return [message for name, message in violations(resources, policy)]
+def fires(pack: Analyzer, resources: list[dict[str, Any]], policy: str) -> list[str]:
+    """What this policy reports; and no other policy reports anything."""
+    found = pack.violations(resources)
+    assert {name for name, _ in found} <= {policy}, found
+    return [message for _, message in found]
 
 
-def test_point_in_time_recovery(dev: Stack) -> None:
+def test_point_in_time_recovery(pack: Analyzer, dev: Stack) -> None:
     off = broken(
         dev, "aws:dynamodb/table:Table", lambda s: s.update(pointInTimeRecovery={"enabled": False})
     )
-    assert fires(off, "dynamodb-point-in-time-recovery") == [
+    assert fires(pack, off, "dynamodb-point-in-time-recovery") == [
         "point-in-time recovery must be enabled on every table"
     ]
 
 
-def test_deletion_protection_in_prod_only(dev: Stack, prod: Stack) -> None:
+def test_deletion_protection_in_prod_only(pack: Analyzer, dev: Stack, prod: Stack) -> None:
     def off(state: dict[str, Any]) -> None:
         state["deletionProtectionEnabled"] = False
 
-    assert fires(broken(prod, "aws:dynamodb/table:Table", off), "dynamodb-deletion-protection") == [
-        "prod's tables must have deletion protection enabled"
-    ]
-    assert fires(broken(dev, "aws:dynamodb/table:Table", off), "dynamodb-deletion-protection") == []
+    assert fires(
+        pack, broken(prod, "aws:dynamodb/table:Table", off), "dynamodb-deletion-protection"
+    ) == ["prod's tables must have deletion protection enabled"]
+    assert (
+        fires(pack, broken(dev, "aws:dynamodb/table:Table", off), "dynamodb-deletion-protection")
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,14 +92,16 @@ def test_deletion_protection_in_prod_only(dev: Stack, prod: Stack) -> None:
         ),
     ],
 )
-def test_no_wildcards_on_data(dev: Stack, statement: dict[str, Any], problem: str) -> None:
+def test_no_wildcards_on_data(
+    pack: Analyzer, dev: Stack, statement: dict[str, Any], problem: str
+) -> None:
     def widen(state: dict[str, Any]) -> None:
         document = json.loads(state["policy"])
         document["Statement"].append(statement)
         state["policy"] = json.dumps(document)
 
     resources = broken(dev, "aws:iam/rolePolicy:RolePolicy", widen, "-default-role")
-    (message,) = fires(resources, "iam-no-wildcards-on-data")
+    (message,) = fires(pack, resources, "iam-no-wildcards-on-data")
     assert problem in message
 
 
@@ -163,38 +135,40 @@ def test_no_wildcards_on_data(dev: Stack, statement: dict[str, Any], problem: st
         ),
     ],
 )
-def test_cloudfront_https_and_tls12(dev: Stack, change: Any, problem: str) -> None:
+def test_cloudfront_https_and_tls12(pack: Analyzer, dev: Stack, change: Any, problem: str) -> None:
     resources = broken(dev, "aws:cloudfront/distribution:Distribution", change)
-    assert fires(resources, "cloudfront-https-tls12") == [problem]
+    assert fires(pack, resources, "cloudfront-https-tls12") == [problem]
 
 
 @pytest.mark.parametrize(
     "boundary", [None, "arn:aws:iam::123456789012:policy/hello-boundary-dev"], ids=["none", "dev's"]
 )
-def test_every_role_carries_its_stages_boundary(prod: Stack, boundary: str | None) -> None:
+def test_every_role_carries_its_stages_boundary(
+    pack: Analyzer, prod: Stack, boundary: str | None
+) -> None:
     def swap(state: dict[str, Any]) -> None:
         state["permissionsBoundary"] = boundary
 
     resources = broken(prod, "aws:iam/role:Role", swap, "-default-role")
-    assert fires(resources, "iam-roles-permissions-boundary") == [
+    assert fires(pack, resources, "iam-roles-permissions-boundary") == [
         "every role must carry the stage's permissions boundary (...:policy/hello-boundary-prod)"
     ]
 
 
-def test_log_groups_expire(dev: Stack) -> None:
+def test_log_groups_expire(pack: Analyzer, dev: Stack) -> None:
     resources = broken(dev, "aws:cloudwatch/logGroup:LogGroup", lambda s: s.pop("retentionInDays"))
-    assert fires(resources, "log-groups-retention") == [
+    assert fires(pack, resources, "log-groups-retention") == [
         "every log group must expire its events (retentionInDays)"
     ]
 
 
-def test_the_api_only_through_cloudfront(dev: Stack) -> None:
+def test_the_api_only_through_cloudfront(pack: Analyzer, dev: Stack) -> None:
     no_header = broken(
         dev,
         "aws:cloudfront/distribution:Distribution",
         lambda s: s["origins"][0].update(customHeaders=[]),
     )
-    assert fires(no_header, "api-only-through-cloudfront") == [
+    assert fires(pack, no_header, "api-only-through-cloudfront") == [
         "REST API hello-dev-rest_api must be reached only through CloudFront, which sends "
         "X-Origin-Verify to it"
     ]
@@ -204,7 +178,7 @@ def test_the_api_only_through_cloudfront(dev: Stack) -> None:
         lambda s: s["environment"]["variables"].pop("HELLO_ORIGIN_SECRET"),
         "-api_handler",
     )
-    assert fires(no_check, "api-only-through-cloudfront") == [
+    assert fires(pack, no_check, "api-only-through-cloudfront") == [
         "function hello-dev-api_handler behind hello-dev-rest_api must check the origin secret "
         "(HELLO_ORIGIN_SECRET)"
     ]
@@ -213,10 +187,10 @@ def test_the_api_only_through_cloudfront(dev: Stack) -> None:
         for r in copy.deepcopy(dev.resources)
         if r["type"] != "aws:cloudfront/distribution:Distribution"
     ]
-    assert len(fires(unfronted, "api-only-through-cloudfront")) == 1
+    assert len(fires(pack, unfronted, "api-only-through-cloudfront")) == 1
 
 
-def test_every_policy_is_tested_here() -> None:
+def test_every_policy_is_tested_here(pack: Analyzer) -> None:
     tested = {
         "dynamodb-point-in-time-recovery",
         "dynamodb-deletion-protection",
@@ -226,4 +200,4 @@ def test_every_policy_is_tested_here() -> None:
         "log-groups-retention",
         "api-only-through-cloudfront",
     }
-    assert set(BY_NAME) == tested
+    assert set(pack.policies()) == tested
