@@ -139,23 +139,11 @@ regional_alarms = alarms.regional_alarms(
     function_log_group_name=api.log_group_name,
 )
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
-monitoring = Monitoring(
-    name,
-    MonitoringArgs(
-        alarms=regional_alarms,
-        alarm_email=settings.alarm_email,
-        alarm_webhook_url=settings.alarm_webhook_url,
-    ),
-    opts=regional,
-)
+# Both topics reach the same people.
+subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
+monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
 edge_monitoring = Monitoring(
-    f"{name}-edge",
-    MonitoringArgs(
-        alarms=edge_alarms,
-        alarm_email=settings.alarm_email,
-        alarm_webhook_url=settings.alarm_webhook_url,
-    ),
-    opts=edge,
+    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
 )
 dashboard = Dashboard(
     name,

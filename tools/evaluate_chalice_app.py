@@ -19,19 +19,8 @@ from components.chalice_app import ChaliceApp, ChaliceAppArgs
 from tools.evaluate_stack import record
 
 REGION = "eu-west-1"
-OUTPUTS = (
-    "function_names",
-    "function_arns",
-    "function_name",
-    "alias_arn",
-    "rest_api_id",
-    "stage_name",
-    "api_url",
-    "websocket_api_id",
-    "websocket_url",
-    "domain_alias_name",
-    "domain_zone_id",
-)
+# Every output the component declares (its annotated attributes).
+OUTPUTS = tuple(ChaliceApp.__annotations__)
 COMPONENT_NAME = "app"
 
 

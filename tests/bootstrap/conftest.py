@@ -16,6 +16,8 @@ from tests.conftest import ROOT
 from tests.infra.conftest import Stack
 
 BOOTSTRAP_STACK = "account"
+# The simulator's verdicts.
+ALLOWED, DENIED, EXPLICIT = "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"
 SIMULATOR = ROOT / "tools" / "node" / "iam-simulate.mjs"
 NODE = shutil.which("node") or "node"  # `make test` installs the simulator with npm
 

@@ -11,13 +11,19 @@ import pytest
 from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
 from components.github_ci_roles import GITHUB_OIDC_HOST
 from hello_stack import naming
-from tests.bootstrap.conftest import Principal, evaluate_bootstrap, role_principal, simulate
+from tests.bootstrap.conftest import (
+    ALLOWED,
+    DENIED,
+    EXPLICIT,
+    Principal,
+    evaluate_bootstrap,
+    role_principal,
+    simulate,
+)
 from tests.infra.conftest import Stack
+from tools.evaluate_stack import ACCOUNT
 
-ACCOUNT = "123456789012"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
-ALLOWED, DENIED, EXPLICIT = "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"
-REPOSITORY = "acme/hello"  # bootstrap/Pulumi.account.yaml
 
 
 def role(stack: Stack, stage: str, purpose: str) -> dict[str, Any]:
@@ -234,15 +240,17 @@ def trust(stack: Stack, stage: str, purpose: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("stage", "purpose", "subject"),
     [
-        ("dev", "deploy", f"repo:{REPOSITORY}:environment:dev"),
-        ("prod", "deploy", f"repo:{REPOSITORY}:environment:prod"),
-        ("dev", "preview", f"repo:{REPOSITORY}:pull_request"),
-        ("prod", "drift", f"repo:{REPOSITORY}:environment:{naming.DRIFT_ENVIRONMENT}"),
+        ("dev", "deploy", "repo:REPOSITORY:environment:dev"),
+        ("prod", "deploy", "repo:REPOSITORY:environment:prod"),
+        ("dev", "preview", "repo:REPOSITORY:pull_request"),
+        ("prod", "drift", f"repo:REPOSITORY:environment:{naming.DRIFT_ENVIRONMENT}"),
     ],
 )
 def test_each_role_trusts_one_subject_of_this_repository(
     bootstrap: Stack, stage: str, purpose: str, subject: str
 ) -> None:
+    # The repository the committed bootstrap stack file names.
+    subject = subject.replace("REPOSITORY", bootstrap.config["hello-bootstrap:githubRepository"])
     statement = trust(bootstrap, stage, purpose)
     assert statement["Principal"] == {"Federated": bootstrap.outputs["github_oidc_provider_arn"]}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
