@@ -19,11 +19,10 @@ from chalice.deploy.packager import LambdaDeploymentPackager
 
 from components.chalice_graph import build_graph
 from components.chalice_package import building_runtime
-from components.chalice_resources import PulumiGenerator
+from components.chalice_resources import REST_HANDLER, PulumiGenerator
 
 # The runtimes Chalice's packager can build for (its own table of wheel ABIs).
 SUPPORTED_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
-REST_HANDLER = "api_handler"  # Chalice's resource name for the function behind @app.route
 
 
 @dataclass
@@ -129,7 +128,7 @@ class ChaliceApp(pulumi.ComponentResource):
         )
         handler = functions.get(REST_HANDLER)
         alias = generator.aliases.get(REST_HANDLER)
-        log_group = generator.log_groups.get(f"{REST_HANDLER}-log-group")
+        log_group = generator.function_log_groups.get(REST_HANDLER)
         self.function_name = handler.name if handler else None
         self.function_arn = handler.arn if handler else None
         self.function_version = handler.version if handler else None

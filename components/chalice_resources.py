@@ -57,6 +57,7 @@ SOURCES = {
 # Terraform's placeholder for a function's invoke ARN in Chalice's swagger document.
 INVOKE_ARN_PLACEHOLDER = re.compile(r"\$\{aws_lambda_function\.([\w-]+)\.invoke_arn\}")
 WEBSOCKET_HANDLERS = ("connect", "message", "disconnect")
+REST_HANDLER = "api_handler"  # Chalice's resource name for the function behind @app.route
 WEBSOCKET_ROUTES = {"$connect": "connect", "$disconnect": "disconnect"}
 
 
@@ -112,6 +113,8 @@ class PulumiGenerator:
         self.functions: dict[str, aws.lambda_.Function] = {}
         self.aliases: dict[str, aws.lambda_.Alias] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
+        # Each function's own log group, by the function's Chalice name.
+        self.function_log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.roles: dict[int, aws.iam.Role] = {}
         self.role_grants: dict[int, aws.iam.RolePolicy] = {}
         self.layers: dict[int, aws.lambda_.LayerVersion] = {}
@@ -248,7 +251,7 @@ class PulumiGenerator:
 
     def _generate_lambdafunction(self, resource: models.LambdaFunction) -> None:
         # The REST handler gets published versions and an alias when asked: what a canary moves.
-        aliased = self._options.alias_name is not None and resource.resource_name == "api_handler"
+        aliased = self._options.alias_name is not None and resource.resource_name == REST_HANDLER
         if isinstance(resource.role, models.ManagedIAMRole):
             role_arn: pulumi.Input[str] = self.roles[id(resource.role)].arn
             grants: list[pulumi.Resource] = [self.role_grants[id(resource.role)]]
@@ -296,6 +299,8 @@ class PulumiGenerator:
             opts=self._opts(depends_on=[*grants, *([log_group] if log_group else [])]),
         )
         self.functions[resource.resource_name] = function
+        if log_group:
+            self.function_log_groups[resource.resource_name] = log_group
         if aliased:
             self.aliases[resource.resource_name] = aws.lambda_.Alias(
                 self._name(resource.resource_name),
