@@ -82,6 +82,8 @@ api = ChaliceApp(
             ),
         },
         endpoint_type="REGIONAL",  # reached through CloudFront only
+        # Chalice would name every stage's API `hello`: API Gateway's metrics are keyed by name.
+        rest_api_name=name,
         environment={
             contract.TABLE_NAME_ENV: table.name,
             contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
@@ -90,7 +92,8 @@ api = ChaliceApp(
             {"Effect": "Allow", "Action": contract.dynamodb_actions(), "Resource": table.arn}
         ],
         alias_name=ALIAS_NAME,
-        # Both stages release through CodeDeploy (dev all at once), so dev rehearses prod's path.
+        # Both stages release through CodeDeploy canaries (each stack's `deploymentConfig`), so
+        # dev rehearses prod's path.
         traffic_shifted_externally=True,
         snap_start=settings.snap_start,
         access_log_format=ACCESS_LOG_FORMAT,
@@ -137,6 +140,7 @@ regional_alarms = alarms.regional_alarms(
     alias_name=api.alias_name,
     table_name=table.name,
     function_log_group_name=api.log_group_name,
+    log_metric_namespace=naming.log_metric_namespace(stage),
 )
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
 # Both topics reach the same people.

@@ -49,6 +49,10 @@ class ChaliceAppArgs:
     snap_start: bool = False
     # The REST API's endpoint type (EDGE, REGIONAL or PRIVATE), above Chalice's setting.
     endpoint_type: str | None = None
+    # The REST API's name (and its OpenAPI title). Chalice names it after `app_name` alone, so
+    # two stages of one app in one account share the name, and API Gateway's metrics, keyed by
+    # ApiName and Stage only, mix their traffic. None: Chalice's name.
+    rest_api_name: str | None = None
     # REST API access logs: the format, and its log group's retention.
     access_log_format: str | None = None
     access_log_retention_days: int | None = None

@@ -307,9 +307,13 @@ class PulumiGenerator:
                 name=self._options.alias_name,
                 function_name=function.name,
                 function_version=function.version,
+                # Whoever shifts traffic owns the version and, mid-canary, the routing weights
+                # to the next one: a refresh or update must clear neither.
                 opts=self._opts(
                     ignore_changes=(
-                        ["functionVersion"] if self._options.traffic_shifted_externally else None
+                        ["functionVersion", "routingConfig"]
+                        if self._options.traffic_shifted_externally
+                        else None
                     )
                 ),
             )
@@ -462,6 +466,12 @@ class PulumiGenerator:
 
     def _generate_restapi(self, resource: models.RestAPI) -> None:
         document = resource.swagger_doc
+        if self._options.rest_api_name:
+            # The body's title names the API on every import, so both carry the chosen name.
+            document = {
+                **document,
+                "info": {**document["info"], "title": self._options.rest_api_name},
+            }
         body = self._swagger_body(document)
         policy = document.get("x-amazon-apigateway-policy")
         rest_api = aws.apigateway.RestApi(

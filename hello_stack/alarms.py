@@ -7,7 +7,7 @@ import pulumi
 
 from components.alarm_spec import AlarmSpec, LogMetric
 from hello_app.chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
-from hello_stack.config import PROJECT, StackConfig
+from hello_stack.config import StackConfig
 
 
 def regional_alarms(
@@ -18,7 +18,10 @@ def regional_alarms(
     alias_name: pulumi.Input[str],
     table_name: pulumi.Input[str],
     function_log_group_name: pulumi.Input[str],
+    log_metric_namespace: str,
 ) -> list[AlarmSpec]:
+    """`api_name` must be the stack's own: API Gateway keys its metrics by ApiName and Stage
+    only, so two APIs of one name in one account would share every API alarm."""
     api = {"ApiName": api_name, "Stage": stage_name}
     alias = {
         "FunctionName": function_name,
@@ -92,7 +95,7 @@ def regional_alarms(
             "storage-misconfigured",
             "The function cannot use its table for a reason retrying will not fix "
             "(access denied, missing table, invalid request, credentials, region).",
-            PROJECT, "StorageMisconfigured", [{}], "Sum",
+            log_metric_namespace, "StorageMisconfigured", [{}], "Sum",
             0,
             from_logs=LogMetric(
                 function_log_group_name, f'{{ $.event = "{STORAGE_MISCONFIGURED_EVENT}" }}'

@@ -19,6 +19,13 @@ def stack_name(stage: str) -> str:
     return f"{PROJECT}-{stage}"
 
 
+def log_metric_namespace(stage: str) -> str:
+    """The CloudWatch namespace of the stage's metrics counted from logs: a metric is keyed by
+    namespace, name and dimensions, and a metric filter's dimensions must be fields of the log
+    line, so the namespace is what keeps two stages of one account apart."""
+    return f"{PROJECT}/{stage}"
+
+
 def stage_prefix(stage: str) -> str:
     return f"{stack_name(stage)}-"
 

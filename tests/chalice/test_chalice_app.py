@@ -72,6 +72,8 @@ def aliased(every: Path) -> Packaged:
         access_log_format='{"requestId": "$context.requestId"}',
         access_log_retention_days=7,
         throttling=[5, 10],
+        rest_api_name="every-private-stage",
+        traffic_shifted_externally=True,
     )
 
 
@@ -146,6 +148,26 @@ def test_extra_environment_and_grants_reach_every_function_and_managed_role(
     assert policies
     for policy in policies:
         assert json.loads(policy["state"]["policy"])["Statement"][-1] == EXTRA_STATEMENT
+
+
+def test_rest_api_name_names_the_api_and_its_body(plain_dev: Packaged, aliased: Packaged) -> None:
+    """Chalice names the API after app_name (every stage alike); the option replaces that name in
+    both places API Gateway reads it, so two stages of one app have two names."""
+    chalice_named = plain_dev.ours(REST_API, "rest_api")["state"]
+    assert chalice_named["name"] == "every-decorator"  # app_name in .chalice/config.json
+    assert json.loads(chalice_named["body"])["info"]["title"] == "every-decorator"
+    renamed = aliased.ours(REST_API, "rest_api")["state"]
+    assert renamed["name"] == "every-private-stage"
+    assert json.loads(renamed["body"])["info"]["title"] == "every-private-stage"
+    assert aliased.outputs["app"]["rest_api_name"] == "every-private-stage"
+
+
+def test_an_alias_moved_elsewhere_is_left_wholly_to_its_mover(
+    plain_dev: Packaged, aliased: Packaged
+) -> None:
+    """CodeDeploy sets the version and, mid-canary, the routing weights: Pulumi ignores both."""
+    alias = aliased.ours("aws:lambda/alias:Alias", "api_handler")
+    assert sorted(alias["ignoreChanges"]) == ["functionVersion", "routingConfig"]
 
 
 def test_stage_access_logs_and_throttling(aliased: Packaged) -> None:

@@ -91,7 +91,8 @@ def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
     assert alias["state"]["name"] == "live"
     assert alias["state"]["functionName"] == function["name"]
     assert alias["state"]["functionVersion"] == function["version"]
-    assert alias["ignoreChanges"] == ["functionVersion"]
+    # CodeDeploy sets both mid-canary; Pulumi clearing the weights would end a canary early.
+    assert sorted(alias["ignoreChanges"]) == ["functionVersion", "routingConfig"]
 
 
 def test_role_is_for_lambda_with_chalices_policy_and_the_table(stack: Stack) -> None:
