@@ -21,7 +21,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
-from hello_stack import alarms, config, naming
+from hello_stack import alarms, config, naming, release_traffic
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
 
@@ -107,7 +107,12 @@ api = ChaliceApp(
 
 firewall = (
     EdgeFirewall(
-        name, EdgeFirewallArgs(rate_limit_per_ip=settings.waf_rate_limit_per_ip), opts=edge
+        name,
+        EdgeFirewallArgs(
+            rate_limit_per_ip=settings.waf_rate_limit_per_ip,
+            evaluation_window_s=release_traffic.WAF_WINDOW_S,
+        ),
+        opts=edge,
     )
     if settings.waf_enabled
     else None
@@ -197,3 +202,8 @@ pulumi.export("after_traffic_hook", hooks.after_function_name)
 pulumi.export("alarm_topic_arn", monitoring.topic_arn)
 pulumi.export("edge_alarm_topic_arn", edge_monitoring.topic_arn)
 pulumi.export("dashboard_name", dashboard.dashboard_name)
+# The live probe's rate during a release: the most the WAF's per-IP limit leaves it.
+pulumi.export(
+    "release_probe_rate_per_s",
+    release_traffic.probe_rate(settings.waf_rate_limit_per_ip if settings.waf_enabled else None),
+)

@@ -13,7 +13,8 @@ import pulumi_aws as aws
 
 @dataclass
 class EdgeFirewallArgs:
-    rate_limit_per_ip: int  # requests per IP in any 5-minute window
+    rate_limit_per_ip: int  # requests per IP in any evaluation window
+    evaluation_window_s: int = 300  # 60, 120, 300 or 600 (WAF's default: 300)
 
 
 def visibility(metric_name: str) -> dict:
@@ -43,6 +44,7 @@ class EdgeFirewall(pulumi.ComponentResource):
                     "statement": {
                         "rate_based_statement": {
                             "limit": args.rate_limit_per_ip,
+                            "evaluation_window_sec": args.evaluation_window_s,
                             "aggregate_key_type": "IP",
                         }
                     },

@@ -1,12 +1,16 @@
 """A steady stream of real requests through the public URL while a release shifts traffic.
 
-Usage: python deploy/probe.py BASE_URL [--rate 5] [--duration 1800]
-Runs until --duration ends or it is interrupted (SIGINT/SIGTERM: the deploy job starts it before
-the shift and stops it after). Each cycle GETs a known user and makes a PUT, GET, DELETE round
-trip on the probe's own user (both random 24-letter names, removed at the end). A failure is any
-5xx, timeout, refused connection or wrong answer. Prints requests, failures, p50/p99 latency and
-which function versions answered (the X-Function-Version header), also to $GITHUB_STEP_SUMMARY
-when set; exits 1 when anything failed.
+Usage: python -m deploy.probe --outputs stack-outputs.json [--duration 1800]
+       python -m deploy.probe BASE_URL [--rate R] [--duration 1800]
+With --outputs it reads the stack's `url` and `release_probe_rate_per_s`: the rate the stack
+derived from its WAF per-IP limit (hello_stack/release_traffic.py), so the probe and the smoke
+test after it stay under that limit. Runs until --duration ends or it is interrupted
+(SIGINT/SIGTERM: the deploy job starts it before the shift and stops it after). Each cycle GETs
+a known user and makes a PUT, GET, DELETE round trip on the probe's own user (both random
+letter-only names, removed at the end). A failure is any 5xx, timeout, refused connection or
+wrong answer. Prints requests, failures, p50/p99 latency and which function versions answered
+(the X-Function-Version header), also to $GITHUB_STEP_SUMMARY when set; exits 1 when anything
+failed.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from deploy.smoke import call, synthetic_username
+from deploy.smoke import Send, call, synthetic_username
 from hello_app.chalicelib.contract import VERSION_HEADER
+from hello_stack.release_traffic import MAX_PROBE_RATE
 
 TIMEOUT_S = 5
 BIRTHDAY = {"dateOfBirth": "1990-05-17"}
@@ -79,9 +84,17 @@ def greets(user: str) -> Check:
 
 
 class Probe:
-    def __init__(self, base_url: str, rate: float) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        rate: float,
+        send: Send = call,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.base_url = base_url
         self.interval_s = 1 / rate
+        self.send = send
+        self.clock = clock
         self.known = synthetic_username("Probeknown", 14)
         self.own = synthetic_username("Probeown", 16)
         self.report = Report()
@@ -92,7 +105,9 @@ class Probe:
         headers: dict[str, str] = {}
         started = time.perf_counter()
         try:
-            status, answer = call(self.base_url, method, f"/hello/{user}", body, TIMEOUT_S, headers)
+            status, answer = self.send(
+                self.base_url, method, f"/hello/{user}", body, TIMEOUT_S, headers
+            )
             problem = check(status, answer)
         except OSError as error:  # timeouts and refused connections
             problem = f"{type(error).__name__}: {error}"
@@ -111,20 +126,27 @@ class Probe:
             lambda: self.request("DELETE own", "DELETE", self.own, status_is(204)),
         ]
 
-    def run(self, duration_s: float, stop: threading.Event) -> Report:
-        started = time.monotonic()
+    def run(
+        self,
+        duration_s: float,
+        stop: threading.Event,
+        wait: Callable[[float], object] | None = None,
+    ) -> Report:
+        """`wait(seconds)` pauses until the next slot or a stop (default: `stop.wait`)."""
+        wait = wait or stop.wait
+        started = self.clock()
         self.request("PUT known", "PUT", self.known, status_is(204), BIRTHDAY)
         steps = self.cycle()
         sent = 1
-        while not stop.is_set() and time.monotonic() - started < duration_s:
+        while not stop.is_set() and self.clock() - started < duration_s:
             steps[(sent - 1) % len(steps)]()
             sent += 1
             # A steady rate: the next request starts at its slot, not after a fixed pause.
-            stop.wait(max(0.0, started + sent * self.interval_s - time.monotonic()))
-        self.report.seconds = time.monotonic() - started
+            wait(max(0.0, started + sent * self.interval_s - self.clock()))
+        self.report.seconds = self.clock() - started
         for user in (self.known, self.own):  # never leave the probe's users behind
             with contextlib.suppress(OSError):
-                call(self.base_url, "DELETE", f"/hello/{user}", timeout=TIMEOUT_S)
+                self.send(self.base_url, "DELETE", f"/hello/{user}", None, TIMEOUT_S, None)
         return self.report
 
 
@@ -139,15 +161,25 @@ def write_summary(report: Report) -> None:
 
 def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("base_url")
-    parser.add_argument("--rate", type=float, default=5.0, help="requests per second")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("base_url", nargs="?", help="the API's URL (with --rate)")
+    target.add_argument("--outputs", help="stack outputs as JSON: the URL and the stack's rate")
+    parser.add_argument("--rate", type=float, help=f"requests per second ({MAX_PROBE_RATE})")
     parser.add_argument("--duration", type=float, default=1800.0, help="seconds at most")
     args = parser.parse_args(argv)
+    if args.outputs:
+        if args.rate is not None:
+            parser.error("--rate comes from the stack's outputs with --outputs")
+        with open(args.outputs) as file:
+            outputs = json.load(file)
+        base_url, rate = outputs["url"], float(outputs["release_probe_rate_per_s"])
+    else:
+        base_url, rate = args.base_url, args.rate or MAX_PROBE_RATE
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-    report = Probe(args.base_url, args.rate).run(args.duration, stop)
+    report = Probe(base_url, rate).run(args.duration, stop)
     print("\n".join(report.lines()), flush=True)
     write_summary(report)
     return 1 if report.failures else 0

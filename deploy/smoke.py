@@ -12,6 +12,7 @@ import string
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 # 1992 is a leap year, so every month/day, 29 February included, is a valid date in it.
@@ -56,42 +57,53 @@ def call(
         return error.code, error.read()
 
 
+# `call`'s shape: (base_url, method, path, body, timeout, headers) -> (status, body).
+Send = Callable[[str, str, str, dict | None, float, dict[str, str] | None], tuple[int, bytes]]
+
+
 def expect(what: str, actual: object, expected: object) -> None:
     if actual != expected:
         raise SmokeFailure(f"{what}: expected {expected!r}, got {actual!r}")
 
 
-def run(base_url: str, today: date | None = None) -> list[str]:
-    """Every check, in order; raises SmokeFailure on the first difference."""
+def run(base_url: str, today: date | None = None, send: Send = call) -> list[str]:
+    """Every check, in order; raises SmokeFailure on the first difference. Sends at most
+    hello_stack.release_traffic.SMOKE_REQUESTS requests (a test counts them)."""
+
+    def request(
+        base_url: str, method: str, path: str, body: dict | None = None
+    ) -> tuple[int, bytes]:
+        return send(base_url, method, path, body, 15, None)
+
     today = today or datetime.now(UTC).date()
     tomorrow = today + timedelta(days=1)
     user = synthetic_username()
     path = f"/hello/{user}"
     done = []
     try:
-        status, _ = call(base_url, "PUT", path, {"dateOfBirth": f"{LEAP_YEAR}-{today:%m-%d}"})
+        status, _ = request(base_url, "PUT", path, {"dateOfBirth": f"{LEAP_YEAR}-{today:%m-%d}"})
         expect("PUT birthday today", status, 204)
-        status, body = call(base_url, "GET", path)
+        status, body = request(base_url, "GET", path)
         expect("GET status", status, 200)
         expect(
             "GET on the birthday", json.loads(body), {"message": f"Hello, {user}! Happy birthday!"}
         )
         done.append("birthday today")
 
-        status, _ = call(base_url, "PUT", path, {"dateOfBirth": f"{LEAP_YEAR}-{tomorrow:%m-%d}"})
+        status, _ = request(base_url, "PUT", path, {"dateOfBirth": f"{LEAP_YEAR}-{tomorrow:%m-%d}"})
         expect("PUT birthday tomorrow", status, 204)
-        status, body = call(base_url, "GET", path)
+        status, body = request(base_url, "GET", path)
         expected = {"message": f"Hello, {user}! Your birthday is in 1 day(s)"}
         expect("GET the day before", json.loads(body), expected)
         done.append("birthday tomorrow")
 
-        status, _ = call(base_url, "PUT", path, {"dateOfBirth": f"{today:%Y-%m-%d}"})
+        status, _ = request(base_url, "PUT", path, {"dateOfBirth": f"{today:%Y-%m-%d}"})
         expect("PUT today's date is refused", status, 400)
         done.append("bad input refused")
     finally:
-        status, _ = call(base_url, "DELETE", path)  # never leave the synthetic user behind
+        status, _ = request(base_url, "DELETE", path)  # never leave the synthetic user behind
     expect("DELETE", status, 204)
-    status, _ = call(base_url, "GET", path)
+    status, _ = request(base_url, "GET", path)
     expect("GET after DELETE", status, 404)
     done.append("erased")
     return done

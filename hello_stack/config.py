@@ -17,6 +17,7 @@ from typing import Any
 
 import pulumi
 
+from hello_stack import release_traffic
 from hello_stack.naming import PROJECT
 
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
@@ -146,8 +147,9 @@ class StackConfig:
     waf_rate_limit_per_ip: int = setting(
         "wafRateLimitPerIp",
         1000,
-        "WAF: requests per client IP per 5 minutes",
-        between(10, 2_000_000_000),
+        "WAF: requests per client IP per 5 minutes; a release's probe and smoke test must fit "
+        "(README, Releases)",
+        between(release_traffic.minimum_rate_limit(), 2_000_000_000),
     )
     alarm_email: str | None = setting(
         "alarmEmail",

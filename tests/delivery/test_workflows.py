@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -183,3 +185,75 @@ def test_drift_runs_daily_and_on_demand_from_main_in_its_own_environment() -> No
     assert 'pulumi preview --stack "$STACK" --refresh --expect-no-changes --json' in check["run"]
     assert 'deploy.drift_summary "$STACK" preview.json >> "$GITHUB_STEP_SUMMARY"' in check["run"]
     assert check["run"].rstrip().endswith('exit "$status"')  # the summary never hides a failure
+
+
+ROLE_PURPOSE = {"preview.yml": "preview", "deploy.yml": "deploy", "drift.yml": "drift"}
+ROLE_STEP_RUN = "bash deploy/role_from_variable.sh"
+# `cond && 'A' || 'B'`: safe only because both branches are non-empty literals.
+ROLE_CHOICE = re.compile(r"^\$\{\{ (.+) == '(prod|release)' && '([A-Z_]+)' \|\| '([A-Z_]+)' \}\}$")
+
+
+def run_role_step(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.CompletedProcess, str]:
+    output = tmp_path / "github_output"
+    output.write_text("")
+    bash = shutil.which("bash")
+    assert bash
+    result = subprocess.run(
+        [bash, "-c", ROLE_STEP_RUN],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "GITHUB_OUTPUT": str(output), **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result, output.read_text()
+
+
+@pytest.mark.parametrize("name", sorted(ROLE_PURPOSE))
+def test_each_job_assumes_the_role_its_stage_variable_names_or_stops(name: str) -> None:
+    """No `a && vars.X || vars.Y`: an unset prod variable would silently give dev's role."""
+    text = (WORKFLOWS / name).read_text()
+    assert not re.search(r"vars\.[A-Z_]*ROLE_ARN", text)
+    (job,) = [j for j in load(name)["jobs"].values() if any(map(is_aws_login, j["steps"]))]
+    choice = ROLE_CHOICE.match(job["env"]["ROLE_VARIABLE"])
+    assert choice, job["env"]["ROLE_VARIABLE"]
+    purpose = ROLE_PURPOSE[name]
+    assert choice.group(3) == naming.github_variable("prod", purpose)
+    assert choice.group(4) == naming.github_variable("dev", purpose)
+    ids = [step.get("id") for step in job["steps"]]
+    login = next(i for i, step in enumerate(job["steps"]) if is_aws_login(step))
+    role = job["steps"][ids.index("role")]
+    assert ids.index("role") < login
+    assert role["run"] == ROLE_STEP_RUN
+    assert role["env"] == {"ROLE_ARN": "${{ vars[env.ROLE_VARIABLE] }}"}
+    assert job["steps"][login]["with"]["role-to-assume"] == "${{ steps.role.outputs.arn }}"
+
+
+def is_aws_login(step: dict[str, Any]) -> bool:
+    return uses(step, "aws-actions/configure-aws-credentials")
+
+
+def test_an_unset_role_variable_stops_the_job_naming_it(tmp_path: Path) -> None:
+    result, output = run_role_step(
+        {"ROLE_VARIABLE": "PROD_DEPLOY_ROLE_ARN", "ROLE_ARN": ""}, tmp_path
+    )
+    assert result.returncode == 1
+    assert "The GitHub Actions variable PROD_DEPLOY_ROLE_ARN is not set" in result.stderr
+    assert output == ""
+
+
+def test_a_value_that_is_no_role_arn_stops_the_job(tmp_path: Path) -> None:
+    env = {"ROLE_VARIABLE": "DEV_DRIFT_ROLE_ARN", "ROLE_ARN": "arn:aws:iam::123:user/x"}
+    result, output = run_role_step(env, tmp_path)
+    assert result.returncode == 1
+    assert "DEV_DRIFT_ROLE_ARN is not an IAM role ARN" in result.stderr
+    assert output == ""
+
+
+def test_a_set_role_variable_becomes_the_steps_output(tmp_path: Path) -> None:
+    arn = "arn:aws:iam::123456789012:role/hello-ci-prod-deploy"
+    result, output = run_role_step(
+        {"ROLE_VARIABLE": "PROD_DEPLOY_ROLE_ARN", "ROLE_ARN": arn}, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert output == f"arn={arn}\n"
