@@ -184,6 +184,7 @@ hooks = ReleaseHooks(
         codedeploy_role_name=canary.role_name,
         runtime=settings.lambda_runtime,
         log_retention_days=settings.log_retention_days,
+        timeout_s=release_hook.FUNCTION_TIMEOUT_S,
         permissions_boundary=boundary_arn,
     ),
     opts=regional,

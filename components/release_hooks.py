@@ -31,6 +31,7 @@ class ReleaseHooksArgs:
     codedeploy_role_name: pulumi.Input[str]
     runtime: str
     log_retention_days: int
+    timeout_s: int  # the hook's own bound (hooks/release_hook.py's FUNCTION_TIMEOUT_S)
     architecture: str = "arm64"
     # The permissions boundary every role made here carries (what CI may create: see bootstrap/).
     permissions_boundary: pulumi.Input[str] | None = None
@@ -93,7 +94,7 @@ class ReleaseHooks(pulumi.ComponentResource):
                 architectures=[args.architecture],
                 handler=handler,
                 code=code,
-                timeout=120,  # five checks of at most 10 s each, with one retry
+                timeout=args.timeout_s,
                 environment={"variables": dict(args.environment)},
                 logging_config={"log_format": "Text", "log_group": log_group.name},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, checks]),

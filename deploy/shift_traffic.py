@@ -1,17 +1,24 @@
 """Moves the `live` alias to the version `pulumi up` just published, through CodeDeploy.
 
-Usage: python deploy/shift_traffic.py --outputs outputs.json [--timeout 1800] [--force]
-       [--ignore-alarms]
+Usage: python deploy/shift_traffic.py --outputs outputs.json [--timeout 1800]
+       [--ready-timeout 900] [--force] [--ignore-alarms]
 
 `outputs.json` holds the stack outputs (`pulumi stack output --json`, or the outputs of the
-pulumi/actions step). CodeDeploy shifts traffic as the stack's deployment config says (canary in
-prod, all at once in dev) and rolls back by itself when an alarm fires. Exits 0 when the new
-version serves all traffic or there was nothing to do, 1 when CodeDeploy rolled back or failed,
-2 when it did not finish in time (the deployment is then stopped and rolled back), 3 when the
-version is one an earlier deployment of this group rolled back (CodeDeploy's own history says
-so): shifting to it again would hurt users again. `--force` shifts anyway; `--ignore-alarms`
-tells CodeDeploy to ignore the group's alarms for this deployment only, to fix forward while an
-alarm is still firing (a failing deployment still rolls back).
+pulumi/actions step). CodeDeploy shifts traffic as the stack's deployment config says (a canary
+in both committed stacks) and rolls back by itself when an alarm fires. First the target version
+must be `Active`: a SnapStart version stays `Pending` while its snapshot is made and cannot be
+invoked until then (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html), so the
+script waits with botocore's `published_version_active` waiter before it creates a deployment.
+
+Exits 0 when the new version serves all traffic or there was nothing to do, 1 when CodeDeploy
+rolled back or failed, 2 when it did not finish in time (the deployment is then stopped and
+rolled back), 3 when the version is one an earlier deployment of this group rolled back
+(CodeDeploy's own history says so): shifting to it again would hurt users again; 4 when the
+version never became ready (its snapshot failed, or it was still Pending at --ready-timeout):
+no deployment was created, so nothing remembers the version as bad; publish again. `--force`
+shifts anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
+deployment only, to fix forward while an alarm is still firing (a failing deployment still
+rolls back).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +36,8 @@ from typing import Any
 FINISHED = {"Succeeded", "Failed", "Stopped"}
 ENDED_BADLY = ["Failed", "Stopped"]
 BATCH = 25  # BatchGetDeployments takes at most 25 ids
+READY_POLL_S = 5  # the published_version_active waiter's own delay
+NOT_READY = 4
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,40 @@ def rollbacks(release: Release, codedeploy: Any) -> dict[str, str]:
     return rolled_back
 
 
+def wait_until_ready(
+    release: Release, lambda_client: Any, timeout_s: float, poll_s: float = READY_POLL_S
+) -> Outcome | None:
+    """None once the target version is Active; else why it is not ready (exit NOT_READY)."""
+    from botocore.exceptions import WaiterError
+
+    version = release.target_version
+    try:
+        lambda_client.get_waiter("published_version_active").wait(
+            FunctionName=release.function_name,
+            Qualifier=version,
+            WaiterConfig={"Delay": poll_s, "MaxAttempts": max(1, math.ceil(timeout_s / poll_s))},
+        )
+    except WaiterError as error:
+        last = error.last_response or {}
+        state = last.get("State", "unknown")
+        if state == "Failed":
+            reason = f"{last.get('StateReasonCode', '?')}: {last.get('StateReason', '')}"
+            what = f"failed to become ready ({reason})"
+        elif "Error" in last:
+            what = (
+                f"could not be read ({last['Error'].get('Code')}: {last['Error'].get('Message')})"
+            )
+        else:
+            what = f"is still {state} after {timeout_s:.0f} s"
+        return Outcome(
+            NOT_READY,
+            f"version {version} {what}: not ready, which says nothing of its code. No "
+            f"deployment was created and nothing remembers it as bad; publish again "
+            f"(pulumi up) or rerun. {release.alias_name} is unchanged.",
+        )
+    return None
+
+
 def shift_traffic(
     release: Release,
     lambda_client: Any,
@@ -128,6 +172,8 @@ def shift_traffic(
     clock: Callable[[], float] = time.monotonic,
     force: bool = False,
     ignore_alarms: bool = False,
+    ready_timeout_s: float = 900,
+    ready_poll_s: float = READY_POLL_S,
 ) -> Outcome:
     alias = lambda_client.get_alias(FunctionName=release.function_name, Name=release.alias_name)
     current = alias["FunctionVersion"]
@@ -142,6 +188,10 @@ def shift_traffic(
                 f"not shifting to it again. Publish a fix (pulumi up), or pass --force. "
                 f"{release.alias_name} still serves version {current}.",
             )
+
+    not_ready = wait_until_ready(release, lambda_client, ready_timeout_s, ready_poll_s)
+    if not_ready:
+        return not_ready
 
     content = appspec(release, current)
     options: dict[str, Any] = {}
@@ -194,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--poll", type=float, default=15)
     parser.add_argument(
+        "--ready-timeout", type=float, default=900, help="seconds to wait for the version"
+    )
+    parser.add_argument(
         "--force", action="store_true", help="shift even to a version CodeDeploy rolled back"
     )
     parser.add_argument(
@@ -215,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         poll_s=args.poll,
         force=args.force,
         ignore_alarms=args.ignore_alarms,
+        ready_timeout_s=args.ready_timeout,
     )
     print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
     return outcome.exit_code

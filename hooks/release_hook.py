@@ -6,6 +6,12 @@ alias serves the new version. Either way: a PUT, GET and DELETE round trip on a 
 user, a 404 for an unknown user and a 400 for a bad date. Any failure, exception or timeout
 reports "Failed" to CodeDeploy, which then rolls back. Standard library and boto3 only (the
 Lambda runtime provides boto3); one file, zipped on its own.
+
+A version that cannot be invoked yet (SnapStart still making its snapshot, or the function
+Pending: Lambda answers with the errors in NOT_READY) is "not ready", not broken: the
+before-traffic hook waits for it a little, and if it stays so reports Failed with the reason
+`not_ready` in its log line, apart from `broken` (a wrong answer or an error of the code).
+deploy/shift_traffic.py waits for Active before CodeDeploy starts, so this is the exception.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import os
 import secrets
 import string
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -26,12 +33,29 @@ ORIGIN_SECRET_ENV = "HOOK_ORIGIN_SECRET"  # noqa: S105 - a variable's name, not 
 ORIGIN_HEADER_ENV = "HOOK_ORIGIN_HEADER"
 STAGE_ENV = "HOOK_STAGE_NAME"
 TIMEOUT_S = 10
+# Lambda's Invoke errors for a version that exists but cannot run yet (botocore's model:
+# SnapStart initialising, a Pending function, an inactive VPC connection or ENI).
+NOT_READY = (
+    "SnapStartNotReadyException",
+    "ResourceConflictException",
+    "ResourceNotReadyException",
+    "ENINotReadyException",
+)
+READY_ATTEMPTS = 6
+READY_DELAY_S = 5
+CHECKS = 5  # round_trip's requests
+# The function's timeout: every check at TIMEOUT_S with one retry, after waiting for readiness.
+FUNCTION_TIMEOUT_S = CHECKS * TIMEOUT_S * 2 + (READY_ATTEMPTS - 1) * READY_DELAY_S + 20
 
 Send = Callable[[str, str, str | None], tuple[int, dict[str, Any] | None]]
 
 
 class CheckFailed(Exception):
     pass
+
+
+class NotReady(CheckFailed):
+    """The version cannot be invoked yet: not a verdict on its code."""
 
 
 def api_gateway_event(
@@ -101,13 +125,36 @@ def round_trip(send: Send) -> list[str]:
     return done
 
 
-def invoking(lambda_client: Any, target_arn: str, headers: dict[str, str], stage: str) -> Send:
-    """Sends each request as an API Gateway event straight to one function version."""
+def invoking(
+    lambda_client: Any,
+    target_arn: str,
+    headers: dict[str, str],
+    stage: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Send:
+    """Sends each request as an API Gateway event straight to one function version, waiting
+    (READY_ATTEMPTS times READY_DELAY_S at most) while the version is not ready."""
+    from botocore.exceptions import ClientError
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        code = None
+        for attempt in range(READY_ATTEMPTS):
+            if attempt:
+                sleep(READY_DELAY_S)
+            try:
+                return lambda_client.invoke(
+                    FunctionName=target_arn, Payload=json.dumps(event).encode()
+                )
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code")
+                if code not in NOT_READY:
+                    raise
+        raise NotReady(f"{target_arn} is not ready after {READY_ATTEMPTS} attempts: {code}")
 
     def send(method: str, user: str, body: str | None) -> tuple[int, dict[str, Any] | None]:
         json_headers = {"Content-Type": "application/json", **headers}
         event = api_gateway_event(method, user, body, json_headers, stage)
-        result = lambda_client.invoke(FunctionName=target_arn, Payload=json.dumps(event).encode())
+        result = invoke(event)
         payload = json.loads(result["Payload"].read() or b"null")
         if result.get("FunctionError"):
             raise CheckFailed(f"{method} {user}: the function failed: {payload}")
@@ -145,7 +192,12 @@ def report(codedeploy: Any, event: dict[str, Any], check: Callable[[], list[str]
         print(json.dumps({"event": "release_check", "status": status, "passed": done}))
     except Exception as error:  # any failure at all must fail the deployment, never hang it
         status = "Failed"
-        print(json.dumps({"event": "release_check", "status": status, "error": repr(error)}))
+        reason = "not_ready" if isinstance(error, NotReady) else "broken"
+        print(
+            json.dumps(
+                {"event": "release_check", "status": status, "reason": reason, "error": repr(error)}
+            )
+        )
     codedeploy.put_lifecycle_event_hook_execution_status(
         deploymentId=event["DeploymentId"],
         lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],

@@ -45,6 +45,18 @@ def alias_serves(stub: Stubber, version: str) -> None:
     )
 
 
+def version_states(stub: Stubber, *states: str, **last: str) -> None:
+    """What GetFunctionConfiguration says of the target version, poll after poll: SnapStart
+    keeps a new version Pending until its snapshot is made (moto reports Active at once)."""
+    for index, state in enumerate(states):
+        extra = last if index == len(states) - 1 else {}
+        stub.add_response(
+            "get_function_configuration",
+            {"FunctionName": RELEASE.function_name, "Version": "8", "State": state, **extra},
+            {"FunctionName": RELEASE.function_name, "Qualifier": "8"},
+        )
+
+
 def history(stub: Stubber, *deployments: dict[str, Any]) -> None:
     """This group's earlier deployments that failed or were stopped."""
     stub.add_response(
@@ -112,7 +124,7 @@ class FakeClock:
         return self.now
 
 
-def run(clients: tuple, timeout_s: float = 100, **options: bool) -> tuple[Any, FakeClock]:
+def run(clients: tuple, timeout_s: float = 100, **options: Any) -> tuple[Any, FakeClock]:
     lambda_client, _, codedeploy, _ = clients
     clock = FakeClock()
     outcome = shift_traffic(
@@ -123,7 +135,7 @@ def run(clients: tuple, timeout_s: float = 100, **options: bool) -> tuple[Any, F
         poll_s=10,
         sleep=clock.sleep,
         clock=clock,
-        **options,
+        **{"ready_poll_s": 0.001, **options},
     )
     return outcome, clock
 
@@ -143,6 +155,7 @@ def test_a_version_codedeploy_rolled_back_is_refused(clients: tuple) -> None:
 def test_a_stopped_deployment_without_rollback_does_not_block(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     history(deploy_stub, earlier("d-2", "8", False))
     deploy_stub.add_response("create_deployment", {"deploymentId": "d-123"})
     status(deploy_stub, "Succeeded")
@@ -152,6 +165,7 @@ def test_a_stopped_deployment_without_rollback_does_not_block(clients: tuple) ->
 def test_force_shifts_without_asking_the_history(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     deploy_stub.add_response("create_deployment", {"deploymentId": "d-123"})
     status(deploy_stub, "Succeeded")
     assert run(clients, force=True)[0].exit_code == 0
@@ -160,6 +174,7 @@ def test_force_shifts_without_asking_the_history(clients: tuple) -> None:
 def test_ignore_alarms_overrides_them_for_this_deployment_only(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     deployment_created(deploy_stub, overrideAlarmConfiguration={"enabled": False})
     status(deploy_stub, "Succeeded")
     assert run(clients, ignore_alarms=True)[0].exit_code == 0
@@ -185,6 +200,7 @@ def test_history_is_read_in_batches_of_25(clients: tuple) -> None:
 def test_success_waits_until_codedeploy_is_done(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     deployment_created(deploy_stub)
     for value in ("Created", "InProgress", "InProgress", "Succeeded"):
         status(deploy_stub, value)
@@ -197,6 +213,7 @@ def test_success_waits_until_codedeploy_is_done(clients: tuple) -> None:
 def test_rollback_fails_with_a_clear_message(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     deployment_created(deploy_stub)
     status(deploy_stub, "InProgress")
     status(
@@ -215,6 +232,7 @@ def test_rollback_fails_with_a_clear_message(clients: tuple) -> None:
 def test_failure_without_rollback_is_reported_too(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     deployment_created(deploy_stub)
     status(deploy_stub, "Failed", errorInformation={"message": "permission denied"})
     outcome, _ = run(clients)
@@ -233,6 +251,7 @@ def test_nothing_to_do_when_the_version_did_not_change(clients: tuple) -> None:
 def test_timeout_stops_the_deployment_with_rollback(clients: tuple) -> None:
     _, lambda_stub, _, deploy_stub = clients
     alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
     deployment_created(deploy_stub)
     for _ in range(4):
         status(deploy_stub, "InProgress")
@@ -245,6 +264,48 @@ def test_timeout_stops_the_deployment_with_rollback(clients: tuple) -> None:
     assert outcome.exit_code == 2
     assert "did not finish in 30 s" in outcome.message
     assert clock.now == 30
+
+
+def test_a_pending_version_is_waited_for_before_codedeploy_starts(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Pending", "Pending", "Active")
+    deployment_created(deploy_stub)
+    status(deploy_stub, "Succeeded")
+    assert run(clients)[0].exit_code == 0
+
+
+def test_a_version_whose_snapshot_failed_is_not_ready_and_not_remembered_as_bad(
+    clients: tuple,
+) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    history(deploy_stub)  # no create_deployment is stubbed: making one would fail
+    version_states(
+        lambda_stub,
+        "Pending",
+        "Failed",
+        StateReasonCode="InternalError",
+        StateReason="SnapStart could not create the snapshot",
+    )
+    outcome, _ = run(clients)
+    assert outcome.exit_code == 4
+    assert outcome.message == (
+        "version 8 failed to become ready (InternalError: SnapStart could not create the "
+        "snapshot): not ready, which says nothing of its code. No deployment was created and "
+        "nothing remembers it as bad; publish again (pulumi up) or rerun. live is unchanged."
+    )
+
+
+def test_a_version_still_pending_at_the_ready_timeout_is_not_ready(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    history(deploy_stub)
+    version_states(lambda_stub, "Pending", "Pending", "Pending")
+    # Three polls fit the timeout: the waiter's attempts are derived from it.
+    outcome, _ = run(clients, ready_timeout_s=0.003, ready_poll_s=0.001)
+    assert outcome.exit_code == 4
+    assert "version 8 is still Pending after 0 s: not ready" in outcome.message
 
 
 def test_appspec_moves_the_alias_between_versions() -> None:

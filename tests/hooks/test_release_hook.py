@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ClientError, ReadTimeoutError
 from botocore.stub import Stubber
 
 from app import create_app
@@ -27,6 +27,10 @@ EVENT = {"DeploymentId": "d-123", "LifecycleEventHookExecutionId": "hook-1"}
 TARGET = "arn:aws:lambda:eu-west-1:123456789012:function:hello-prod-function:8"
 
 
+def lambda_error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": code}}, "Invoke")
+
+
 class NewVersion:
     """A Lambda client whose invoke() is answered by the real app, as the new version would."""
 
@@ -35,9 +39,14 @@ class NewVersion:
         self.app = create_app(SETTINGS._replace(origin_secret=SECRET), self.store, lambda: TODAY)
         self.answer = answer  # replaces the app's answers when set
         self.invoked: list[str] = []
+        self.not_ready_for = 0  # how many invocations Lambda refuses as not ready
+        self.not_ready_code = "SnapStartNotReadyException"
 
     def invoke(self, FunctionName: str, Payload: bytes) -> dict[str, Any]:
         self.invoked.append(FunctionName)
+        if self.not_ready_for:  # Lambda's answer while a version cannot run yet
+            self.not_ready_for -= 1
+            raise lambda_error(self.not_ready_code)
         if isinstance(self.answer, Exception):
             raise self.answer
         response = self.answer or self.app(json.loads(Payload), None)
@@ -153,3 +162,49 @@ def test_a_hook_missing_a_setting_still_reports_failure(
     monkeypatch.delenv(release_hook.TARGET_ENV, raising=False)
     expect_status(codedeploy[1], "Failed")  # never left for CodeDeploy to time out
     assert release_hook.before_allow_traffic(EVENT, None) == "Failed"
+
+
+def pre_traffic_waiting(version: NewVersion, codedeploy: tuple[Any, Stubber]) -> list[float]:
+    """The before-traffic check with its pauses recorded instead of slept."""
+    slept: list[float] = []
+    send = invoking(version, TARGET, {ORIGIN_HEADER: SECRET}, STAGE_NAME, sleep=slept.append)
+    report(codedeploy[0], EVENT, lambda: round_trip(send))
+    return slept
+
+
+@pytest.mark.parametrize("code", release_hook.NOT_READY)
+def test_a_version_that_becomes_ready_is_waited_for_and_passes(
+    codedeploy: tuple[Any, Stubber], code: str
+) -> None:
+    version = NewVersion()
+    version.not_ready_for, version.not_ready_code = 2, code
+    expect_status(codedeploy[1], "Succeeded")
+    slept = pre_traffic_waiting(version, codedeploy)
+    assert slept == [release_hook.READY_DELAY_S] * 2
+    assert version.store.items == {}
+
+
+def test_a_version_never_ready_fails_as_not_ready_not_broken(
+    codedeploy: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    version = NewVersion()
+    version.not_ready_for = release_hook.READY_ATTEMPTS
+    expect_status(codedeploy[1], "Failed")
+    slept = pre_traffic_waiting(version, codedeploy)
+    assert len(slept) == release_hook.READY_ATTEMPTS - 1  # bounded: the hook has 120 s
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    (line,) = [x for x in lines if x["event"] == "release_check"]
+    assert line["status"] == "Failed" and line["reason"] == "not_ready"
+    assert "SnapStartNotReadyException" in line["error"]
+
+
+@pytest.mark.parametrize("code", ["SnapStartException", "SnapStartTimeoutException"])
+def test_a_version_whose_restore_breaks_fails_as_broken_at_once(
+    codedeploy: tuple[Any, Stubber], capsys: pytest.CaptureFixture[str], code: str
+) -> None:
+    """An afterRestore hook that raises, or a restore that times out, is the code's fault."""
+    expect_status(codedeploy[1], "Failed")
+    slept = pre_traffic_waiting(NewVersion(lambda_error(code)), codedeploy)
+    assert slept == []
+    (line,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert line["reason"] == "broken" and code in line["error"]

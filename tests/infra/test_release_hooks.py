@@ -22,7 +22,9 @@ def test_two_hook_functions_run_the_hook_module(stack: Stack) -> None:
         assert state["handler"] == f"release_hook.{handler}"
         assert callable(getattr(release_hook, handler))
         assert state["runtime"] == stack.settings["lambda_runtime"]
-        assert state["timeout"] == 120
+        # Five checks of at most 10 s with one retry each (100 s), after up to five 5 s waits
+        # for a version that is not ready yet (25 s), and 20 s to report: 145 s.
+        assert state["timeout"] == 145
         assert state["role"] == stack.state("aws:iam/role:Role", "-hook-role")["arn"]
 
 
