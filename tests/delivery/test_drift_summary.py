@@ -46,3 +46,42 @@ def test_a_failed_preview_still_leaves_a_summary(tmp_path: Path, capsys) -> None
     fine.write_text(json.dumps(PREVIEW))
     drift_summary.main(["prod", str(fine)])
     assert "2 resource(s) drifted" in capsys.readouterr().out
+
+
+ALIAS_URN = "urn:pulumi:prod::hello::hello:components:ChaliceApp$aws:lambda/alias:Alias::"
+
+
+def alias_step(op: str = "same", weights: dict[str, float] | None = None, **extra: object) -> dict:
+    """The `live` alias as a refresh reads it: mid-canary CodeDeploy has set routing weights."""
+    outputs = {"name": "live", "functionVersion": "8", "functionName": "hello-prod-api_handler"}
+    if weights is not None:
+        outputs["routingConfig"] = {"additionalVersionWeights": weights}
+    state = {"type": "aws:lambda/alias:Alias", "outputs": outputs}
+    return {"op": op, "urn": ALIAS_URN + "hello-prod-api_handler", "newState": state, **extra}
+
+
+def test_a_canary_in_progress_is_reported_as_a_release_not_as_drift() -> None:
+    text = drift_summary.summary("prod", {"steps": [alias_step(weights={"9": 0.1})]})
+    assert text.startswith("### prod: no drift\n")
+    assert (
+        "- `live` serves version 8 and version 9 (10%): CodeDeploy is shifting traffic "
+        "(a release is under way), not drift." in text
+    )
+
+
+def test_an_alias_diff_of_only_what_codedeploy_owns_is_not_drift() -> None:
+    step = alias_step("update", {"9": 0.1}, diffReasons=["routingConfig", "functionVersion"])
+    assert drift_summary.drifted({"steps": [step]}) == []
+
+
+def test_any_other_alias_change_is_still_drift() -> None:
+    step = alias_step("update", {"9": 0.1}, diffReasons=["routingConfig", "description"])
+    text = drift_summary.summary("prod", {"steps": [step]})
+    assert text.startswith("### prod: 1 resource(s) drifted")
+    assert "| update | description, routingConfig |" in text
+    assert "A canary is in progress" in text  # and the release is still named
+
+
+def test_an_alias_serving_one_version_names_no_canary() -> None:
+    for weights in (None, {}):
+        assert drift_summary.canaries({"steps": [alias_step(weights=weights)]}) == []
