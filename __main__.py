@@ -6,6 +6,7 @@ hello_stack/config.py; what the app and the infrastructure share lives in the ap
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 import pulumi
@@ -29,6 +30,8 @@ ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
 EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all live there
 
 settings = config.load()
+if mismatch := config.build_python_mismatch(platform.python_version()):
+    pulumi.log.warn(mismatch)
 stage = pulumi.get_stack()
 name = naming.stack_name(stage)
 # Every AWS resource is tagged through its provider, never one by one.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -94,9 +95,14 @@ def build_deployment_package(
 
 def with_bytecode(sources_zip: str) -> str:
     """A copy of the zip with every module compiled in place of its source (cached beside it)."""
-    # The compiler's own hash is in the name: a changed compiler never reuses an old build.
+    # The compiler's own hash and the interpreter's exact version are in the name: a changed
+    # compiler, or another patch release (whose compiler may emit other bytes), never reuses a
+    # build made by the other.
     compiler_id = hashlib.sha256(COMPILER.read_bytes()).hexdigest()[:8]
-    target = Path(sources_zip).with_name(f"{Path(sources_zip).stem}-bytecode-{compiler_id}.zip")
+    built_by = f"py{platform.python_version()}"
+    target = Path(sources_zip).with_name(
+        f"{Path(sources_zip).stem}-bytecode-{compiler_id}-{built_by}.zip"
+    )
     if target.exists():
         return str(target)
     with tempfile.TemporaryDirectory() as work:

@@ -22,11 +22,26 @@ from hello_stack.naming import PROJECT
 
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
 
-# The runtime's Python version, written once in .python-version: the workflows set up the same
-# Python (`python-version-file`), so the zips they build carry bytecode for this runtime.
-DEFAULT_RUNTIME = (
-    "python" + (Path(__file__).resolve().parents[1] / ".python-version").read_text().strip()
-)
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+# The runtime's Python version, written once in .python-version (pyenv reads it too).
+DEFAULT_RUNTIME = "python" + (PROJECT_DIR / ".python-version").read_text().strip()
+# The exact Python that builds the zips, patch included, written once in .python-build-version
+# (the workflows' setup-python reads it): bytecode from another patch may differ, and a zip that
+# differs publishes a new Lambda version and runs a canary for nothing.
+BUILD_PYTHON_FILE = ".python-build-version"
+BUILD_PYTHON = (PROJECT_DIR / BUILD_PYTHON_FILE).read_text().strip()
+
+
+def build_python_mismatch(running: str) -> str | None:
+    """What to warn about when this interpreter is not the pinned build Python, else None."""
+    if running == BUILD_PYTHON:
+        return None
+    return (
+        f"this is Python {running}, not {BUILD_PYTHON} ({BUILD_PYTHON_FILE}): the zips it builds "
+        "may differ from CI's, publishing a new Lambda version (and a canary) with no code change"
+    )
+
+
 # hello's runtimes: SnapStart for Python starts at 3.12, and the sandbox tests run these two.
 SUPPORTED_RUNTIMES = ("python3.12", "python3.13")
 # CodeDeploy's predefined configurations for Lambda.

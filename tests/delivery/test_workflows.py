@@ -127,7 +127,15 @@ def test_workflows_build_with_the_lambda_runtimes_python(name: str) -> None:
     """The zips they build carry bytecode only when their Python is the runtime's, whose
     version hello_stack/config.py reads from the same file."""
     (setup,) = [step for step in steps(load(name)) if uses(step, "actions/setup-python")]
-    assert setup["with"] == {"python-version-file": ".python-version"}
+    assert setup["with"] == {"python-version-file": ".python-build-version"}
+
+
+def test_the_build_python_is_one_patch_of_the_runtimes_python() -> None:
+    """.python-version names the runtime (3.12); .python-build-version one exact 3.12.x."""
+    runtime = (ROOT / ".python-version").read_text().strip()
+    build = (ROOT / ".python-build-version").read_text().strip()
+    assert re.fullmatch(r"3\.\d+", runtime)
+    assert re.fullmatch(rf"{re.escape(runtime)}\.\d+", build)
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -79,6 +79,8 @@ def test_prod_distribution_is_behind_waf_in_us_east_1(prod: Stack) -> None:
     assert rate["statement"]["rateBasedStatement"] == {
         "limit": prod.settings["waf_rate_limit_per_ip"],
         "aggregateKeyType": "IP",
+        # Explicit, at WAF's default of five minutes: the window the release's traffic fits.
+        "evaluationWindowSec": 300,
     }
     managed = rules["aws-common-rules"]["statement"]["managedRuleGroupStatement"]
     assert managed == {"vendorName": "AWS", "name": "AWSManagedRulesCommonRuleSet"}

@@ -46,7 +46,7 @@ def test_function_code_is_the_chalice_package(stack: Stack) -> None:
     assert archive.startswith("hello_app/.chalice/deployments/")
     # Bytecode only where the program runs on the runtime's own Python (the workflows do).
     compiled = building_runtime() == "python3.12"
-    bytecode = "-bytecode-[0-9a-f]{8}" if compiled else ""
+    bytecode = r"-bytecode-[0-9a-f]{8}-py3\.12\.\d+" if compiled else ""
     assert re.search(rf"-python3\.12-arm64{bytecode}\.zip$", archive)
     names = zipfile.ZipFile(ROOT / archive).namelist()
     suffix = ".pyc" if compiled else ".py"

@@ -12,7 +12,14 @@ import pulumi
 import pytest
 from pulumi.runtime.config import set_all_config
 
-from hello_stack.config import StackConfig, full_key, load, settings
+from hello_stack.config import (
+    BUILD_PYTHON,
+    StackConfig,
+    build_python_mismatch,
+    full_key,
+    load,
+    settings,
+)
 from tests.conftest import ROOT
 from tests.infra.conftest import evaluate
 from tools.config_table import STACKS, stack_file, table
@@ -174,3 +181,13 @@ def test_stack_files_set_only_known_keys_and_never_a_default(stack: str) -> None
 
 def test_readme_config_table_is_the_generated_one() -> None:
     assert table() in (ROOT / "README.md").read_text(), "run: python -m tools.config_table"
+
+
+def test_the_build_python_is_pinned_to_one_patch_and_another_is_warned_about() -> None:
+    assert (ROOT / ".python-build-version").read_text().strip() == BUILD_PYTHON
+    assert build_python_mismatch(BUILD_PYTHON) is None
+    other = BUILD_PYTHON.rsplit(".", 1)[0] + ".99"
+    warning = build_python_mismatch(other)
+    assert warning is not None
+    assert warning.startswith(f"this is Python {other}, not {BUILD_PYTHON}")
+    assert "(.python-build-version)" in warning

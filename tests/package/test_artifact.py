@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import platform
 import re
 import zipfile
 from collections.abc import Iterator
@@ -65,7 +66,10 @@ def test_zip_holds_the_app_and_chalice_but_no_sdk(package: Path) -> None:
 
 def test_bytecode_for_the_runtime_it_was_compiled_by(tmp_path: Path) -> None:
     package = Path(build_deployment_package(str(fresh_copy(tmp_path)), MATCHING, "arm64"))
-    assert re.search(rf"-{MATCHING}-arm64-bytecode-[0-9a-f]{{8}}\.zip$", package.name)
+    # Keyed by the compiler's hash and the interpreter's exact version (a patch may compile
+    # differently).
+    version = re.escape(platform.python_version())
+    assert re.search(rf"-{MATCHING}-arm64-bytecode-[0-9a-f]{{8}}-py{version}\.zip$", package.name)
     with zipfile.ZipFile(package) as archive:
         names = archive.namelist()
         assert names == sorted(names) and all(n.endswith(".pyc") for n in names)
