@@ -103,7 +103,7 @@ class StackConfig:
     lambda_runtime: str = setting(
         "lambdaRuntime",
         DEFAULT_RUNTIME,
-        "Lambda runtime (default: `.python-version`, which the workflows build with)",
+        "Lambda runtime (default: `.python-version`; builds use `.python-build-version`)",
         one_of(*SUPPORTED_RUNTIMES),
     )
     lambda_memory_mb: int = setting(
