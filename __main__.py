@@ -90,6 +90,7 @@ api = ChaliceApp(
         environment={
             contract.TABLE_NAME_ENV: table.name,
             contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
+            **({config.REPUBLISH_ENV: settings.republish} if settings.republish else {}),
         },
         policy_statements=[
             {"Effect": "Allow", "Action": contract.dynamodb_actions(), "Resource": table.arn}

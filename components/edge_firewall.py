@@ -14,7 +14,7 @@ import pulumi_aws as aws
 @dataclass
 class EdgeFirewallArgs:
     rate_limit_per_ip: int  # requests per IP in any evaluation window
-    evaluation_window_s: int = 300  # 60, 120, 300 or 600 (WAF's default: 300)
+    evaluation_window_s: int  # 60, 120, 300 or 600 seconds
 
 
 def visibility(metric_name: str) -> dict:

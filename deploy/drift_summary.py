@@ -56,15 +56,16 @@ def refreshed_outputs(step: dict[str, Any]) -> dict[str, Any]:
 
 def canaries(preview: dict[str, Any]) -> list[tuple[str, str, dict[str, float]]]:
     """(alias name, version, {other version: weight}) for each alias splitting traffic."""
-    found = []
-    for step in preview.get("steps", []):
+    found: dict[str, tuple[str, str, dict[str, float]]] = {}  # by URN: a refresh and a same
+    for step in preview.get("steps", []):  # step may both carry one alias
         if kind_of(step) != ALIAS:
             continue
         outputs = refreshed_outputs(step)
         weights = (outputs.get("routingConfig") or {}).get("additionalVersionWeights") or {}
         if weights:
-            found.append((outputs.get("name", "?"), str(outputs.get("functionVersion")), weights))
-    return found
+            version = str(outputs.get("functionVersion"))
+            found[step["urn"]] = (outputs.get("name", "?"), version, weights)
+    return list(found.values())
 
 
 def canary_lines(preview: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """A steady stream of real requests through the public URL while a release shifts traffic.
 
-Usage: python -m deploy.probe --outputs stack-outputs.json [--duration 1800]
-       python -m deploy.probe BASE_URL [--rate R] [--duration 1800]
+Usage: python -m deploy.probe --outputs stack-outputs.json [--duration 1800] [--ready-file F]
+       python -m deploy.probe BASE_URL --rate R [--duration 1800]
 With --outputs it reads the stack's `url` and `release_probe_rate_per_s`: the rate the stack
 derived from its WAF per-IP limit (hello_stack/release_traffic.py), so the probe and the smoke
 test after it stay under that limit. Runs until --duration ends or it is interrupted
@@ -27,10 +27,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from deploy.smoke import Send, call, synthetic_username
 from hello_app.chalicelib.contract import VERSION_HEADER
-from hello_stack.release_traffic import MAX_PROBE_RATE
 
 TIMEOUT_S = 5
 BIRTHDAY = {"dateOfBirth": "1990-05-17"}
@@ -137,12 +137,18 @@ class Probe:
         started = self.clock()
         self.request("PUT known", "PUT", self.known, status_is(204), BIRTHDAY)
         steps = self.cycle()
-        sent = 1
+        sent = 0
+        last_start = started
         while not stop.is_set() and self.clock() - started < duration_s:
-            steps[(sent - 1) % len(steps)]()
+            # Never sooner than one interval after the last request started, and never catching
+            # up after slow answers: two starts are always an interval apart, so any window
+            # holds at most rate x window + 1 of them (the WAF's per-IP limit counts them).
+            wait(max(0.0, last_start + self.interval_s - self.clock()))
+            if stop.is_set():
+                break
+            last_start = self.clock()
+            steps[sent % len(steps)]()
             sent += 1
-            # A steady rate: the next request starts at its slot, not after a fixed pause.
-            wait(max(0.0, started + sent * self.interval_s - self.clock()))
         self.report.seconds = self.clock() - started
         for user in (self.known, self.own):  # never leave the probe's users behind
             with contextlib.suppress(OSError):
@@ -164,7 +170,10 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("base_url", nargs="?", help="the API's URL (with --rate)")
     target.add_argument("--outputs", help="stack outputs as JSON: the URL and the stack's rate")
-    parser.add_argument("--rate", type=float, help=f"requests per second ({MAX_PROBE_RATE})")
+    parser.add_argument("--rate", type=float, help="requests per second, with a URL")
+    parser.add_argument(
+        "--ready-file", help="created once the probe stops cleanly on SIGINT/SIGTERM"
+    )
     parser.add_argument("--duration", type=float, default=1800.0, help="seconds at most")
     args = parser.parse_args(argv)
     if args.outputs:
@@ -173,12 +182,16 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
         with open(args.outputs) as file:
             outputs = json.load(file)
         base_url, rate = outputs["url"], float(outputs["release_probe_rate_per_s"])
+    elif args.rate is None:
+        parser.error("a URL needs --rate: the WAF's per-IP limit decides it (use --outputs)")
     else:
-        base_url, rate = args.base_url, args.rate or MAX_PROBE_RATE
+        base_url, rate = args.base_url, args.rate
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
+    if args.ready_file:  # the deploy job waits for it before it starts the shift
+        Path(args.ready_file).touch()
     report = Probe(base_url, rate).run(args.duration, stop)
     print("\n".join(report.lines()), flush=True)
     write_summary(report)

@@ -15,7 +15,8 @@ rolled back or failed, 2 when it did not finish in time (the deployment is then 
 rolled back), 3 when the version is one an earlier deployment of this group rolled back
 (CodeDeploy's own history says so): shifting to it again would hurt users again; 4 when the
 version never became ready (its snapshot failed, or it was still Pending at --ready-timeout):
-no deployment was created, so nothing remembers the version as bad; publish again. `--force`
+no deployment was created, so nothing remembers the version as bad; a Failed version needs a
+new one (`hello:republish`, then `pulumi up`). `--force`
 shifts anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
 deployment only, to fix forward while an alarm is still firing (a failing deployment still
 rolls back).
@@ -156,8 +157,10 @@ def wait_until_ready(
         return Outcome(
             NOT_READY,
             f"version {version} {what}: not ready, which says nothing of its code. No "
-            f"deployment was created and nothing remembers it as bad; publish again "
-            f"(pulumi up) or rerun. {release.alias_name} is unchanged.",
+            f"deployment was created and nothing remembers it as bad. A Failed version stays "
+            f"Failed and Lambda publishes a new one only for changed code or configuration: "
+            f"set hello:republish to a new value and run pulumi up (a Pending one: rerun). "
+            f"{release.alias_name} is unchanged.",
         )
     return None
 
@@ -185,7 +188,9 @@ def shift_traffic(
             return Outcome(
                 3,
                 f"version {release.target_version} was rolled back by CodeDeploy {earlier}: "
-                f"not shifting to it again. Publish a fix (pulumi up), or pass --force. "
+                f"not shifting to it again. Publish a fix (pulumi up), or pass --force (e.g. "
+                f"when the before-traffic hook's log line for {earlier} says not_ready: "
+                f"the version could not run yet, which says nothing of its code). "
                 f"{release.alias_name} still serves version {current}.",
             )
 

@@ -56,6 +56,8 @@ DEPLOYMENT_CONFIGS = (
     "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes",
     "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
 )
+# The function's environment variable that `republish` sets: a configuration change of its own.
+REPUBLISH_ENV = "HELLO_REPUBLISH"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
@@ -202,6 +204,13 @@ class StackConfig:
         one_of(*DEPLOYMENT_CONFIGS),
     )
     log_usernames: bool = setting("logUsernames", False, "include usernames in request logs")
+    republish: str | None = setting(
+        "republish",
+        None,
+        "a new value publishes a new Lambda version with no code change (Lambda publishes only "
+        "when code or configuration changed), e.g. after a SnapStart snapshot failed",
+        matches(r"[A-Za-z0-9._-]{1,64}", "2026-12-02 (letters, digits, . _ -)"),
+    )
 
     def __post_init__(self) -> None:
         problems = [

@@ -37,13 +37,14 @@ TIMEOUT_S = 10
 # SnapStart initialising, a Pending function, an inactive VPC connection or ENI).
 NOT_READY = (
     "SnapStartNotReadyException",
+    "CodeArtifactUserPendingException",
     "ResourceConflictException",
     "ResourceNotReadyException",
     "ENINotReadyException",
 )
 READY_ATTEMPTS = 6
 READY_DELAY_S = 5
-CHECKS = 5  # round_trip's requests
+CHECKS = 5  # round_trip's requests, each one check (a test counts them)
 # The function's timeout: every check at TIMEOUT_S with one retry, after waiting for readiness.
 FUNCTION_TIMEOUT_S = CHECKS * TIMEOUT_S * 2 + (READY_ATTEMPTS - 1) * READY_DELAY_S + 20
 
@@ -193,11 +194,10 @@ def report(codedeploy: Any, event: dict[str, Any], check: Callable[[], list[str]
     except Exception as error:  # any failure at all must fail the deployment, never hang it
         status = "Failed"
         reason = "not_ready" if isinstance(error, NotReady) else "broken"
-        print(
-            json.dumps(
-                {"event": "release_check", "status": status, "reason": reason, "error": repr(error)}
-            )
-        )
+        line = {"event": "release_check", "status": status, "reason": reason}
+        # The deployment's id: what deploy/shift_traffic.py names when it refuses a version.
+        line |= {"deploymentId": event.get("DeploymentId"), "error": repr(error)}
+        print(json.dumps(line))
     codedeploy.put_lifecycle_event_hook_execution_status(
         deploymentId=event["DeploymentId"],
         lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],

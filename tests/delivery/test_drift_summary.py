@@ -51,13 +51,20 @@ def test_a_failed_preview_still_leaves_a_summary(tmp_path: Path, capsys) -> None
 ALIAS_URN = "urn:pulumi:prod::hello::hello:components:ChaliceApp$aws:lambda/alias:Alias::"
 
 
-def alias_step(op: str = "same", weights: dict[str, float] | None = None, **extra: object) -> dict:
-    """The `live` alias as a refresh reads it: mid-canary CodeDeploy has set routing weights."""
+def alias_step(
+    op: str = "same",
+    weights: dict[str, float] | None = None,
+    side: str = "newState",
+    **extra: object,
+) -> dict:
+    """The `live` alias as a refresh reads it: mid-canary CodeDeploy has set routing weights.
+    A refresh step carries the refreshed state as its new state; a `same` step may carry it only
+    as its old state (the engine writes the digest before the step runs)."""
     outputs = {"name": "live", "functionVersion": "8", "functionName": "hello-prod-api_handler"}
     if weights is not None:
         outputs["routingConfig"] = {"additionalVersionWeights": weights}
     state = {"type": "aws:lambda/alias:Alias", "outputs": outputs}
-    return {"op": op, "urn": ALIAS_URN + "hello-prod-api_handler", "newState": state, **extra}
+    return {"op": op, "urn": ALIAS_URN + "hello-prod-api_handler", side: state, **extra}
 
 
 def test_a_canary_in_progress_is_reported_as_a_release_not_as_drift() -> None:
@@ -67,6 +74,16 @@ def test_a_canary_in_progress_is_reported_as_a_release_not_as_drift() -> None:
         "- `live` serves version 8 and version 9 (10%): CodeDeploy is shifting traffic "
         "(a release is under way), not drift." in text
     )
+
+
+def test_the_canary_is_read_from_either_state_of_a_step_and_named_once() -> None:
+    steps = [
+        alias_step("refresh", {"9": 0.25}),
+        alias_step("same", {"9": 0.25}, side="oldState"),
+    ]
+    assert drift_summary.canaries({"steps": steps}) == [("live", "8", {"9": 0.25})]
+    only_old = {"steps": [alias_step("same", {"9": 0.25}, side="oldState")]}
+    assert "version 9 (25%)" in drift_summary.summary("prod", only_old)
 
 
 def test_an_alias_diff_of_only_what_codedeploy_owns_is_not_drift() -> None:

@@ -148,7 +148,9 @@ def test_a_version_codedeploy_rolled_back_is_refused(clients: tuple) -> None:
     assert outcome.exit_code == 3
     assert outcome.message == (
         "version 8 was rolled back by CodeDeploy d-2: not shifting to it again. "
-        "Publish a fix (pulumi up), or pass --force. live still serves version 7."
+        "Publish a fix (pulumi up), or pass --force (e.g. when the before-traffic hook's log "
+        "line for d-2 says not_ready: the version could not run yet, which says nothing of its "
+        "code). live still serves version 7."
     )
 
 
@@ -293,7 +295,9 @@ def test_a_version_whose_snapshot_failed_is_not_ready_and_not_remembered_as_bad(
     assert outcome.message == (
         "version 8 failed to become ready (InternalError: SnapStart could not create the "
         "snapshot): not ready, which says nothing of its code. No deployment was created and "
-        "nothing remembers it as bad; publish again (pulumi up) or rerun. live is unchanged."
+        "nothing remembers it as bad. A Failed version stays Failed and Lambda publishes a new "
+        "one only for changed code or configuration: set hello:republish to a new value and "
+        "run pulumi up (a Pending one: rerun). live is unchanged."
     )
 
 

@@ -100,10 +100,16 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     smoke = next(i for i, text in enumerate(order) if "smoke.py" in text)
     assert up < outputs < shift < smoke
     assert "--json --show-secrets=false" in order[outputs]
-    # The probe starts before the shift, in the background, and is stopped after it.
+    # The probe starts before the shift, in the background, at the stack's rate (never a
+    # number in the workflow: hello_stack/release_traffic.py derives it from the WAF's limit),
+    # and the shift waits until it can be stopped cleanly.
     shift_script = order[shift]
-    assert shift_script.index("deploy.probe") < shift_script.index("shift_traffic.py")
-    assert "&" in shift_script and 'kill -INT "$probe"' in shift_script
+    probe_command = ".venv/bin/python -m deploy.probe --outputs stack-outputs.json"
+    assert f"{probe_command} --ready-file probe.ready &" in shift_script.splitlines()
+    assert "--rate" not in shift_script
+    ready = shift_script.index("[ -e probe.ready ] && break")
+    assert shift_script.index("deploy.probe") < ready < shift_script.index("shift_traffic.py")
+    assert 'kill -INT "$probe" || true' in shift_script
     assert "stack-outputs.json" in order[outputs] and "stack-outputs.json" in order[shift]
     # The up step's outputs carry its whole log: never passed through an environment variable.
     assert "steps.up.outputs" not in (ROOT / ".github/workflows/deploy.yml").read_text()

@@ -3,6 +3,7 @@ is up, and every failure counted when it goes away half-way."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -44,3 +45,23 @@ def test_a_stop_request_ends_the_probe_early(local_server: LocalServer) -> None:
     threading.Timer(0.5, stop_now.set).start()
     report = Probe(local_server.url, rate=20).run(30, stop_now)
     assert report.seconds < 2 and report.failures == []
+
+
+def test_a_url_without_a_rate_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """The rate is the WAF's to decide: no default that could exceed a stack's limit."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["https://cdn.example"])
+    assert exit_.value.code == 2
+    assert "a URL needs --rate" in capsys.readouterr().err
+
+
+def test_the_stack_outputs_give_the_url_and_the_rate(
+    local_server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = tmp_path / "stack-outputs.json"
+    outputs.write_text(json.dumps({"url": local_server.url, "release_probe_rate_per_s": 4.0}))
+    ready = tmp_path / "probe.ready"
+    assert main(["--outputs", str(outputs), "--duration", "1", "--ready-file", str(ready)]) == 0
+    assert ready.exists()
+    requests = int(capsys.readouterr().out.split("probe: ")[1].split(" requests")[0])
+    assert 4 <= requests <= 6  # the seed PUT and 4 a second for 1 s, give or take a slot

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -43,11 +43,12 @@ class FakeClock:
 
 
 class FakeApi:
-    """Answers as the API does (PUT 204, GET 200 greeting or 404, DELETE 204) and notes when
-    each request was sent."""
+    """Answers as the API does (PUT 204, GET 200 greeting or 404, DELETE 204), taking
+    `latency(n)` seconds of virtual time for the n-th request, and notes when each was sent."""
 
-    def __init__(self, clock: FakeClock) -> None:
+    def __init__(self, clock: FakeClock, latency: Callable[[int], float] = lambda _: 0.05) -> None:
         self.clock = clock
+        self.latency = latency
         self.sent: list[float] = []
         self.users: set[str] = set()
 
@@ -55,6 +56,7 @@ class FakeApi:
         self, base_url: str, method: str, path: str, body: Any, timeout: float, headers: Any
     ) -> tuple[int, bytes]:
         self.sent.append(self.clock())
+        self.clock.now += self.latency(len(self.sent))
         user = path.rsplit("/", 1)[-1]
         if method == "PUT":
             self.users.add(user)
@@ -84,14 +86,21 @@ def rate_rule(stack: Stack) -> dict[str, Any] | None:
     return rule["statement"]["rateBasedStatement"]
 
 
-def probe_requests_in_worst_window(rate: float, window_s: float, duration_s: float) -> int:
+def probe_requests_in_worst_window(
+    rate: float, window_s: float, duration_s: float, latency: Callable[[int], float] | None = None
+) -> int:
+    """The probe's busiest window; by default its answers are quick, and with `latency` the
+    first ones are slow (timeouts), after which a probe that caught up would burst."""
     clock = FakeClock()
-    api = FakeApi(clock)
-    report = Probe("https://cdn.example", rate, send=api.send, clock=clock).run(
+    api = FakeApi(clock, latency) if latency else FakeApi(clock)
+    Probe("https://cdn.example", rate, send=api.send, clock=clock).run(
         duration_s, threading.Event(), wait=clock.wait
     )
-    assert report.failures == []
     return most_in_any_window(api.sent, window_s)
+
+
+def timeouts_then_quick(slow_requests: int) -> Callable[[int], float]:
+    return lambda n: 5.0 if n <= slow_requests else 0.05
 
 
 @pytest.fixture(scope="module")
@@ -109,25 +118,26 @@ def smoke_requests(local_server: LocalServer) -> int:
 
 
 def hook_requests() -> int:
-    answers = {"PUT": (204, None), "DELETE": (204, None)}
-    sent: list[tuple[str, str]] = []
+    """What the after-traffic hook's round trip sends, answered as the API would."""
+    users: set[str] = set()
+    sent: list[str] = []
 
     def send(method: str, user: str, body: str | None) -> tuple[int, dict[str, Any] | None]:
-        sent.append((method, user))
-        if method == "GET":
-            known = not user.endswith("x")
-            return (200, {"message": f"Hello, {user}! Happy birthday!"}) if known else (404, None)
-        if method == "PUT" and body and "02-30" in body:
-            return 400, None
-        return answers[method]
+        sent.append(method)
+        if method == "PUT":
+            if body and "02-30" in body:
+                return 400, None
+            users.add(user)
+            return 204, None
+        if method == "DELETE":
+            users.discard(user)
+            return 204, None
+        return (
+            (200, {"message": f"Hello, {user}! Happy birthday!"}) if user in users else (404, None)
+        )
 
     release_hook.round_trip(send)
     return len(sent)
-
-
-def stacks() -> Iterator[Stack]:
-    for name in STACKS:
-        yield cached(name)
 
 
 @pytest.mark.parametrize("stack_name", STACKS)
@@ -143,47 +153,47 @@ def test_the_runners_release_traffic_fits_the_stacks_rate_rule(
     limit, window = rule["limit"], rule["evaluationWindowSec"]
     assert window == release_traffic.WAF_WINDOW_S
     # A shift longer than any window: the probe's busiest window, plus the smoke test that
-    # follows inside one window, each request possibly sent twice.
-    probe = probe_requests_in_worst_window(rate, window, duration_s=4 * window)
-    worst = 2 * (probe + smoke_requests)
-    assert worst <= limit, f"{stack_name}: {worst} requests per {window} s over a limit of {limit}"
+    # follows inside one window, each request possibly sent twice, within 90 % of the limit
+    # (WAF's counts are estimates).
+    for latency in (None, timeouts_then_quick(40), timeouts_then_quick(80)):
+        probe = probe_requests_in_worst_window(rate, window, 4 * window, latency)
+        worst = 2 * (probe + smoke_requests)
+        assert worst <= 0.9 * limit, f"{stack_name}: {worst} requests per {window} s, limit {limit}"
     assert rate >= release_traffic.MIN_PROBE_RATE  # still observes a canary
-
-
-@pytest.mark.parametrize("stack_name", STACKS)
-def test_the_hooks_release_traffic_fits_the_stacks_rate_rule(stack_name: str) -> None:
-    rule = rate_rule(cached(stack_name))
-    if rule is not None:
-        assert 2 * hook_requests() <= rule["limit"]
 
 
 def test_each_sender_keeps_within_its_budget(smoke_requests: int) -> None:
     """The budgets the probe's rate is derived from hold for what each sender really sends."""
     assert smoke_requests <= release_traffic.SMOKE_REQUESTS
     assert hook_requests() <= release_traffic.HOOK_REQUESTS
-    clock = FakeClock()
-    api = FakeApi(clock)
-    Probe("https://cdn.example", 2.0, send=api.send, clock=clock).run(
-        60, threading.Event(), wait=clock.wait
-    )
-    steady = release_traffic.steady_requests(2.0, 60)
-    assert len(api.sent) <= steady + release_traffic.PROBE_EXTRA_REQUESTS
+    # At 2 requests a second for 60 s: one every 0.5 s is 121 starts, the seed PUT and the
+    # two clean-up DELETEs besides, however slow the first answers were.
+    for latency in (None, timeouts_then_quick(5)):
+        clock = FakeClock()
+        api = FakeApi(clock, latency) if latency else FakeApi(clock)
+        Probe("https://cdn.example", 2.0, send=api.send, clock=clock).run(
+            60, threading.Event(), wait=clock.wait
+        )
+        assert len(api.sent) <= 121 + 3
+        assert most_in_any_window(api.sent[1:-2], 0.5) == 1  # never two starts in one interval
 
 
-@pytest.mark.parametrize("limit", [628, 1000, 2000, 10_000, 2_000_000])
-def test_any_accepted_limit_gives_a_probe_that_fits_it(limit: int, smoke_requests: int) -> None:
-    """Not only the committed stack files: every limit the settings accept."""
+@pytest.mark.parametrize("limit", [698, 1000, 2000, 10_000, 2_000_000])
+def test_any_accepted_limit_gives_a_release_that_fits_it(limit: int, smoke_requests: int) -> None:
+    """Not only the committed stack files: every limit the settings accept, for both senders."""
     rate = release_traffic.probe_rate(limit)
     assert release_traffic.MIN_PROBE_RATE <= rate <= release_traffic.MAX_PROBE_RATE
     window = release_traffic.WAF_WINDOW_S
-    probe = probe_requests_in_worst_window(rate, window, duration_s=2 * window)
-    assert 2 * (probe + smoke_requests) <= limit
+    for latency in (None, timeouts_then_quick(60)):
+        probe = probe_requests_in_worst_window(rate, window, 2 * window, latency)
+        assert 2 * (probe + smoke_requests) <= 0.9 * limit
+    assert 2 * hook_requests() <= 0.9 * limit
 
 
 def test_a_limit_too_low_to_observe_a_release_is_refused() -> None:
     lowest = release_traffic.minimum_rate_limit()
     StackConfig(region="eu-west-1", waf_rate_limit_per_ip=lowest, require_alarm_subscriber=False)
-    with pytest.raises(Exception, match=r"hello:wafRateLimitPerIp must be 628 to 2000000000"):
+    with pytest.raises(Exception, match=r"hello:wafRateLimitPerIp must be 698 to 2000000000"):
         StackConfig(
             region="eu-west-1", waf_rate_limit_per_ip=lowest - 1, require_alarm_subscriber=False
         )

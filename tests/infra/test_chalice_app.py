@@ -73,6 +73,21 @@ def test_function_environment_names_this_table(stack: Stack) -> None:
     assert variables["HELLO_TABLE_NAME"] == stack.state("aws:dynamodb/table:Table")["name"]
     assert variables["HELLO_LOG_USERNAMES"] == "false"
     assert "environment" in function["secrets"]  # the origin secret keeps it secret
+    assert "HELLO_REPUBLISH" not in variables
+
+
+def test_republish_changes_the_functions_configuration_and_nothing_else() -> None:
+    """Lambda publishes a version only for changed code or configuration (PublishVersion): a new
+    `hello:republish` is such a change, for a version whose SnapStart snapshot failed."""
+    plain, republished = evaluate("dev"), evaluate("dev", {"hello:republish": "2026-12-02"})
+    before = plain.state(FUNCTION, "-api_handler")["environment"]["variables"]
+    after = republished.state(FUNCTION, "-api_handler")["environment"]["variables"]
+    assert after == {**before, "HELLO_REPUBLISH": "2026-12-02"}
+
+
+def test_a_republish_value_that_is_no_token_is_refused() -> None:
+    with pytest.raises(AssertionError, match=r"hello:republish must be like 2026-12-02"):
+        evaluate("dev", {"hello:republish": "two words"})
 
 
 def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
