@@ -21,7 +21,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
-from hello_stack import alarms, config, naming
+from hello_stack import alarms, config, limits, naming
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
 
@@ -104,7 +104,12 @@ api = ChaliceApp(
 
 firewall = (
     EdgeFirewall(
-        name, EdgeFirewallArgs(rate_limit_per_ip=settings.waf_rate_limit_per_ip), opts=edge
+        name,
+        EdgeFirewallArgs(
+            rate_limit_per_ip=settings.waf_rate_limit_per_ip,
+            warning_limit_per_ip=limits.waf_warning_limit(settings),
+        ),
+        opts=edge,
     )
     if settings.waf_enabled
     else None
@@ -138,7 +143,9 @@ regional_alarms = alarms.regional_alarms(
     table_name=table.name,
     function_log_group_name=api.log_group_name,
 )
+regional_alarms += limits.limit_alarms(settings, api)  # an alarm before each limit
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
+edge_alarms += limits.edge_limit_alarms(cdn.distribution_id)
 # Both topics reach the same people.
 subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
 monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
