@@ -118,7 +118,7 @@ def limits(config: StackConfig) -> list[Limit]:
             API_GATEWAY_THROTTLING_SOURCE,
             API_GATEWAY_ACCOUNT_RPS,
             ALL,
-            "no account-wide request metric; "
+            "not alarmed (it counts every API in the account and region, not this stage); "
             + (
                 behind_stage
                 if stage_rps < API_GATEWAY_ACCOUNT_RPS * WARNING_FRACTION
