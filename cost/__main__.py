@@ -151,13 +151,14 @@ def report(extras: model.Extras, markdown: bool) -> str:
 def write_chart(extras: model.Extras, path: Path = CHART) -> Path:
     series, markers = [], []
     points = [10 ** (exponent / 4) for exponent in range(16, 41)]
-    for stack in stacks():
+    for group, stack in enumerate(stacks()):
         settings = load_settings(stack)
         usage = usage_for(stack, settings)
         series.append(
             chart.Series(
                 f"{stack} serverless",
                 [(n, model.monthly(model.serverless(usage, n, extras))) for n in points],
+                group=group,
             )
         )
         series.append(
@@ -165,6 +166,7 @@ def write_chart(extras: model.Extras, path: Path = CHART) -> Path:
                 f"{stack} always-on",
                 [(n, model.monthly(model.always_on(usage, n, extras))) for n in points],
                 dashed=True,
+                group=group,
             )
         )
         throttle = settings.throttle_rate_limit / workload.PEAK_TO_AVERAGE

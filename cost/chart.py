@@ -17,6 +17,7 @@ class Series:
     label: str
     points: Sequence[tuple[float, float]]  # (requests a month, dollars a month), both > 0
     dashed: bool = False
+    group: int | None = None  # series of one group share a colour (None: one each)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def svg(title: str, series: Sequence[Series], markers: Sequence[Marker] = ()) ->
         f'transform="rotate(-90 18 {TOP + plot_h / 2})">dollars a month</text>'
     )
     for index, each in enumerate(series):
-        colour = COLOURS[index % len(COLOURS)]
+        colour = COLOURS[(index if each.group is None else each.group) % len(COLOURS)]
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in each.points)
         dash = ' stroke-dasharray="6 4"' if each.dashed else ""
         parts.append(
