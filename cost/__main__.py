@@ -9,6 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pulumi
+
 from cost import chart, model, prices
 from cost.usage import Usage, load_settings, usage_for
 from hello_stack import limits, workload
@@ -197,9 +199,13 @@ def main(argv: list[str] | None = None) -> int:
         < 0
     ):
         parser.error("extras cannot be negative")
-    sys.stdout.write(report(extras, args.markdown))
-    if not args.no_chart and not args.markdown:
-        print(f"\nchart: {write_chart(extras).relative_to(ROOT)}")
+    try:
+        sys.stdout.write(report(extras, args.markdown))
+        if not args.no_chart and not args.markdown:
+            print(f"\nchart: {write_chart(extras).relative_to(ROOT)}")
+    except pulumi.RunError as error:  # a stack file breaks a rule of hello_stack/config.py
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -4,10 +4,12 @@ the per-request workload in hello_stack/workload.py."""
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import pulumi
 from pulumi.runtime.config import set_all_config
 
 from components.edge_firewall import EdgeFirewallArgs, rules
@@ -48,9 +50,18 @@ class Usage:
 
 
 def load_settings(stack: str) -> config.StackConfig:
-    """The stack file's settings as the program resolves them (with what its operator adds)."""
-    set_all_config(stack_config(stack, OPERATOR_SETTINGS.get(stack)))
-    return config.load()
+    """The stack file's settings as the program resolves them (with what its operator adds),
+    read in a context of its own so that no Pulumi config outlives the call. Bad settings are
+    refused with the file and the key named."""
+
+    def read() -> config.StackConfig:
+        set_all_config(stack_config(stack, OPERATOR_SETTINGS.get(stack)))
+        return config.load()
+
+    try:
+        return contextvars.copy_context().run(read)
+    except pulumi.RunError as error:
+        raise pulumi.RunError(f"Pulumi.{stack}.yaml: {error}") from error
 
 
 def declared_alarms(settings: config.StackConfig) -> list:

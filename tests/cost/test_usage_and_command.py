@@ -10,6 +10,7 @@ import sys
 import xml.dom.minidom
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from cost import model
@@ -107,3 +108,29 @@ def test_extras_change_the_figures() -> None:
     assert with_replica.returncode == 0, with_replica.stderr
     assert "Extras: Extras(replica_regions=1" in with_replica.stdout
     assert plain.stdout != with_replica.stdout
+
+
+def test_a_stack_file_breaking_a_rule_is_refused_naming_the_file_and_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulumi.runtime.config import get_config
+
+    from cost import usage
+
+    def broken(stack: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+        return {"aws:region": "eu-west-1", "hello:lambdaMemoryMb": "64"}
+
+    monkeypatch.setattr(usage, "stack_config", broken)
+    with pytest.raises(
+        pulumi.RunError, match=r"(?s)Pulumi\.dev\.yaml: .*hello:lambdaMemoryMb must be 128 to 10240"
+    ):
+        usage.load_settings("dev")
+    assert main_exit_code(["--no-chart"]) == 2
+    # Reading a stack file leaves no Pulumi config behind for the rest of the process.
+    assert get_config("hello:lambdaMemoryMb") is None
+
+
+def main_exit_code(argv: list[str]) -> int:
+    from cost.__main__ import main
+
+    return main(argv)
