@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from cost import prices
-from cost.usage import CLIENT_MIX, SNAP_START_CACHED_VERSIONS, Usage
+from cost.usage import CLIENT_MIX, ITEM_BYTES, SNAP_START_CACHED_VERSIONS, Usage
 from hello_stack import workload
 
 GB = 1e9
@@ -85,10 +85,12 @@ def cold_starts(requests: float) -> float:
     that follows an idle gap longer than Lambda keeps an environment, plus each busy
     environment's replacement."""
     rate = workload.average_rps(requests)
-    after_idle = requests * math.exp(-IDLE_ENVIRONMENT_SECONDS * rate)
+    idle_gap = math.exp(-IDLE_ENVIRONMENT_SECONDS * rate)  # P(no request for that long)
+    after_idle = requests * idle_gap
     environments = max(1.0, rate * workload.WARM_BILLED_MS / 1000)
+    # Only an environment that stays busy lives long enough to be replaced.
     replaced = environments * workload.MONTH_SECONDS / ENVIRONMENT_LIFETIME_SECONDS
-    return min(requests, after_idle + replaced)
+    return min(requests, after_idle + replaced * (1 - idle_gap))
 
 
 def lambda_compute(usage: Usage, requests: float) -> float:
@@ -159,7 +161,7 @@ def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -
     writes = requests * workload.PUT_SHARE * workload.WRITE_UNITS_PER_PUT
     per_replica = (
         writes * prices.DYNAMODB_REPLICATED_WRITE_UNIT
-        + writes * ITEM_GB * prices.INTER_REGION_GB
+        + writes * ITEM_BYTES / GB * prices.INTER_REGION_GB  # each write crosses to the replica
         + table_at_rest(usage)
         + monitoring(usage)
         + standby
@@ -167,9 +169,6 @@ def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -
     runs = extras.synthetic_checks_per_hour * prices.HOURS_PER_MONTH * extras.regions
     restores = extras.restore_tests_per_month * usage.table_gb * prices.DYNAMODB_RESTORE_GB
     return extras.replica_regions * per_replica + runs * prices.SYNTHETICS_CANARY_RUN + restores
-
-
-ITEM_GB = 200 / GB  # what one replicated write carries between regions
 
 
 def synthetic_requests(extras: Extras) -> float:
