@@ -34,3 +34,21 @@ def test_a_short_run_against_the_local_server() -> None:
     assert url.startswith("http://127.0.0.1:")
     assert len(latencies) == 20
     assert rate > 0
+
+
+@pytest.mark.e2e
+def test_the_in_process_handler_serves_the_same_plan_and_leaves_the_environment() -> None:
+    import os
+
+    before = dict(os.environ)
+    with load.restored_environment():
+        handlers = load.in_process_handler()
+        handle = next(handlers)
+        try:
+            rate, latencies = load.drive_handler(handle, load.request_plan(10))
+            assert handle("GET", "Alice")["statusCode"] == 200  # the PUT before it was stored
+        finally:
+            handlers.close()
+    assert len(latencies) == 10
+    assert rate > 0
+    assert dict(os.environ) == before
