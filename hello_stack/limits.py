@@ -172,11 +172,15 @@ def limits(config: StackConfig) -> list[Limit]:
         ),
     ]
     if config.reserved_concurrency is not None:
+        cold = workload.init_seconds(config.lambda_memory_mb)
         found.append(
             Limit(
                 "lambda-reserved-concurrency",
                 "Lambda reserved concurrency (hello:reservedConcurrency)",
-                f"{config.reserved_concurrency:,} at ~{workload.WARM_BILLED_MS:g} ms a request",
+                f"{config.reserved_concurrency:,} at ~{workload.WARM_BILLED_MS:g} ms a request; "
+                f"cold starts ({cold:.1f} s of init each"
+                f"{'; SnapStart restores faster' if config.snap_start else ''}) fill it at "
+                f"{config.reserved_concurrency / cold:,.0f} new environments/s",
                 LAMBDA_CONCURRENCY_SOURCE,
                 rps_at_concurrency(config.reserved_concurrency),
                 ALL,
