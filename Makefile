@@ -10,7 +10,7 @@ PORT ?= 8000
 # Building the Lambda package imports hello_app/app.py, and boto3 wants a region for that.
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: venv run test lint format bench mutation clean
+.PHONY: venv run test lint format bench cost mutation clean
 
 # Each install runs again when its requirements file is newer than the last install.
 # `make run` installs only what the local server needs; everything else installs the rest too.
@@ -52,6 +52,10 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# What each stack costs at 10^4 ... 10^10 requests a month, and where it stops (docs/cost.svg).
+cost: $(STAMP)
+	$(PY) -m cost
 
 # Mutation testing of the deployed code (minutes; not part of `make test`). mutmut names modules
 # by their path, so the workspace puts the app in src/ (mutmut's own layout: `chalicelib.x`, as

@@ -22,7 +22,7 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
-from hello_stack import alarms, config, naming, release_traffic
+from hello_stack import alarms, config, limits, naming, release_traffic
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
 
@@ -115,6 +115,7 @@ firewall = (
         EdgeFirewallArgs(
             rate_limit_per_ip=settings.waf_rate_limit_per_ip,
             evaluation_window_s=release_traffic.WAF_WINDOW_S,
+            warning_limit_per_ip=limits.waf_warning_limit(settings),
         ),
         opts=edge,
     )
@@ -151,7 +152,9 @@ regional_alarms = alarms.regional_alarms(
     function_log_group_name=api.log_group_name,
     log_metric_namespace=naming.log_metric_namespace(stage),
 )
+regional_alarms += limits.limit_alarms(settings, api)  # an alarm before each limit
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
+edge_alarms += limits.edge_limit_alarms(cdn.distribution_id)
 # Both topics reach the same people.
 subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
 monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)

@@ -204,6 +204,12 @@ class StackConfig:
         one_of(*DEPLOYMENT_CONFIGS),
     )
     log_usernames: bool = setting("logUsernames", False, "include usernames in request logs")
+    account_alarms: bool = setting(
+        "accountAlarms",
+        True,
+        "alarm on the account's shared limits (Lambda's account concurrency): one stack per "
+        "account, since every stack of the account would watch the same metric",
+    )
     republish: str | None = setting(
         "republish",
         None,

@@ -82,7 +82,11 @@ def rate_rule(stack: Stack) -> dict[str, Any] | None:
     if not stack.settings["waf_enabled"]:
         assert stack.all(WEB_ACL) == []
         return None
-    (rule,) = [r for r in stack.state(WEB_ACL)["rules"] if "rateBasedStatement" in r["statement"]]
+    (rule,) = [  # the blocking one (a count-mode twin only watches)
+        r
+        for r in stack.state(WEB_ACL)["rules"]
+        if "rateBasedStatement" in r["statement"] and r.get("action") == {"block": {}}
+    ]
     return rule["statement"]["rateBasedStatement"]
 
 

@@ -1,0 +1,267 @@
+"""Cost per month of a stack at a monthly request count: the serverless stack as configured and
+an always-on alternative (Fargate tasks behind an ALB, same CloudFront, WAF and table), each as
+line items, plus what optional extras add. Every figure is a list price (cost/prices.py) times a
+usage (cost/usage.py, hello_stack/workload.py)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cost import prices
+from cost.usage import CLIENT_MIX, ITEM_BYTES, SNAP_START_CACHED_VERSIONS, Usage
+from hello_stack import workload
+
+GB = 1e9
+# X-Ray's default sampling rule: the first request each second, then 5 % of the rest.
+# https://docs.aws.amazon.com/xray/latest/devguide/xray-console-sampling.html
+XRAY_RESERVOIR_PER_SECOND = 1.0
+XRAY_FIXED_RATE = 0.05
+# Lambda keeps an idle environment for minutes (not documented; ~10 minutes observed widely) and
+# replaces busy ones every few hours: both cause cold starts. Assumptions.
+IDLE_ENVIRONMENT_SECONDS = 600
+ENVIRONMENT_LIFETIME_SECONDS = 2 * 3600
+# The always-on alternative: at least two tasks (two zones), each 0.5 vCPU and 1 GB, each serving
+# TASK_RPS (a Python WSGI server on half a vCPU; `make bench` prints the local server's ceiling).
+MIN_TASKS = 2
+TASK_VCPU = 0.5
+TASK_GB = 1.0
+TASK_RPS = 150.0
+ALB_NODES = 2  # one public IPv4 address per zone
+# An ALB LCU is the largest of: 25 new connections/s, 3,000 active connections, 1 GB processed
+# per hour, 1,000 rule evaluations/s. CloudFront reuses origin connections: few new ones.
+LCU_NEW_CONNECTIONS = 25.0
+LCU_GB_PER_HOUR = 1.0
+NEW_CONNECTION_SHARE = 0.05
+# Requests one synthetic check makes (the release hooks' five: PUT, GET, DELETE, 404, 400).
+REQUESTS_PER_SYNTHETIC_CHECK = 5
+TABLE_COUNTS = tuple(10**exponent for exponent in range(4, 11))  # 10^4 ... 10^10 a month
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What features being built elsewhere add; all default to none.
+
+    replica_regions: regional stacks on standby in other regions (a DynamoDB global table
+    replica each, every write replicated), receiving no traffic until a failover.
+    synthetic_checks_per_hour: CloudWatch Synthetics canary runs per hour, per region.
+    restore_tests_per_month: full restores of the table (from a backup or PITR) per month.
+    """
+
+    replica_regions: int = 0
+    synthetic_checks_per_hour: float = 0.0
+    restore_tests_per_month: float = 0.0
+
+    @property
+    def regions(self) -> int:
+        return 1 + self.replica_regions
+
+
+NONE = Extras()
+
+
+def edge_share(price_class: str) -> dict[str, float]:
+    """Share of requests served from each price region: a client whose region the price class
+    excludes is served from North America/Europe."""
+    included = prices.PRICE_CLASS_EDGES[price_class]
+    shares = dict.fromkeys(included, 0.0)
+    for region, share in CLIENT_MIX.items():
+        shares[region if region in included else "north_america_europe"] += share
+    return shares
+
+
+def cloudfront(usage: Usage, requests: float) -> float:
+    total = 0.0
+    for region, share in edge_share(usage.price_class).items():
+        served = requests * share
+        total += served * prices.CLOUDFRONT_HTTPS_REQUEST[region]
+        total += served * workload.RESPONSE_BYTES / GB * prices.CLOUDFRONT_OUT_GB[region]
+        total += served * workload.REQUEST_BYTES / GB * prices.CLOUDFRONT_TO_ORIGIN_GB[region]
+    return total
+
+
+def cold_starts(requests: float) -> float:
+    """New execution environments in a month of evenly spread (Poisson) requests: a request
+    that follows an idle gap longer than Lambda keeps an environment, plus each busy
+    environment's replacement."""
+    rate = workload.average_rps(requests)
+    idle_gap = math.exp(-IDLE_ENVIRONMENT_SECONDS * rate)  # P(no request for that long)
+    after_idle = requests * idle_gap
+    environments = max(1.0, rate * workload.WARM_BILLED_MS / 1000)
+    # Only an environment that stays busy lives long enough to be replaced.
+    replaced = environments * workload.MONTH_SECONDS / ENVIRONMENT_LIFETIME_SECONDS
+    return min(requests, after_idle + replaced * (1 - idle_gap))
+
+
+def lambda_compute(usage: Usage, requests: float) -> float:
+    """Requests, GB-seconds (warm + init when SnapStart is off) and SnapStart's charges."""
+    cold = cold_starts(requests) if requests else 0.0
+    seconds = requests * workload.WARM_BILLED_MS / 1000
+    if not usage.snap_start:
+        seconds += cold * workload.init_seconds(usage.memory_mb)
+    total = requests * prices.LAMBDA_REQUEST
+    total += prices.tiered(seconds * usage.memory_gb, prices.LAMBDA_GB_SECOND[usage.architecture])
+    if usage.snap_start:
+        total += cold * usage.memory_gb * prices.SNAP_START_RESTORE_GB
+    return total
+
+
+def snap_start_cache(usage: Usage) -> float:
+    if not usage.snap_start:
+        return 0.0
+    cached = usage.memory_gb * workload.MONTH_SECONDS * SNAP_START_CACHED_VERSIONS
+    return cached * prices.SNAP_START_CACHE_GB_SECOND
+
+
+def dynamodb_requests(requests: float) -> float:
+    reads = requests * workload.GET_SHARE * workload.READ_UNITS_PER_GET
+    writes = requests * workload.PUT_SHARE * workload.WRITE_UNITS_PER_PUT
+    return reads * prices.DYNAMODB_READ_UNIT + writes * prices.DYNAMODB_WRITE_UNIT
+
+
+def table_at_rest(usage: Usage) -> float:
+    """Storage, point-in-time recovery (on in every stack) and the daily backups kept."""
+    per_gb = prices.DYNAMODB_STORAGE_GB_MONTH + prices.DYNAMODB_PITR_GB_MONTH
+    backups = usage.backup_retention_days * prices.DYNAMODB_BACKUP_GB_MONTH
+    return usage.table_gb * (per_gb + backups)
+
+
+def logs(usage: Usage, requests: float, bytes_per_request: float) -> float:
+    """Ingestion, and storage of what the retention keeps (uncompressed: an upper bound)."""
+    ingested_gb = requests * bytes_per_request / GB
+    kept_months = usage.log_retention_days / 30.4
+    return ingested_gb * (prices.LOGS_INGEST_GB + kept_months * prices.LOGS_STORE_GB_MONTH)
+
+
+def xray_traces(requests: float) -> float:
+    rate = workload.average_rps(requests)
+    sampled = min(rate, XRAY_RESERVOIR_PER_SECOND)
+    sampled += XRAY_FIXED_RATE * max(0.0, rate - XRAY_RESERVOIR_PER_SECOND)
+    return sampled * workload.MONTH_SECONDS
+
+
+def waf(usage: Usage, requests: float) -> float:
+    if not usage.waf_rules:
+        return 0.0
+    fixed = prices.WAF_WEB_ACL_MONTH + usage.waf_rules * prices.WAF_RULE_MONTH
+    return fixed + requests * prices.WAF_REQUEST
+
+
+def monitoring(usage: Usage) -> float:
+    return (
+        usage.alarm_metrics * prices.ALARM_METRIC_MONTH
+        + usage.custom_metrics * prices.CUSTOM_METRIC_MONTH
+        + usage.dashboards * prices.DASHBOARD_MONTH
+    )
+
+
+def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -> float:
+    """What replicas, synthetic checks and restore tests add; `standby` is what one idle
+    regional copy of the compute costs (it differs between the two designs)."""
+    writes = requests * workload.PUT_SHARE * workload.WRITE_UNITS_PER_PUT
+    per_replica = (
+        writes * prices.DYNAMODB_REPLICATED_WRITE_UNIT
+        + writes * ITEM_BYTES / GB * prices.INTER_REGION_GB  # each write crosses to the replica
+        + table_at_rest(usage)
+        + monitoring(usage)
+        + standby
+    )
+    runs = extras.synthetic_checks_per_hour * prices.HOURS_PER_MONTH * extras.regions
+    restores = extras.restore_tests_per_month * usage.table_gb * prices.DYNAMODB_RESTORE_GB
+    return extras.replica_regions * per_replica + runs * prices.SYNTHETICS_CANARY_RUN + restores
+
+
+def synthetic_requests(extras: Extras) -> float:
+    runs = extras.synthetic_checks_per_hour * prices.HOURS_PER_MONTH * extras.regions
+    return runs * REQUESTS_PER_SYNTHETIC_CHECK
+
+
+def serverless(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str, float]:
+    """The stack as configured, per line item, in dollars a month."""
+    total = requests + synthetic_requests(extras)
+    log_bytes = workload.APP_LOG_BYTES + workload.PLATFORM_LOG_BYTES + workload.ACCESS_LOG_BYTES
+    return {
+        "api_gateway": prices.tiered(total, prices.API_GATEWAY_REST),
+        "cloudfront": cloudfront(usage, total),
+        "lambda": lambda_compute(usage, total) + snap_start_cache(usage),
+        "dynamodb": dynamodb_requests(total) + table_at_rest(usage),
+        "waf": waf(usage, total),
+        "logs": logs(usage, total, log_bytes),
+        "xray": xray_traces(total) * prices.XRAY_TRACE,
+        "monitoring": monitoring(usage),
+        "extras": extras_cost(usage, total, extras, snap_start_cache(usage)),
+    }
+
+
+def tasks_needed(requests: float) -> int:
+    return max(MIN_TASKS, math.ceil(workload.peak_rps(requests) / TASK_RPS))
+
+
+def fargate_task_month(usage: Usage) -> float:
+    hourly = (
+        TASK_VCPU * prices.FARGATE_VCPU_HOUR[usage.architecture]
+        + TASK_GB * prices.FARGATE_GB_HOUR[usage.architecture]
+    )
+    return hourly * prices.HOURS_PER_MONTH
+
+
+def alb(requests: float) -> float:
+    rate = workload.average_rps(requests)
+    gb_per_hour = rate * 3600 * (workload.REQUEST_BYTES + workload.RESPONSE_BYTES) / GB
+    lcus = max(rate * NEW_CONNECTION_SHARE / LCU_NEW_CONNECTIONS, gb_per_hour / LCU_GB_PER_HOUR)
+    return (prices.ALB_HOUR + lcus * prices.ALB_LCU_HOUR) * prices.HOURS_PER_MONTH
+
+
+def public_addresses(tasks: int) -> float:
+    return (tasks + ALB_NODES) * prices.PUBLIC_IPV4_HOUR * prices.HOURS_PER_MONTH
+
+
+def always_on(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str, float]:
+    """Fargate tasks behind an ALB (public subnets, a DynamoDB gateway endpoint: no NAT), with
+    the same CloudFront, WAF, table, app log line, traces and alarms."""
+    total = requests + synthetic_requests(extras)
+    tasks = tasks_needed(total)
+    standby = fargate_task_month(usage) * MIN_TASKS + alb(0) + public_addresses(MIN_TASKS)
+    return {
+        "fargate": tasks * fargate_task_month(usage),
+        "alb": alb(total) + public_addresses(tasks),
+        "cloudfront": cloudfront(usage, total),
+        "dynamodb": dynamodb_requests(total) + table_at_rest(usage),
+        "waf": waf(usage, total),
+        "logs": logs(usage, total, workload.APP_LOG_BYTES),
+        "xray": xray_traces(total) * prices.XRAY_TRACE,
+        "monitoring": monitoring(usage),
+        "extras": extras_cost(usage, total, extras, standby),
+    }
+
+
+def monthly(items: dict[str, float]) -> float:
+    return sum(items.values())
+
+
+def per_million(items: dict[str, float], requests: float) -> float:
+    return monthly(items) / requests * 1e6
+
+
+def crossover(usage: Usage, extras: Extras = NONE) -> float | None:
+    """The smallest monthly request count (10^3 to 10^12) from which the serverless stack
+    costs more than the always-on one, or None if it never does in that range."""
+
+    def dearer(requests: float) -> bool:
+        return monthly(serverless(usage, requests, extras)) > monthly(
+            always_on(usage, requests, extras)
+        )
+
+    grid = [10 ** (exponent / 20) for exponent in range(60, 241)]
+    previous = grid[0]
+    if dearer(previous):
+        return previous
+    for requests in grid[1:]:
+        if dearer(requests):
+            low, high = previous, requests
+            while high / low > 1.001:
+                middle = math.sqrt(low * high)
+                low, high = (low, middle) if dearer(middle) else (middle, high)
+            return high
+        previous = requests
+    return None
