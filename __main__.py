@@ -19,6 +19,7 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
+from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
 from hello_stack import alarms, config, naming
@@ -50,10 +51,16 @@ boundary_arn = pulumi.Output.format(
 )
 
 table = BirthdayTable(
-    name, BirthdayTableArgs(deletion_protection=settings.deletion_protection), opts=regional
+    name,
+    BirthdayTableArgs(
+        deletion_protection=settings.deletion_protection,
+        pitr_recovery_days=settings.pitr_recovery_days,
+    ),
+    opts=regional,
 )
+backup = None
 if settings.backup_retention_days > 0:
-    TableBackup(
+    backup = TableBackup(
         name,
         TableBackupArgs(
             table_arn=table.arn,
@@ -145,6 +152,25 @@ monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribe
 edge_monitoring = Monitoring(
     f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
 )
+# Restore tests of the recovery points, validated as the app reads the table; failures page.
+if backup is not None:
+    RestoreTesting(
+        name,
+        RestoreTestingArgs(
+            plan_name=name.replace("-", "_") + "_restore_test",
+            table_name=table.name,
+            table_arn=table.arn,
+            vault_arn=backup.vault_arn,
+            selection_window_days=settings.restore_test_selection_days,
+            validation_window_hours=settings.restore_test_validation_hours,
+            count_tolerance_percent=settings.restore_count_tolerance_percent,
+            alarm_topic_arn=monitoring.topic_arn,
+            runtime=settings.lambda_runtime,
+            log_retention_days=settings.log_retention_days,
+            permissions_boundary=boundary_arn,
+        ),
+        opts=regional,
+    )
 dashboard = Dashboard(
     name,
     DashboardArgs(panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)]),

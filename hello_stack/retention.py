@@ -28,9 +28,6 @@ RESTORE_TEST_START_WINDOW_HOURS = 4
 # AWS states no bound on how long a restore job runs: this allowance is ours, and it is what the
 # window below assumes (a restore of this table takes minutes; a day is a generous bound).
 RESTORE_JOB_ALLOWANCE_HOURS = 24
-# The names AWS Backup gives the tables a restore test creates (AWS's own service-linked role
-# for restore testing deletes exactly these: AWSServiceRolePolicyForBackupRestoreTesting).
-RESTORE_TEST_TABLE_PREFIX = "awsbackup-restore-test-"
 
 
 class RetentionSettings(Protocol):

@@ -14,7 +14,7 @@ The same checks serve deploy/restore_table.py (a point-in-time restore an operat
   source's ItemCount, which DynamoDB updates only about every six hours, so it is an estimate
   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 
-Packaged with chalicelib's contract and storage modules and hello_stack/retention.py (see
+Packaged with hooks/restore_contract.py and chalicelib's contract and storage modules (see
 components/restore_testing.py); boto3 comes with the Lambda runtime.
 """
 
@@ -29,11 +29,13 @@ from typing import Any
 
 from chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION_KEY_TYPE
 from chalicelib.storage import DynamoBirthdayStore, StorageMisconfigured
-from hello_stack.retention import RESTORE_TEST_TABLE_PREFIX
+from hooks.restore_contract import (
+    PLAN_ARN_ENV,
+    RESTORE_TEST_TABLE_PREFIX,
+    SOURCE_TABLE_ENV,
+    TOLERANCE_ENV,
+)
 
-SOURCE_TABLE_ENV = "RESTORE_SOURCE_TABLE_NAME"
-PLAN_ARN_ENV = "RESTORE_TESTING_PLAN_ARN"
-TOLERANCE_ENV = "RESTORE_COUNT_TOLERANCE_PERCENT"
 # Items read back through the app's storage code on each check.
 SAMPLE_SIZE = 50
 # The count check never demands closer than this many items: a small table's estimate lags by
