@@ -58,6 +58,12 @@ class Validation:
     source_estimate: int = 0
     allowed_difference: int = 0
     problems: list[str] = field(default_factory=list)
+    count_within_tolerance: bool = True
+
+    @property
+    def readable(self) -> bool:
+        """Every check but the count passed: the copy is what the app reads, whatever its size."""
+        return len(self.problems) == (0 if self.count_within_tolerance else 1)
 
     @property
     def ok(self) -> bool:
@@ -150,6 +156,7 @@ def check_count(
     )
     difference = abs(validation.restored_count - validation.source_estimate)
     if difference > validation.allowed_difference:
+        validation.count_within_tolerance = False
         validation.problems.append(
             f"{validation.restored_count} items restored, source estimate"
             f" {validation.source_estimate}: {difference} apart, more than"
