@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cold_start, program_eval, warm_overhead
+from bench import cold_start, program_eval, restore_drill, warm_overhead
 from bench.report import AtMost, figure, summary
 from components.chalice_package import build_deployment_package, building_runtime
 
@@ -38,6 +38,7 @@ def main() -> None:
     cold_start.main()
     warm_overhead.main()
     program_eval.main()
+    restore_drill.main()
     figure("make_test_s", make_test_seconds(), "s", "the whole suite, 2 workers")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     summary()

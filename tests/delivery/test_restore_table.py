@@ -174,3 +174,26 @@ def test_offsets_are_converted_to_utc_and_name_the_default_target() -> None:
     when = restore_table.parse_time("2026-12-02T15:01:00+01:00")
     assert when == datetime(2026, 12, 2, 14, 1, tzinfo=UTC)
     assert default_target(LIVE, when) == f"{LIVE}-restored-20261202T1401Z"
+
+
+def test_the_bench_drill_restores_and_reads_every_item(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import restore_drill
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        restore_drill.seed(dynamodb, 60)
+        restored, failed, seconds = restore_drill.drill(dynamodb, seeded=60)
+        assert (restored, failed) == (60, 0) and seconds > 0
+    with mock_aws():  # every item is read back through the app's code, not only a sample
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        restore_drill.seed(dynamodb, 60)
+        dynamodb.put_item(
+            TableName=restore_drill.LIVE,
+            Item={"username": {"S": "drill00059"}, "dateOfBirth": {"S": "not a date"}},
+        )
+        with pytest.raises(
+            AssertionError, match="60 items read by the app's storage code, 1 failed"
+        ):
+            restore_drill.drill(dynamodb, seeded=60)
