@@ -82,6 +82,19 @@ def check_restorable(client: Any, table: str, when: datetime, now: datetime) -> 
         raise RestoreRefused(f"{when:%Y-%m-%dT%H:%M:%SZ} is in the future")
 
 
+def existing_restore(client: Any, table: str, target: str) -> bool:
+    """True when `target` is already a restore of `table` (a second run, e.g. to copy back);
+    refuses any other existing table of that name."""
+    try:
+        description = client.describe_table(TableName=target)["Table"]
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    source = client.describe_table(TableName=table)["Table"]["TableArn"]
+    if description.get("RestoreSummary", {}).get("SourceTableArn") != source:
+        raise RestoreRefused(f"{target} exists and is not a restore of {table}")
+    return True
+
+
 def restore(client: Any, table: str, target: str, when: datetime, wait_delay: float = 20) -> None:
     client.restore_table_to_point_in_time(
         SourceTableName=table,
@@ -173,11 +186,15 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
     erased = set(args.keep_erased.read_text().split()) if args.keep_erased else set()
     try:
         check_restorable(client, args.table, args.time, datetime.now(UTC))
+        reuse = existing_restore(client, args.table, target)
     except RestoreRefused as refused:
         print(f"restore refused: {refused}", file=sys.stderr)
         return REFUSED
-    print(f"restoring {args.table} as of {args.time:%Y-%m-%dT%H:%M:%SZ} into {target} ...")
-    restore(client, args.table, target, args.time, args.wait_delay)
+    if reuse:
+        print(f"{target} is already a restore of {args.table}: checking it again")
+    else:
+        print(f"restoring {args.table} as of {args.time:%Y-%m-%dT%H:%M:%SZ} into {target} ...")
+        restore(client, args.table, target, args.time, args.wait_delay)
     validation = validate_restored_table(client, target, args.table, args.count_tolerance_percent)
     report(validation)
     missing = missing_from_live(client, target, args.table)

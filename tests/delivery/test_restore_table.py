@@ -121,6 +121,25 @@ def test_copy_missing_puts_back_what_was_deleted_but_not_what_was_erased(
     }
 
 
+def test_a_second_run_copies_back_from_the_same_restore(
+    client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(AfterRestore(client, delete_some)) == FAILED  # first: look at what it would bring
+    assert run(client, "--copy-missing") == VALID  # then: copy back from that very table
+    out = capsys.readouterr().out
+    assert f"{TARGET} is already a restore of {LIVE}" in out
+    assert f"copied back {DELETED} items" in out
+    assert len(usernames(client, LIVE)) == ITEMS
+
+
+def test_an_existing_table_that_is_no_restore_is_refused(
+    client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    client.create_table(**create_table_request(TARGET))
+    assert run(client, "--copy-missing") == REFUSED
+    assert f"{TARGET} exists and is not a restore of {LIVE}" in capsys.readouterr().err
+
+
 def test_copy_missing_never_overwrites_a_live_item(client: Any) -> None:
     newer = {"username": {"S": "user001"}, "dateOfBirth": {"S": "2001-01-01"}}
     client.put_item(TableName=LIVE, Item=newer)
