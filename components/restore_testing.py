@@ -24,6 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.monitoring import RUNBOOK
 from components.table_backup import RESTORE_POLICY
 from hello_stack.retention import RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS
 from hooks import restore_contract
@@ -43,9 +44,9 @@ VALIDATOR_FILES = {
 VALIDATOR_HANDLER = "hooks.restore_validator.handler"
 # What the validator does to a copy (describe, the sample's scan and GetItem, the COUNT scan).
 VALIDATOR_TABLE_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:GetItem")
+ALARM_KEY = "alarm-restore-test-failed"  # its runbook entry's anchor
 # A restore job's end states (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html).
 RESTORE_JOB_END_STATES = ("COMPLETED", "FAILED", "ABORTED")
-RUNBOOK = "docs/restore.md"
 
 
 @dataclass
@@ -150,7 +151,7 @@ class RestoreTesting(pulumi.ComponentResource):
             f"{name}-restore-test-failed",
             alarm_description=(
                 "A restore test failed: the restore job, the restored table's validation, or"
-                f" the validator itself. Runbook: {RUNBOOK}#when-a-restore-test-fails"
+                f" the validator itself. Runbook: {RUNBOOK}#{ALARM_KEY}"
             ),
             namespace="AWS/Lambda",
             metric_name="Errors",

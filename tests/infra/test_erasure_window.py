@@ -119,3 +119,12 @@ def test_out_of_range_retention_settings_are_refused(
 def test_the_doc_states_the_computed_windows() -> None:
     doc = (ROOT / "docs" / "data-retention.md").read_text()
     assert table() in doc, "regenerate it: python -m tools.erasure_table"
+
+
+def test_the_table_has_no_replicas_whose_pitr_the_doc_would_miss(stack: Stack) -> None:
+    """docs/data-retention.md counts one PITR history: a global table's replicas add theirs."""
+    table = stack.state("aws:dynamodb/table:Table")
+    assert not table.get("replicas")
+    assert (
+        table["pointInTimeRecovery"]["recoveryPeriodInDays"] == stack.settings["pitr_recovery_days"]
+    )

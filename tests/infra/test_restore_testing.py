@@ -173,7 +173,7 @@ def test_a_failed_restore_test_pages_through_the_stages_topic(prod: Stack) -> No
     )
     assert alarm["evaluationPeriods"] == 1  # one failed test is enough
     assert alarm["treatMissingData"] == "notBreaching"
-    assert "docs/restore.md#when-a-restore-test-fails" in alarm["alarmDescription"]
+    assert "docs/architecture.md#alarm-restore-test-failed" in alarm["alarmDescription"]
     assert "## When a restore test fails" in (ROOT / "docs" / "restore.md").read_text()
 
 
