@@ -136,25 +136,10 @@ cdn = Cdn(
     opts=regional,
 )
 
-regional_alarms = alarms.regional_alarms(
-    settings,
-    api_name=api.rest_api_name,
-    stage_name=api.stage_name,
-    function_name=api.function_name,
-    alias_name=api.alias_name,
-    table_name=table.name,
-    function_log_group_name=api.log_group_name,
-)
-edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
-# Both topics reach the same people.
-subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
-monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
-edge_monitoring = Monitoring(
-    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
-)
 # Restore tests of the recovery points, validated as the app reads the table; failures page.
+restore_testing = None
 if backup is not None:
-    RestoreTesting(
+    restore_testing = RestoreTesting(
         name,
         RestoreTestingArgs(
             plan_name=name.replace("-", "_") + "_restore_test",
@@ -164,13 +149,30 @@ if backup is not None:
             selection_window_days=settings.restore_test_selection_days,
             validation_window_hours=settings.restore_test_validation_hours,
             count_tolerance_percent=settings.restore_count_tolerance_percent,
-            alarm_topic_arn=monitoring.topic_arn,
             runtime=settings.lambda_runtime,
             log_retention_days=settings.log_retention_days,
             permissions_boundary=boundary_arn,
         ),
         opts=regional,
     )
+regional_alarms = alarms.regional_alarms(
+    settings,
+    api_name=api.rest_api_name,
+    stage_name=api.stage_name,
+    function_name=api.function_name,
+    alias_name=api.alias_name,
+    table_name=table.name,
+    function_log_group_name=api.log_group_name,
+)
+if restore_testing is not None:
+    regional_alarms.append(restore_testing.failure_alarm)
+edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
+# Both topics reach the same people.
+subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
+monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
+edge_monitoring = Monitoring(
+    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
+)
 dashboard = Dashboard(
     name,
     DashboardArgs(panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)]),

@@ -7,8 +7,8 @@ check the copy as the app reads it, and page when it fails.
   (`awsbackup-restore-test-*`), describe the source table, report the verdict; nothing else;
 - an EventBridge rule sending this plan's "Restore Job State Change" events (completed, failed,
   aborted) to the validator (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html);
-- an alarm on the validator's errors, which a failed restore job, a failed verdict or a broken
-  validator all raise, notifying the stage's alarm topic.
+- an alarm on the validator's errors (an AlarmSpec for the stage's Monitoring), which a failed
+  restore job, a failed verdict or a broken validator all raise, notifying the alarm topic.
 
 AWS Backup deletes each copy when its validation window ends (its service-linked role for
 restore testing does that: AWSServiceRolePolicyForBackupRestoreTesting).
@@ -23,8 +23,8 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.alarm_spec import AlarmSpec
 from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
-from components.monitoring import RUNBOOK
 from components.table_backup import RESTORE_POLICY
 from hello_stack.retention import RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS
 from hooks import restore_contract
@@ -44,7 +44,7 @@ VALIDATOR_FILES = {
 VALIDATOR_HANDLER = "hooks.restore_validator.handler"
 # What the validator does to a copy (describe, the sample's scan and GetItem, the COUNT scan).
 VALIDATOR_TABLE_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:GetItem")
-ALARM_KEY = "alarm-restore-test-failed"  # its runbook entry's anchor
+ALARM_KEY = "restore-test-failed"  # names the alarm and its runbook entry
 # A restore job's end states (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html).
 RESTORE_JOB_END_STATES = ("COMPLETED", "FAILED", "ABORTED")
 
@@ -59,7 +59,6 @@ class RestoreTestingArgs:
     selection_window_days: int
     validation_window_hours: int
     count_tolerance_percent: float
-    alarm_topic_arn: pulumi.Input[str]
     runtime: str
     log_retention_days: int
     architecture: str = "arm64"
@@ -70,14 +69,15 @@ class RestoreTestingArgs:
 def restore_test_tables(table_arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """The restore-test copies in the table's region and account."""
     return pulumi.Output.from_input(table_arn).apply(
-        lambda arn: f"{arn.split(':table/')[0]}:table/{RESTORE_TEST_TABLE_PREFIX}*"
+        # None only where the ARN is unknown (a preview under minimal mocks).
+        lambda arn: arn and f"{arn.split(':table/')[0]}:table/{RESTORE_TEST_TABLE_PREFIX}*"
     )
 
 
 class RestoreTesting(pulumi.ComponentResource):
     plan_name: pulumi.Output[str]
     validator_function_name: pulumi.Output[str]
-    alarm_name: pulumi.Output[str]
+    failure_alarm: AlarmSpec
 
     def __init__(
         self, name: str, args: RestoreTestingArgs, opts: pulumi.ResourceOptions | None = None
@@ -147,34 +147,26 @@ class RestoreTesting(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-restore-test-ended-target", rule=rule.name, arn=function.arn, opts=child
         )
-        alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-restore-test-failed",
-            alarm_description=(
-                "A restore test failed: the restore job, the restored table's validation, or"
-                f" the validator itself. Runbook: {RUNBOOK}#{ALARM_KEY}"
-            ),
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions={"FunctionName": function.name},
-            statistic="Sum",
-            period=300,
-            evaluation_periods=1,
-            threshold=0,
-            comparison_operator="GreaterThanThreshold",
-            # No restore test ran: nothing failed.
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
-            opts=child,
+        # The validator raises on every failure, so its errors are the alarm (Monitoring makes
+        # it, with the stage's other alarms, notifying the stage's topic).
+        self.failure_alarm = AlarmSpec(
+            ALARM_KEY,
+            "A restore test failed: the restore job, the restored table's checks, or the"
+            " validator itself.",
+            "AWS/Lambda",
+            "Errors",
+            [{"FunctionName": function.name}],
+            "Sum",
+            0,
+            periods=1,  # one failed test is enough
+            datapoints=1,
         )
         self.plan_name = plan.name
         self.validator_function_name = function.name
-        self.alarm_name = alarm.name
         self.register_outputs(
             {
                 "plan_name": self.plan_name,
                 "validator_function_name": self.validator_function_name,
-                "alarm_name": self.alarm_name,
             }
         )
 

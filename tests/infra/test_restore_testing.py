@@ -171,9 +171,12 @@ def test_a_failed_restore_test_pages_through_the_stages_topic(prod: Stack) -> No
         0,
         "GreaterThanThreshold",
     )
-    assert alarm["evaluationPeriods"] == 1  # one failed test is enough
-    assert alarm["treatMissingData"] == "notBreaching"
-    assert "docs/architecture.md#alarm-restore-test-failed" in alarm["alarmDescription"]
+    # One failed test is enough: 1 of 1 datapoints.
+    assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (1, 1)
+    assert alarm["treatMissingData"] == "notBreaching"  # no test ran: nothing failed
+    assert alarm["alarmDescription"].endswith(
+        "Runbook: docs/architecture.md#alarm-restore-test-failed"
+    )
     assert "## When a restore test fails" in (ROOT / "docs" / "restore.md").read_text()
 
 
