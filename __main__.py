@@ -20,6 +20,7 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
+from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
 from hello_stack import alarms, config, limits, naming, release_traffic
@@ -53,10 +54,16 @@ boundary_arn = pulumi.Output.format(
 )
 
 table = BirthdayTable(
-    name, BirthdayTableArgs(deletion_protection=settings.deletion_protection), opts=regional
+    name,
+    BirthdayTableArgs(
+        deletion_protection=settings.deletion_protection,
+        pitr_recovery_days=settings.pitr_recovery_days,
+    ),
+    opts=regional,
 )
+backup = None
 if settings.backup_retention_days > 0:
-    TableBackup(
+    backup = TableBackup(
         name,
         TableBackupArgs(
             table_arn=table.arn,
@@ -142,6 +149,25 @@ cdn = Cdn(
     opts=regional,
 )
 
+# Restore tests of the recovery points, validated as the app reads the table; failures page.
+restore_testing = None
+if backup is not None:
+    restore_testing = RestoreTesting(
+        name,
+        RestoreTestingArgs(
+            plan_name=name.replace("-", "_") + "_restore_test",
+            table_name=table.name,
+            table_arn=table.arn,
+            vault_arn=backup.vault_arn,
+            selection_window_days=settings.restore_test_selection_days,
+            validation_window_hours=settings.restore_test_validation_hours,
+            count_tolerance_percent=settings.restore_count_tolerance_percent,
+            runtime=settings.lambda_runtime,
+            log_retention_days=settings.log_retention_days,
+            permissions_boundary=boundary_arn,
+        ),
+        opts=regional,
+    )
 regional_alarms = alarms.regional_alarms(
     settings,
     api_name=api.rest_api_name,
@@ -153,6 +179,8 @@ regional_alarms = alarms.regional_alarms(
     log_metric_namespace=naming.log_metric_namespace(stage),
 )
 regional_alarms += limits.limit_alarms(settings, api)  # an alarm before each limit
+if restore_testing is not None:
+    regional_alarms.append(restore_testing.failure_alarm)
 edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
 edge_alarms += limits.edge_limit_alarms(cdn.distribution_id)
 # Both topics reach the same people.

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import cold_start, load, program_eval, warm_overhead
+from bench import cold_start, load, program_eval, restore_drill, warm_overhead
 from bench.report import AtMost, figure, summary
 from components.chalice_package import build_deployment_package, building_runtime
 
@@ -39,6 +39,7 @@ def main() -> None:
     warm_overhead.main()
     load.main()
     program_eval.main()
+    restore_drill.main()
     figure("make_test_s", make_test_seconds(), "s", "the whole suite, 2 workers")
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
     summary()

@@ -32,7 +32,7 @@ from components.permissions_boundary import (
     PermissionsBoundaryArgs,
 )
 from components.table_backup import BACKUP_POLICY, RESTORE_POLICY
-from hello_stack import bootstrap_config, naming
+from hello_stack import bootstrap_config, naming, stage_files
 
 # The AWS managed policies the stage stacks attach (release hooks, CodeDeploy, AWS Backup):
 # the deploy roles may attach these and no others.
@@ -74,6 +74,7 @@ for stage in settings.stages:
         PermissionsBoundaryArgs(
             policy_name=naming.boundary_policy_name(stage),
             resource_prefix=naming.stage_prefix(stage),
+            restore_test_tables=stage_files.backs_up(stage),
         ),
         opts=kept,
     )

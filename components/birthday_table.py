@@ -14,6 +14,8 @@ from hello_app.chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION
 class BirthdayTableArgs:
     # On in prod: DynamoDB refuses DeleteTable, and Pulumi neither deletes nor replaces it.
     deletion_protection: bool
+    # How far back point-in-time recovery reaches (DynamoDB: 1 to 35 days).
+    pitr_recovery_days: int = 35
 
 
 class BirthdayTable(pulumi.ComponentResource):
@@ -30,7 +32,10 @@ class BirthdayTable(pulumi.ComponentResource):
             billing_mode=BILLING_MODE,
             hash_key=PARTITION_KEY,
             attributes=[{"name": PARTITION_KEY, "type": PARTITION_KEY_TYPE}],
-            point_in_time_recovery={"enabled": True},
+            point_in_time_recovery={
+                "enabled": True,
+                "recovery_period_in_days": args.pitr_recovery_days,
+            },
             server_side_encryption={"enabled": True},
             deletion_protection_enabled=protected,
             opts=pulumi.ResourceOptions(parent=self, protect=protected, retain_on_delete=protected),

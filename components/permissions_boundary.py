@@ -16,6 +16,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import POLICY_VERSION
+from components.restore_testing import VALIDATOR_TABLE_ACTIONS
+from hooks.restore_contract import RESTORE_TEST_TABLE_PREFIX
 
 # What the stage's roles do to its tables: the app's items, AWS Backup's backups and restores.
 STAGE_TABLE_ACTIONS = (
@@ -39,6 +41,27 @@ STAGE_TABLE_ACTIONS = (
     "RestoreTableFromAwsBackup",
 )
 
+# What reaches the tables a restore test creates: AWS Backup restoring into them (the DynamoDB
+# actions of AWS's AWSBackupServiceRolePolicyForRestores) and the validator reading them. AWS's
+# service-linked role deletes them, outside every boundary.
+RESTORE_TEST_TABLE_ACTIONS = tuple(
+    dict.fromkeys(
+        [
+            "dynamodb:RestoreTableFromAwsBackup",
+            "dynamodb:RestoreTableFromBackup",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:Scan",
+            "dynamodb:DescribeTable",
+            *VALIDATOR_TABLE_ACTIONS,
+        ]
+    )
+)
+
 
 @dataclass
 class PermissionsBoundaryArgs:
@@ -46,6 +69,9 @@ class PermissionsBoundaryArgs:
     policy_name: str
     # What the stage's resources are named from (e.g. hello-dev-): its tables and functions.
     resource_prefix: str
+    # Whether the stage runs AWS Backup restore tests: their tables are named by AWS, not by the
+    # stage, so only the boundaries of stages that run them reach them.
+    restore_test_tables: bool = False
 
 
 def boundary_document(resource_prefix: str) -> dict[str, Any]:
@@ -117,6 +143,21 @@ def boundary_document(resource_prefix: str) -> dict[str, Any]:
     }
 
 
+def stage_boundary_document(resource_prefix: str, restore_test_tables: bool) -> dict[str, Any]:
+    """The boundary, with the restore-test tables for a stage that runs restore tests."""
+    document = boundary_document(resource_prefix)
+    if restore_test_tables:
+        document["Statement"].append(
+            {
+                "Sid": "TheStagesRestoreTests",
+                "Effect": "Allow",
+                "Action": list(RESTORE_TEST_TABLE_ACTIONS),
+                "Resource": [f"arn:aws:dynamodb:*:*:table/{RESTORE_TEST_TABLE_PREFIX}*"],
+            }
+        )
+    return document
+
+
 class PermissionsBoundary(pulumi.ComponentResource):
     policy_arn: pulumi.Output[str]
 
@@ -128,7 +169,9 @@ class PermissionsBoundary(pulumi.ComponentResource):
             f"{name}-policy",
             name=args.policy_name,
             description=f"The most any role of {args.resource_prefix}* may do",
-            policy=json.dumps(boundary_document(args.resource_prefix)),
+            policy=json.dumps(
+                stage_boundary_document(args.resource_prefix, args.restore_test_tables)
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.policy_arn = policy.arn

@@ -25,6 +25,7 @@ class TableBackupArgs:
 class TableBackup(pulumi.ComponentResource):
     plan_id: pulumi.Output[str]
     vault_name: pulumi.Output[str]
+    vault_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: TableBackupArgs, opts: pulumi.ResourceOptions | None = None
@@ -63,4 +64,7 @@ class TableBackup(pulumi.ComponentResource):
         )
         self.plan_id = plan.id
         self.vault_name = vault.name
-        self.register_outputs({"plan_id": self.plan_id, "vault_name": self.vault_name})
+        self.vault_arn = vault.arn
+        self.register_outputs(
+            {"plan_id": self.plan_id, "vault_name": self.vault_name, "vault_arn": self.vault_arn}
+        )

@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 
-from hello_stack import release_traffic
+from hello_stack import release_traffic, retention
 from hello_stack.naming import PROJECT
 
 Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
@@ -145,6 +145,36 @@ class StackConfig:
         "daily AWS Backup of the table, kept this many days (0: off)",
         between(0, 36500),
     )
+    pitr_recovery_days: int = setting(
+        "pitrRecoveryDays",
+        35,
+        "days DynamoDB point-in-time recovery can restore to (see docs/data-retention.md)",
+        between(1, 35),
+    )
+    restore_test_selection_days: int = setting(
+        "restoreTestSelectionWindowDays",
+        7,
+        "restore tests restore the newest recovery point at most this many days old",
+        between(1, 365),
+    )
+    restore_test_validation_hours: int = setting(
+        "restoreTestValidationWindowHours",
+        24,
+        "hours a restore-test copy is kept for validation, then deleted by AWS Backup",
+        between(1, 168),
+    )
+    restore_count_tolerance_percent: float = setting(
+        "restoreCountTolerancePercent",
+        10.0,
+        "a restored table's item count may differ from the source's estimate by this much",
+        between(0, 100),
+    )
+    erasure_window_max_days: int = setting(
+        "erasureWindowMaxDays",
+        35,
+        "the longest an erased date of birth may stay restorable (PITR, backups, restore tests)",
+        between(1, 36500),
+    )
     price_class: str = setting(
         "priceClass", "PriceClass_100", "CloudFront price class", one_of(*PRICE_CLASSES)
     )
@@ -235,8 +265,25 @@ class StackConfig:
                 f"alarms would reach nobody: set {PROJECT}:alarmEmail or {PROJECT}:alarmWebhookUrl"
                 f" (or {PROJECT}:requireAlarmSubscriber: false where nobody is paged, e.g. dev)"
             )
+        problems.extend(self._erasure_window_problems())
         if problems:
             raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
+
+    def _erasure_window_problems(self) -> list[str]:
+        """The copies an erasure cannot reach must be gone within the configured maximum."""
+        window = retention.erasure_window(self)
+        if window.days <= self.erasure_window_max_days:
+            return []
+        culprit = {
+            "pitr": "pitrRecoveryDays",
+            "recovery_points": "backupRetentionDays",
+            "restore_tests": "restoreTestSelectionWindowDays",
+        }[window.longest]
+        return [
+            f"{PROJECT}:{culprit} keeps an erased date of birth restorable for {window.days}"
+            f" days, above {PROJECT}:erasureWindowMaxDays ({self.erasure_window_max_days}):"
+            " lower the one or raise the other (docs/data-retention.md)"
+        ]
 
 
 def full_key(each: dataclasses.Field) -> str:

@@ -55,9 +55,13 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
         for a in stack.all(ALARM)
         if f"{stack.name}-edge-" not in a["name"] and "-release-" not in a["name"]
     ]
-    # the two release alarms page nobody: CodeDeploy acts on them; 3 are hello_stack/limits.py's
-    # (2 in dev, whose stack file leaves the account-wide alarm to prod)
-    assert len(regional) == 8 + (3 if stack.name == "prod" else 2)
+    # The two release alarms page nobody: CodeDeploy acts on them. With backups, restore tests
+    # page too, on one datapoint (tests/infra/test_restore_testing.py). 3 are
+    # hello_stack/limits.py's (2 in dev, whose stack file leaves the account-wide alarm to prod).
+    restore_tests = [a for a in regional if a["name"].endswith("-restore-test-failed")]
+    assert len(restore_tests) == (1 if stack.settings["backup_retention_days"] else 0)
+    regional = [a for a in regional if a not in restore_tests]
+    assert len(regional) == 8 + (3 if stack.settings["account_alarms"] else 2)
     for each in regional:
         assert each["state"]["alarmActions"] == [topic]
         assert each["state"]["okActions"] == [topic]
@@ -144,8 +148,9 @@ def test_subscribers_are_exactly_the_configured_ones_on_every_topic(
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
     graphs = {w["properties"]["annotations"]["horizontal"][0]["label"]: w for w in body["widgets"]}
-    limit_alarms = 4 if stack.name == "prod" else 3  # hello_stack/limits.py's
-    assert len(graphs) == len(stack.all(ALARM)) == 11 + limit_alarms
+    limit_alarms = 4 if stack.settings["account_alarms"] else 3  # hello_stack/limits.py's
+    restore_tests = 1 if stack.settings["backup_retention_days"] else 0
+    assert len(graphs) == len(stack.all(ALARM)) == 11 + limit_alarms + restore_tests
     for each in stack.all(ALARM):
         key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
         graph = graphs[key]["properties"]

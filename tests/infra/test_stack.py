@@ -162,7 +162,18 @@ def test_stacks_differ_only_where_config_says(dev: Stack, prod: Stack) -> None:
         "aws:backup/selection:Selection",
         "hello:components:EdgeFirewall",
         "hello:components:TableBackup",
-        "aws:cloudwatch/metricAlarm:MetricAlarm",  # the account-wide alarm (prod's file)
+        # backupRetentionDays also brings restore testing: its plan, selection, roles, validator
+        # (function, logs, policy, EventBridge rule, target and grant) and alarm.
+        "hello:components:RestoreTesting",
+        "aws:backup/restoreTestingPlan:RestoreTestingPlan",
+        "aws:backup/restoreTestingSelection:RestoreTestingSelection",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:lambda/function:Function",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:lambda/permission:Permission",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",  # and the account-wide alarm (prod's file)
     }
 
 

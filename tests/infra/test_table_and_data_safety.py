@@ -13,7 +13,10 @@ def test_table_properties(stack: Stack) -> None:
     assert table["hashKey"] == "username"
     assert table["attributes"] == [{"name": "username", "type": "S"}]
     assert "rangeKey" not in table
-    assert table["pointInTimeRecovery"] == {"enabled": True}
+    assert table["pointInTimeRecovery"] == {
+        "enabled": True,
+        "recoveryPeriodInDays": stack.settings["pitr_recovery_days"],
+    }
     assert table["serverSideEncryption"] == {"enabled": True}
     assert stack.provider_region(stack.one(TABLE)) == stack.settings["region"]
 

@@ -1,0 +1,245 @@
+"""AWS Backup restore testing for the table: restore the newest recovery point on a schedule,
+check the copy as the app reads it, and page when it fails.
+
+- a restore testing plan and a selection of the table, restoring with a role that may only
+  restore (AWS's restore policy, under the stage's boundary);
+- the validator (hooks/restore_validator.py) with its own role: read the restore-test copies
+  (`awsbackup-restore-test-*`), describe the source table, report the verdict; nothing else;
+- an EventBridge rule sending this plan's "Restore Job State Change" events (completed, failed,
+  aborted) to the validator (https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html);
+- an alarm on the validator's errors (an AlarmSpec for the stage's Monitoring), which a failed
+  restore job, a failed verdict or a broken validator all raise, notifying the alarm topic.
+
+AWS Backup deletes each copy when its validation window ends (its service-linked role for
+restore testing does that: AWSServiceRolePolicyForBackupRestoreTesting).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.alarm_spec import AlarmSpec
+from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.table_backup import RESTORE_POLICY
+from hello_stack.retention import RESTORE_TEST_SCHEDULE, RESTORE_TEST_START_WINDOW_HOURS
+from hooks import restore_contract
+from hooks.restore_contract import RESTORE_TEST_TABLE_PREFIX
+
+ROOT = Path(__file__).resolve().parents[1]
+# The validator and what it imports (the app's contract and storage code), at the paths Lambda
+# imports them from.
+VALIDATOR_FILES = {
+    "hooks/__init__.py": ROOT / "hooks" / "__init__.py",
+    "hooks/restore_contract.py": ROOT / "hooks" / "restore_contract.py",
+    "hooks/restore_validator.py": ROOT / "hooks" / "restore_validator.py",
+    "chalicelib/__init__.py": ROOT / "hello_app" / "chalicelib" / "__init__.py",
+    "chalicelib/contract.py": ROOT / "hello_app" / "chalicelib" / "contract.py",
+    "chalicelib/storage.py": ROOT / "hello_app" / "chalicelib" / "storage.py",
+}
+VALIDATOR_HANDLER = "hooks.restore_validator.handler"
+# What the validator does to a copy (describe, the sample's scan and GetItem, the COUNT scan).
+VALIDATOR_TABLE_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:GetItem")
+ALARM_KEY = "restore-test-failed"  # names the alarm and its runbook entry
+# A restore job's end states (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html).
+RESTORE_JOB_END_STATES = ("COMPLETED", "FAILED", "ABORTED")
+
+
+@dataclass
+class RestoreTestingArgs:
+    # Restore testing names: letters, digits and underscores only, unique in the account.
+    plan_name: str
+    table_name: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    vault_arn: pulumi.Input[str]
+    selection_window_days: int
+    validation_window_hours: int
+    count_tolerance_percent: float
+    runtime: str
+    log_retention_days: int
+    architecture: str = "arm64"
+    # The permissions boundary every role made here carries (what CI may create: see bootstrap/).
+    permissions_boundary: pulumi.Input[str] | None = None
+
+
+def restore_test_tables(table_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The restore-test copies in the table's region and account."""
+    return pulumi.Output.from_input(table_arn).apply(
+        # None only where the ARN is unknown (a preview under minimal mocks).
+        lambda arn: arn and f"{arn.split(':table/')[0]}:table/{RESTORE_TEST_TABLE_PREFIX}*"
+    )
+
+
+class RestoreTesting(pulumi.ComponentResource):
+    plan_name: pulumi.Output[str]
+    validator_function_name: pulumi.Output[str]
+    failure_alarm: AlarmSpec
+
+    def __init__(
+        self, name: str, args: RestoreTestingArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:RestoreTesting", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        restore_role = aws.iam.Role(
+            f"{name}-restore-test-role",
+            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
+            opts=child,
+        )
+        restores = aws.iam.RolePolicyAttachment(
+            f"{name}-restore-test-role-restore",
+            role=restore_role.name,
+            policy_arn=RESTORE_POLICY,
+            opts=child,
+        )
+        plan = aws.backup.RestoreTestingPlan(
+            f"{name}-restore-test-plan",
+            name=args.plan_name,
+            schedule_expression=RESTORE_TEST_SCHEDULE,
+            start_window_hours=RESTORE_TEST_START_WINDOW_HOURS,
+            recovery_point_selection={
+                # The newest point: what a restore on the worst day would use.
+                "algorithm": "LATEST_WITHIN_WINDOW",
+                "include_vaults": [args.vault_arn],
+                "recovery_point_types": ["SNAPSHOT"],
+                "selection_window_days": args.selection_window_days,
+            },
+            opts=child,
+        )
+        aws.backup.RestoreTestingSelection(
+            f"{name}-restore-test-selection",
+            name=f"{args.plan_name}_table",
+            restore_testing_plan_name=plan.name,
+            protected_resource_type="DynamoDB",
+            protected_resource_arns=[args.table_arn],
+            iam_role_arn=restore_role.arn,
+            validation_window_hours=args.validation_window_hours,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[restores]),
+        )
+        function = self._validator(name, args, plan)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-restore-test-ended",
+            description="This stage's restore tests, when their restore jobs end",
+            event_pattern=pulumi.Output.json_dumps(
+                {
+                    "source": ["aws.backup"],
+                    "detail-type": ["Restore Job State Change"],
+                    "detail": {
+                        "restoreTestingPlanArn": [plan.arn],
+                        "status": list(RESTORE_JOB_END_STATES),
+                    },
+                }
+            ),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-restore-test-ended-invokes",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal="events.amazonaws.com",
+            source_arn=rule.arn,
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-restore-test-ended-target", rule=rule.name, arn=function.arn, opts=child
+        )
+        # The validator raises on every failure, so its errors are the alarm (Monitoring makes
+        # it, with the stage's other alarms, notifying the stage's topic).
+        self.failure_alarm = AlarmSpec(
+            ALARM_KEY,
+            "A restore test failed: the restore job, the restored table's checks, or the"
+            " validator itself.",
+            "AWS/Lambda",
+            "Errors",
+            [{"FunctionName": function.name}],
+            "Sum",
+            0,
+            periods=1,  # one failed test is enough
+            datapoints=1,
+        )
+        self.plan_name = plan.name
+        self.validator_function_name = function.name
+        self.register_outputs(
+            {
+                "plan_name": self.plan_name,
+                "validator_function_name": self.validator_function_name,
+            }
+        )
+
+    def _validator(
+        self, name: str, args: RestoreTestingArgs, plan: aws.backup.RestoreTestingPlan
+    ) -> aws.lambda_.Function:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-restore-validator-role",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
+            opts=child,
+        )
+        logs = aws.iam.RolePolicyAttachment(
+            f"{name}-restore-validator-logs",
+            role=role.name,
+            policy_arn=BASIC_LOGS_POLICY,
+            opts=child,
+        )
+        checks = aws.iam.RolePolicy(
+            f"{name}-restore-validator-policy",
+            role=role.id,
+            policy=policy_document(
+                {
+                    "Sid": "ReadTheRestoreTestCopies",
+                    "Effect": "Allow",
+                    "Action": list(VALIDATOR_TABLE_ACTIONS),
+                    "Resource": restore_test_tables(args.table_arn),
+                },
+                {
+                    "Sid": "TheSourceTablesItemCount",
+                    "Effect": "Allow",
+                    "Action": "dynamodb:DescribeTable",
+                    "Resource": args.table_arn,
+                },
+                {
+                    # IAM has no resource type for this action (AWS's Service Authorization
+                    # Reference): "*" is the only form that works.
+                    "Sid": "ReportTheVerdict",
+                    "Effect": "Allow",
+                    "Action": "backup:PutRestoreValidationResult",
+                    "Resource": "*",
+                },
+            ),
+            opts=child,
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-restore-validator-logs",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        # Relative paths, so state does not depend on where the repository is checked out.
+        code = pulumi.AssetArchive(
+            {
+                packaged: pulumi.FileAsset(os.path.relpath(source))
+                for packaged, source in VALIDATOR_FILES.items()
+            }
+        )
+        return aws.lambda_.Function(
+            f"{name}-restore-validator",
+            role=role.arn,
+            runtime=args.runtime,
+            architectures=[args.architecture],
+            handler=VALIDATOR_HANDLER,
+            code=code,
+            timeout=300,  # a COUNT scan of the whole copy
+            environment={
+                "variables": {
+                    restore_contract.SOURCE_TABLE_ENV: args.table_name,
+                    restore_contract.PLAN_ARN_ENV: plan.arn,
+                    restore_contract.TOLERANCE_ENV: str(args.count_tolerance_percent),
+                }
+            },
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, checks]),
+        )

@@ -1,0 +1,214 @@
+"""Restores the birthday table to a point in time into a new table, validates it, prints how to
+cut over (the runbook: docs/restore.md).
+
+Usage: python deploy/restore_table.py --table LIVE_TABLE --time 2026-12-02T14:01:00Z
+       [--target NEW_TABLE] [--count-tolerance-percent 10] [--copy-missing]
+       [--keep-erased ERASED_USERNAMES_FILE]
+
+The live table is never changed unless `--copy-missing` is given: then the items the restore
+has and the live table lacks are put back (never over an item the live table has, and never one
+whose username is listed in the erased-usernames file: an erasure made after the restore time
+must not be undone). The new table is checked with the restore tests' own checks
+(hooks/restore_validator.py): key schema, billing mode, a sample read by the app's storage code,
+its item count against the live table's estimate. After a mass deletion that count check fails
+by design, by about the number of items deleted: the output says how many, and the operator
+decides (the runbook says how).
+
+Exits 0 when the restore is valid, 1 when a check failed, 2 when the restore was refused
+(point-in-time recovery off, or the time outside its window).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# The validator imports the app's code as Lambda does (`chalicelib`), and the repository's.
+for path in (ROOT, ROOT / "hello_app"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from hello_app.chalicelib.contract import (  # noqa: E402
+    BILLING_MODE,
+    PARTITION_KEY,
+    PARTITION_KEY_TYPE,
+)
+from hello_stack.config import StackConfig  # noqa: E402
+from hooks.restore_validator import Validation, validate_restored_table  # noqa: E402
+
+DEFAULT_TOLERANCE = next(
+    f.default
+    for f in dataclasses.fields(StackConfig)
+    if f.name == "restore_count_tolerance_percent"
+)
+REFUSED, FAILED, VALID = 2, 1, 0
+
+
+class RestoreRefused(Exception):
+    pass
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time with its offset (14:01:00Z, 15:01:00+01:00): never a local guess."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text}: give the offset, e.g. {text}Z for UTC")
+    return moment.astimezone(UTC)
+
+
+def default_target(table: str, when: datetime) -> str:
+    """Named from the live table, so that the stage's boundary and prefix cover it."""
+    return f"{table}-restored-{when:%Y%m%dT%H%MZ}"
+
+
+def check_restorable(client: Any, table: str, when: datetime, now: datetime) -> None:
+    description = client.describe_continuous_backups(TableName=table)[
+        "ContinuousBackupsDescription"
+    ].get("PointInTimeRecoveryDescription", {})
+    if description.get("PointInTimeRecoveryStatus") != "ENABLED":
+        raise RestoreRefused(f"point-in-time recovery is not enabled on {table}")
+    earliest = description["EarliestRestorableDateTime"]
+    if when < earliest:
+        raise RestoreRefused(
+            f"{when:%Y-%m-%dT%H:%M:%SZ} is before {table}'s earliest point, {earliest}"
+        )
+    if when > now:
+        raise RestoreRefused(f"{when:%Y-%m-%dT%H:%M:%SZ} is in the future")
+
+
+def existing_restore(client: Any, table: str, target: str) -> bool:
+    """True when `target` is already a restore of `table` (a second run, e.g. to copy back);
+    refuses any other existing table of that name."""
+    try:
+        description = client.describe_table(TableName=target)["Table"]
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    source = client.describe_table(TableName=table)["Table"]["TableArn"]
+    if description.get("RestoreSummary", {}).get("SourceTableArn") != source:
+        raise RestoreRefused(f"{target} exists and is not a restore of {table}")
+    return True
+
+
+def restore(client: Any, table: str, target: str, when: datetime, wait_delay: float = 20) -> None:
+    client.restore_table_to_point_in_time(
+        SourceTableName=table,
+        TargetTableName=target,
+        RestoreDateTime=when,
+        # The app's billing mode, whatever the table's was at that time (the check confirms it).
+        BillingModeOverride=BILLING_MODE,
+    )
+    # A restore takes minutes to hours; the waiter polls DescribeTable until ACTIVE.
+    client.get_waiter("table_exists").wait(
+        TableName=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 720}
+    )
+
+
+def keys(client: Any, table: str) -> dict[str, dict[str, Any]]:
+    """Every item of `table` by username (a full scan: fine for this table's size)."""
+    items: dict[str, dict[str, Any]] = {}
+    start = None
+    while True:
+        page = client.scan(TableName=table, **({"ExclusiveStartKey": start} if start else {}))
+        for item in page["Items"]:
+            items[item[PARTITION_KEY][PARTITION_KEY_TYPE]] = item
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def missing_from_live(client: Any, restored: str, live: str) -> dict[str, dict[str, Any]]:
+    live_keys = keys(client, live)
+    return {name: item for name, item in keys(client, restored).items() if name not in live_keys}
+
+
+def copy_missing(
+    client: Any, items: dict[str, dict[str, Any]], live: str, erased: set[str]
+) -> tuple[int, int]:
+    """Puts back the items the live table lacks, except erased ones; never overwrites."""
+    copied = skipped = 0
+    for username, item in sorted(items.items()):
+        if username in erased:
+            skipped += 1
+            continue
+        try:
+            client.put_item(
+                TableName=live,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#k)",
+                ExpressionAttributeNames={"#k": PARTITION_KEY},
+            )
+            copied += 1
+        except client.exceptions.ConditionalCheckFailedException:
+            skipped += 1  # written since we looked: the live item is newer
+    return copied, skipped
+
+
+def cutover_steps(live: str, target: str, missing: int) -> list[str]:
+    return [
+        f"Items the restore has and {live} lacks: {missing}.",
+        "Cut over, the smallest change first:",
+        f"  a. Items deleted by mistake: run again with --copy-missing --keep-erased FILE"
+        f" (FILE: usernames erased since the restore time) to put the {missing} back into"
+        f" {live}; the app needs no change.",
+        f"  b. The live table lost or corrupted: point the stack at {target} (docs/restore.md,"
+        " 'Replacing the table'), deploy, run deploy/smoke.py against the URL.",
+        f"  c. Then delete {target} (after b: the old table) once nothing needs it: it holds"
+        " dates of birth outside every retention window (docs/data-retention.md).",
+    ]
+
+
+def report(validation: Validation) -> None:
+    verdict = "valid" if validation.ok else "FAILED"
+    print(f"restored table {verdict}: {validation.summary()}")
+
+
+def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--table", required=True, help="the live table (stack output table_name)")
+    parser.add_argument("--time", required=True, type=parse_time, help="ISO 8601 with offset")
+    parser.add_argument("--target", help="the new table (default: <table>-restored-<time>)")
+    parser.add_argument("--count-tolerance-percent", type=float, default=DEFAULT_TOLERANCE)
+    parser.add_argument("--copy-missing", action="store_true")
+    parser.add_argument("--keep-erased", type=Path, help="usernames erased since --time")
+    parser.add_argument("--wait-delay", type=float, default=20, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if client is None:
+        import boto3
+
+        client = boto3.client("dynamodb")
+    target = args.target or default_target(args.table, args.time)
+    erased = set(args.keep_erased.read_text().split()) if args.keep_erased else set()
+    try:
+        check_restorable(client, args.table, args.time, datetime.now(UTC))
+        reuse = existing_restore(client, args.table, target)
+    except RestoreRefused as refused:
+        print(f"restore refused: {refused}", file=sys.stderr)
+        return REFUSED
+    if reuse:
+        print(f"{target} is already a restore of {args.table}: checking it again")
+    else:
+        print(f"restoring {args.table} as of {args.time:%Y-%m-%dT%H:%M:%SZ} into {target} ...")
+        restore(client, args.table, target, args.time, args.wait_delay)
+    validation = validate_restored_table(client, target, args.table, args.count_tolerance_percent)
+    report(validation)
+    missing = missing_from_live(client, target, args.table)
+    if args.copy_missing:
+        # After a mass deletion the count differs by design; anything else forbids copying.
+        if not validation.readable:
+            print("not copying back from a restore the app cannot read", file=sys.stderr)
+            return FAILED
+        copied, skipped = copy_missing(client, missing, args.table, erased)
+        print(f"copied back {copied} items into {args.table}, skipped {skipped}")
+        return VALID
+    print("\n".join(cutover_steps(args.table, target, len(missing))))
+    return VALID if validation.ok else FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""What the bootstrap stack reads from a stage's committed stack file (Pulumi.<stage>.yaml).
+
+The bootstrap stack never reads a stage's state, but a stage's boundary depends on one of its
+settings: only a stage that backs its table up runs restore tests, whose tables (named by AWS
+Backup, not by the stage) its boundary must then reach.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import yaml
+
+from hello_stack.config import StackConfig, full_key
+
+ROOT = Path(__file__).resolve().parents[1]
+_BACKUP_RETENTION = next(
+    each for each in dataclasses.fields(StackConfig) if each.name == "backup_retention_days"
+)
+
+
+def backs_up(stage: str, project_dir: Path = ROOT) -> bool:
+    """Whether the stage's stack file turns AWS Backup (and so restore testing) on; a stage
+    without a stack file in this repository has neither."""
+    path = project_dir / f"Pulumi.{stage}.yaml"
+    if not path.exists():
+        return False
+    values = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    return int(values.get(full_key(_BACKUP_RETENTION), _BACKUP_RETENTION.default)) > 0

@@ -1,0 +1,125 @@
+"""Restore tests under the stage's boundary, as IAM's policy simulator decides: AWS Backup's
+restore role and the validator can do their jobs on the `awsbackup-restore-test-*` tables of a
+stage that runs restore tests, nothing more there, and a stage that runs none reaches none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hello_stack import stage_files
+from tests.bootstrap.conftest import ALLOWED, DENIED, Principal, role_principal, simulate
+from tests.bootstrap.test_stage_stacks import boundary_document
+from tests.infra.conftest import Stack, cached
+from tools.evaluate_stack import ACCOUNT
+
+REGION = "eu-west-1"
+COPY = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/awsbackup-restore-test-7f3e9a"
+OTHER_TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/someone-elses-table"
+# What a DynamoDB restore needs on the new table: AWS's AWSBackupServiceRolePolicyForRestores
+# grants these on tables (the simulator reads AWS's published document). RestoreTableFromBackup
+# (a DynamoDB-managed backup) it grants on the backup, which the stage's tables statement covers.
+RESTORE_ACTIONS = [
+    "dynamodb:RestoreTableFromAwsBackup",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:DescribeTable",
+]
+VALIDATOR_READS = ["dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:GetItem"]
+# Never by the stage's roles: AWS's service-linked role deletes the copies.
+NEVER_ON_COPIES = [
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "dynamodb:CreateBackup",
+    "dynamodb:UpdateContinuousBackups",
+    "dynamodb:TagResource",
+]
+
+
+def principal(stack: Stack, boundary: dict[str, Any], suffix: str) -> Principal:
+    return role_principal(stack, stack.one("aws:iam/role:Role", suffix), boundary)
+
+
+def requests(actions: list[str], resource: str) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(action, resource, {}) for action in actions]
+
+
+def test_aws_backup_restores_into_the_copies_and_does_nothing_else_there(
+    bootstrap: Stack,
+) -> None:
+    prod = cached("prod")
+    role = principal(prod, boundary_document(bootstrap, "prod"), "-restore-test-role")
+    assert simulate(role, requests(RESTORE_ACTIONS, COPY)) == [ALLOWED] * len(RESTORE_ACTIONS)
+    backup = prod.state("aws:dynamodb/table:Table")["arn"] + "/backup/01700000000000-abcdef12"
+    assert simulate(role, [("dynamodb:RestoreTableFromBackup", backup, {})]) == [ALLOWED]
+    assert simulate(role, requests(NEVER_ON_COPIES, COPY)) == [DENIED] * len(NEVER_ON_COPIES)
+    # The managed policy says table/*; the boundary keeps it to the stage's and the copies.
+    assert simulate(role, requests(RESTORE_ACTIONS, OTHER_TABLE)) == [DENIED] * len(RESTORE_ACTIONS)
+
+
+def test_the_validator_reads_the_copies_the_source_count_and_reports(bootstrap: Stack) -> None:
+    prod = cached("prod")
+    validator = principal(prod, boundary_document(bootstrap, "prod"), "-restore-validator-role")
+    table = prod.state("aws:dynamodb/table:Table")["arn"]
+    allowed = [
+        *requests(VALIDATOR_READS, COPY),
+        ("dynamodb:DescribeTable", table, {}),
+        ("backup:PutRestoreValidationResult", "*", {}),
+        ("logs:PutLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:x:log-stream:y", {}),
+    ]
+    assert simulate(validator, allowed) == [ALLOWED] * len(allowed)
+    denied = [
+        *requests(["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:DeleteTable"], COPY),
+        ("dynamodb:Scan", table, {}),  # the live table's items: never
+        ("dynamodb:GetItem", table, {}),
+        ("dynamodb:Scan", OTHER_TABLE, {}),
+        ("backup:StartRestoreJob", "*", {}),
+        ("backup:DeleteRecoveryPoint", "*", {}),
+    ]
+    assert simulate(validator, denied) == [DENIED] * len(denied)
+
+
+def test_a_stage_without_restore_tests_reaches_no_copy(bootstrap: Stack) -> None:
+    """dev backs nothing up: with dev's boundary, prod's very roles could not touch a copy."""
+    prod = cached("prod")
+    dev_boundary = boundary_document(bootstrap, "dev")
+    for suffix, actions in (
+        ("-restore-test-role", RESTORE_ACTIONS),
+        ("-restore-validator-role", VALIDATOR_READS),
+    ):
+        role = principal(prod, dev_boundary, suffix)
+        assert simulate(role, requests(actions, COPY)) == [DENIED] * len(actions)
+
+
+@pytest.mark.parametrize(("stage", "expected"), [("dev", False), ("prod", True)])
+def test_the_boundary_follows_the_stage_files_backups(
+    bootstrap: Stack, stage: str, expected: bool
+) -> None:
+    assert stage_files.backs_up(stage) is expected
+    assert (cached(stage).settings["backup_retention_days"] > 0) is expected
+    sids = [s["Sid"] for s in boundary_document(bootstrap, stage)["Statement"]]
+    assert ("TheStagesRestoreTests" in sids) is expected
+
+
+def test_backs_up_reads_the_setting_and_its_default(tmp_path: Path) -> None:
+    def stage_file(name: str, config: dict[str, str] | None) -> None:
+        body = {"config": config} if config is not None else {}
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(json.dumps(body))
+
+    stage_file("on", {"hello:backupRetentionDays": "7"})
+    stage_file("off", {"hello:backupRetentionDays": "0"})
+    stage_file("default", {"aws:region": REGION})
+    stage_file("empty", None)
+    assert stage_files.backs_up("on", tmp_path) is True
+    assert stage_files.backs_up("off", tmp_path) is False
+    assert stage_files.backs_up("default", tmp_path) is False  # the default: 0, off
+    assert stage_files.backs_up("empty", tmp_path) is False
+    assert stage_files.backs_up("missing", tmp_path) is False

@@ -1,0 +1,130 @@
+"""How long an erased date of birth survives outside the live table: computed from the
+settings, stated in docs/data-retention.md (generated), and bounded by a settings rule that
+refuses, naming the key, a configuration whose window exceeds hello:erasureWindowMaxDays."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pulumi
+import pytest
+from pulumi.runtime.config import set_all_config
+
+from hello_stack.config import load
+from hello_stack.retention import erasure_window
+from tests.conftest import ROOT
+from tests.infra.conftest import Stack
+from tools.erasure_table import table
+
+BASE = {"aws:region": "eu-west-1", "hello:alarmEmail": "oncall@example.com"}
+
+
+def window(pitr: int, backups: int, selection: int = 7, validation: int = 24) -> object:
+    return erasure_window(
+        SimpleNamespace(
+            pitr_recovery_days=pitr,
+            backup_retention_days=backups,
+            restore_test_selection_days=selection,
+            restore_test_validation_hours=validation,
+        )
+    )
+
+
+def test_each_copy_lasts_as_its_setting_says() -> None:
+    # PITR restores any second of the last N days; a recovery point lives its retention; a
+    # restore-test copy: selection window + 4 h start window + 24 h restore allowance +
+    # validation window.
+    prod_like = window(pitr=35, backups=35)
+    assert (prod_like.pitr_hours, prod_like.recovery_point_hours) == (840, 840)
+    assert prod_like.restore_test_hours == 7 * 24 + 4 + 24 + 24
+    assert (prod_like.days, prod_like.longest) == (35, "pitr")
+
+
+def test_without_backups_only_pitr_remains() -> None:
+    off = window(pitr=35, backups=0, selection=365, validation=168)
+    assert (off.recovery_point_hours, off.restore_test_hours) == (0, 0)
+    assert off.days == 35
+
+
+def test_a_restore_test_cannot_pick_a_point_older_than_the_points_kept() -> None:
+    kept_two_days = window(pitr=1, backups=2, selection=30, validation=1)
+    assert kept_two_days.restore_test_hours == 2 * 24 + 4 + 24 + 1
+    assert (kept_two_days.days, kept_two_days.longest) == (4, "restore_tests")
+
+
+def test_partial_days_round_up() -> None:
+    assert window(pitr=1, backups=0).days == 1
+    assert window(pitr=1, backups=1, selection=1, validation=1).days == 3  # 53 h
+
+
+def test_every_stack_is_within_its_maximum(stack: Stack) -> None:
+    settings = SimpleNamespace(**stack.settings)
+    assert erasure_window(settings).days <= stack.settings["erasure_window_max_days"]
+
+
+@pytest.fixture
+def config() -> Iterator[dict[str, str]]:
+    values = dict(BASE)
+    yield values
+    set_all_config({})
+
+
+@pytest.mark.parametrize(
+    ("raw", "culprit", "days"),
+    [
+        ({"hello:backupRetentionDays": "90"}, "hello:backupRetentionDays", 90),
+        ({"hello:erasureWindowMaxDays": "30"}, "hello:pitrRecoveryDays", 35),
+        (
+            {"hello:backupRetentionDays": "35", "hello:restoreTestSelectionWindowDays": "35"},
+            "hello:restoreTestSelectionWindowDays",
+            38,  # 35 days + 52 h
+        ),
+    ],
+)
+def test_a_window_beyond_the_maximum_is_refused_naming_the_key(
+    config: dict[str, str], raw: dict[str, str], culprit: str, days: int
+) -> None:
+    set_all_config({**config, **raw})
+    with pytest.raises(pulumi.RunError) as refused:
+        load()
+    message = str(refused.value)
+    assert f"{culprit} keeps an erased date of birth restorable for {days} days" in message
+    assert "hello:erasureWindowMaxDays" in message
+
+
+def test_the_window_at_the_maximum_is_accepted(config: dict[str, str]) -> None:
+    set_all_config({**config, "hello:pitrRecoveryDays": "30", "hello:erasureWindowMaxDays": "30"})
+    assert load().erasure_window_max_days == 30
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("hello:pitrRecoveryDays", "36"),  # DynamoDB: 1 to 35
+        ("hello:pitrRecoveryDays", "0"),
+        ("hello:restoreTestValidationWindowHours", "169"),  # AWS Backup: at most 168
+        ("hello:restoreTestSelectionWindowDays", "0"),
+        ("hello:restoreCountTolerancePercent", "101"),
+    ],
+)
+def test_out_of_range_retention_settings_are_refused(
+    config: dict[str, str], key: str, value: str
+) -> None:
+    set_all_config({**config, key: value})
+    with pytest.raises(pulumi.RunError, match=key):
+        load()
+
+
+def test_the_doc_states_the_computed_windows() -> None:
+    doc = (ROOT / "docs" / "data-retention.md").read_text()
+    assert table() in doc, "regenerate it: python -m tools.erasure_table"
+
+
+def test_the_table_has_no_replicas_whose_pitr_the_doc_would_miss(stack: Stack) -> None:
+    """docs/data-retention.md counts one PITR history: a global table's replicas add theirs."""
+    table = stack.state("aws:dynamodb/table:Table")
+    assert not table.get("replicas")
+    assert (
+        table["pointInTimeRecovery"]["recoveryPeriodInDays"] == stack.settings["pitr_recovery_days"]
+    )
