@@ -19,14 +19,16 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
+from components.slo_alerts import SloAlerts, SloAlertsArgs
+from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
-from hello_stack import alarms, config, naming
+from hello_stack import alarms, config, naming, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
 
 ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
-EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all live there
+EDGE_REGION = "us-east-1"  # CloudFront's web ACLs and certificates live there
 
 settings = config.load()
 stage = pulumi.get_stack()
@@ -142,16 +144,60 @@ regional_alarms = alarms.regional_alarms(
     function_log_group_name=api.log_group_name,
     log_metric_namespace=naming.log_metric_namespace(stage),
 )
-edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
-# Both topics reach the same people.
-subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
-monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
-edge_monitoring = Monitoring(
-    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
+monitoring = Monitoring(
+    name,
+    MonitoringArgs(
+        alarms=regional_alarms,
+        alarm_email=settings.alarm_email,
+        alarm_webhook_url=settings.alarm_webhook_url,
+    ),
+    opts=regional,
+)
+
+# The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
+# and tickets on their burn rates, the budget on the dashboard and in the release gate.
+metric_namespace = naming.log_metric_namespace(stage)
+SyntheticChecks(
+    name,
+    SyntheticChecksArgs(
+        public_url=cdn.url,
+        locations=settings.check_locations,
+        metric_region=settings.region,
+        metric_namespace=metric_namespace,
+        runtime=settings.lambda_runtime,
+        log_retention_days=settings.log_retention_days,
+        default_tags=tags,
+        permissions_boundary=boundary_arn,
+    ),
+    opts=regional,
+)
+slis = [
+    slo.server_sli(
+        {"ApiName": api.rest_api_name, "Stage": api.stage_name},
+        metric_namespace,
+        settings.check_locations,
+    ),
+    slo.client_sli(metric_namespace, settings.check_locations),
+]
+slo_alerts = SloAlerts(
+    name,
+    SloAlertsArgs(
+        slis=slis,
+        objective_percent=settings.availability_slo_percent,
+        page_topic_arn=monitoring.topic_arn,
+        ticket_email=settings.ticket_email,
+        ticket_webhook_url=settings.ticket_webhook_url,
+    ),
+    opts=regional,
 )
 dashboard = Dashboard(
     name,
-    DashboardArgs(panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)]),
+    DashboardArgs(
+        panels=[(settings.region, regional_alarms)],
+        leading_widgets=slo.dashboard_widgets(
+            slis, settings.availability_slo_percent, settings.slo_window_days, settings.region
+        ),
+    ),
     opts=regional,
 )
 
@@ -195,5 +241,15 @@ pulumi.export("codedeploy_deployment_group", canary.deployment_group_name)
 pulumi.export("before_traffic_hook", hooks.before_function_name)
 pulumi.export("after_traffic_hook", hooks.after_function_name)
 pulumi.export("alarm_topic_arn", monitoring.topic_arn)
-pulumi.export("edge_alarm_topic_arn", edge_monitoring.topic_arn)
+pulumi.export("ticket_topic_arn", slo_alerts.ticket_topic_arn)
+# What deploy/error_budget.py reads before a prod release.
+pulumi.export(
+    "slo",
+    {
+        "objective_percent": settings.availability_slo_percent,
+        "window_days": settings.slo_window_days,
+        "region": settings.region,
+        "slis": {sli.key: slo.exported(sli) for sli in slis},
+    },
+)
 pulumi.export("dashboard_name", dashboard.dashboard_name)

@@ -74,6 +74,7 @@ for stage in settings.stages:
         PermissionsBoundaryArgs(
             policy_name=naming.boundary_policy_name(stage),
             resource_prefix=naming.stage_prefix(stage),
+            metric_namespace=naming.log_metric_namespace(stage),
         ),
         opts=kept,
     )

@@ -46,14 +46,32 @@ class PermissionsBoundaryArgs:
     policy_name: str
     # What the stage's resources are named from (e.g. hello-dev-): its tables and functions.
     resource_prefix: str
+    # The stage's own CloudWatch namespace: its synthetic checks publish metrics there only.
+    metric_namespace: str | None = None
 
 
-def boundary_document(resource_prefix: str) -> dict[str, Any]:
+def boundary_document(resource_prefix: str, metric_namespace: str | None = None) -> dict[str, Any]:
     """What the stage's roles need, by service, and nothing of IAM or of other stages."""
     own = resource_prefix
+    metrics = (
+        [
+            {
+                # PutMetricData has no resource type; the condition keeps each stage in its own
+                # namespace (components/synthetic_checks.py).
+                "Sid": "TheStagesMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": metric_namespace}},
+            }
+        ]
+        if metric_namespace
+        else []
+    )
     return {
         "Version": POLICY_VERSION,
         "Statement": [
+            *metrics,
             {
                 "Sid": "LogsAndTraces",
                 "Effect": "Allow",
@@ -128,7 +146,7 @@ class PermissionsBoundary(pulumi.ComponentResource):
             f"{name}-policy",
             name=args.policy_name,
             description=f"The most any role of {args.resource_prefix}* may do",
-            policy=json.dumps(boundary_document(args.resource_prefix)),
+            policy=json.dumps(boundary_document(args.resource_prefix, args.metric_namespace)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.policy_arn = policy.arn

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import functools
 import os
 import signal
 import statistics
@@ -24,11 +24,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from deploy import checks
+from deploy.checks import TIMEOUT_S, Check
 from deploy.smoke import call, synthetic_username
 from hello_app.chalicelib.contract import VERSION_HEADER
-
-TIMEOUT_S = 5
-BIRTHDAY = {"dateOfBirth": "1990-05-17"}
 
 
 @dataclass
@@ -58,26 +57,6 @@ class Report:
         return lines
 
 
-Check = Callable[[int, bytes], str | None]  # None when the answer is right, else what is wrong
-
-
-def status_is(expected: int) -> Check:
-    return lambda status, _: None if status == expected else f"status {status}"
-
-
-def greets(user: str) -> Check:
-    def check(status: int, body: bytes) -> str | None:
-        if status != 200:
-            return f"status {status}"
-        try:
-            message = json.loads(body)["message"]
-        except (ValueError, KeyError, TypeError):
-            return f"not a greeting: {body[:80]!r}"
-        return None if message.startswith(f"Hello, {user}! ") else f"message {message!r}"
-
-    return check
-
-
 class Probe:
     def __init__(self, base_url: str, rate: float) -> None:
         self.base_url = base_url
@@ -105,15 +84,12 @@ class Probe:
 
     def cycle(self) -> list[Callable[[], None]]:
         return [
-            lambda: self.request("GET known", "GET", self.known, greets(self.known)),
-            lambda: self.request("PUT own", "PUT", self.own, status_is(204), BIRTHDAY),
-            lambda: self.request("GET own", "GET", self.own, greets(self.own)),
-            lambda: self.request("DELETE own", "DELETE", self.own, status_is(204)),
+            functools.partial(self.request, *step) for step in checks.cycle(self.known, self.own)
         ]
 
     def run(self, duration_s: float, stop: threading.Event) -> Report:
         started = time.monotonic()
-        self.request("PUT known", "PUT", self.known, status_is(204), BIRTHDAY)
+        self.request(*checks.seed(self.known))
         steps = self.cycle()
         sent = 1
         while not stop.is_set() and time.monotonic() - started < duration_s:
