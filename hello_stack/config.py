@@ -88,7 +88,7 @@ class StackConfig:
     region: str = setting(
         "aws:region",
         None,
-        "region of everything but the edge (CloudFront's WAF, alarm and topic: us-east-1)",
+        "region of everything but the edge (WAF, certificate: us-east-1) and the synthetic checks",
     )
     lambda_runtime: str = setting(
         "lambdaRuntime",

@@ -41,15 +41,15 @@ class BurnRateAlert:
 
 
 # Google's SRE Workbook, "Alerting on SLOs", section 6 (https://sre.google/workbook/alerting-
-# on-slos/, read 2026-12-02): page at 14.4x over 1 h and 5 min, and at 6x over 6 h and 30 min;
+# on-slos/): page at 14.4x over 1 h and 5 min, and at 6x over 6 h and 30 min;
 # ticket at 1x over 3 days and 6 h. Each window is one datapoint of that period (sliding, the
 # default: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation-
-# window.html). The 3-day window does not fit: an alarm period longer than a day is not
-# accepted (CloudWatch's alarm periods end at 1 day; Period x EvaluationPeriods is capped at 7
-# days, 1 day below 1 h periods: https://docs.aws.amazon.com/AmazonCloudWatch/latest/
-# APIReference/API_PutMetricAlarm.html), and 3 one-day datapoints cannot be summed by an alarm.
-# So the ticket's long window is 1 day at 1x: it files a ticket after ~1/28 of the budget
-# instead of ~3/28, on less evidence; the page windows are the book's.
+# window.html), within PutMetricAlarm's range limit: Period x EvaluationPeriods at most 7 days,
+# 1 day below 1 h periods (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
+# API_PutMetricAlarm.html). The 3-day window is adapted: an alarm cannot sum several datapoints,
+# and a sliding-window period over 1 day is not documented as accepted (docs/slo.md, "The
+# adapted window"), so the ticket's long window is 1 day at 1x: a ticket after ~1/28 of the
+# budget instead of ~3/28, on less evidence. The page windows are the book's.
 BURN_RATE_ALERTS = (
     BurnRateAlert("page-fast", "page", 14.4, Window("1h", 3_600), Window("5m", 300)),
     BurnRateAlert("page-slow", "page", 6.0, Window("6h", 21_600), Window("30m", 1_800)),
