@@ -27,7 +27,7 @@ def dimensions(stack: Stack) -> dict[str, dict[str, str]]:
 
 EXPECTED = [
     # key, namespace, metric, dimensions, statistic
-    ("api-5xx-rate", "AWS/ApiGateway", "5XXError", "api", "Average"),
+    ("release-api-5xx", "AWS/ApiGateway", "5XXError", "api", "Average"),
     ("api-latency-p99", "AWS/ApiGateway", "Latency", "api", "p99"),
     ("lambda-errors", "AWS/Lambda", "Errors", "alias", "Sum"),
     ("lambda-throttles", "AWS/Lambda", "Throttles", "function", "Sum"),
@@ -51,11 +51,11 @@ def test_alarm_watches_the_right_metric(
 def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
     topic = stack.state("aws:sns/topic:Topic", "-alarms")["arn"]
     regional = [
-        a
-        for a in stack.all(ALARM)
-        if not a["name"].endswith("-cdn-5xx-rate") and "-release-" not in a["name"]
+        a for a in stack.all(ALARM) if "-release-" not in a["name"] and "-slo-" not in a["name"]
     ]
-    assert len(regional) == 8  # the two release alarms page nobody: CodeDeploy acts on them
+    # The two release alarms page nobody (CodeDeploy acts on them), nor do the SLO's window
+    # alarms (their composites do: test_slo.py).
+    assert len(regional) == 7
     for each in regional:
         assert each["state"]["alarmActions"] == [topic]
         assert each["state"]["okActions"] == [topic]
@@ -65,7 +65,7 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
 
 
 def test_thresholds_follow_the_stack_config(stack: Stack) -> None:
-    assert alarm(stack, "api-5xx-rate")["state"]["threshold"] == float(
+    assert alarm(stack, "release-api-5xx")["state"]["threshold"] == float(
         stack.settings["api_5xx_rate_threshold"]
     )
     assert alarm(stack, "api-latency-p99")["state"]["threshold"] == float(
@@ -77,7 +77,7 @@ def test_thresholds_follow_the_stack_config(stack: Stack) -> None:
 
 
 def test_prod_is_stricter_than_dev(dev: Stack, prod: Stack) -> None:
-    for key in ("api-5xx-rate", "api-latency-p99"):
+    for key in ("release-api-5xx", "api-latency-p99"):
         assert alarm(prod, key)["state"]["threshold"] < alarm(dev, key)["state"]["threshold"]
 
 
@@ -99,19 +99,18 @@ def test_dynamodb_system_errors_sum_every_operation_the_app_uses(stack: Stack) -
     assert [q.get("returnData") for q in queries.values()].count(True) == 1
 
 
-def test_cloudfront_alarm_lives_in_us_east_1_with_its_own_topic(stack: Stack) -> None:
-    cdn_alarm = alarm(stack, "edge-cdn-5xx-rate")
-    edge_topic = stack.one("aws:sns/topic:Topic", "-edge-alarms")
-    assert stack.provider_region(cdn_alarm) == "us-east-1"
-    assert stack.provider_region(edge_topic) == "us-east-1"
-    assert cdn_alarm["state"]["threshold"] == stack.settings["cdn_5xx_rate_percent"]
-    assert cdn_alarm["state"]["alarmActions"] == [edge_topic["state"]["arn"]]
-    assert cdn_alarm["state"]["namespace"] == "AWS/CloudFront"
-    assert cdn_alarm["state"]["metricName"] == "5xxErrorRate"
-    assert cdn_alarm["state"]["dimensions"] == {
-        "DistributionId": stack.one("aws:cloudfront/distribution:Distribution")["id"],
-        "Region": "Global",
-    }
+def test_the_symptom_alarms_the_burn_rate_alerts_replace_are_gone(stack: Stack) -> None:
+    """api-5xx-rate and cdn-5xx-rate paged on a fixed share: the SLO's burn rates replace them
+    (docs/slo.md), and with the CloudFront alarm its us-east-1 topic went too."""
+    keys = {a["state"]["alarmDescription"].rsplit("#alarm-", 1)[1] for a in stack.all(ALARM)}
+    assert not keys & {"api-5xx-rate", "cdn-5xx-rate"}
+    assert "AWS/CloudFront" not in json.dumps([a["state"] for a in stack.all(ALARM)])
+    release_5xx = alarm(stack, "release-api-5xx")["state"]  # the release still watches 5XX
+    assert (release_5xx["evaluationPeriods"], release_5xx["datapointsToAlarm"]) == (1, 1)
+    assert [stack.provider_region(t) for t in stack.all("aws:sns/topic:Topic")] == [
+        stack.settings["region"]
+    ] * 2  # pages and tickets
+    assert "edge_alarm_topic_arn" not in stack.outputs
 
 
 def subscriptions(stack: Stack) -> set[tuple[str, str, str]]:
@@ -121,19 +120,27 @@ def subscriptions(stack: Stack) -> set[tuple[str, str, str]]:
     }
 
 
-def test_subscribers_are_exactly_the_configured_ones_on_every_topic(
+def test_pages_and_tickets_reach_exactly_their_own_subscribers(
     dev: Stack, prod: Stack, stack_with_extras: Stack
 ) -> None:
     assert subscriptions(dev) == set()  # dev pages nobody, by its config
-    prod_topics = {t["state"]["arn"] for t in prod.all("aws:sns/topic:Topic")}
-    assert subscriptions(prod) == {(t, "email", "oncall@example.com") for t in prod_topics}
-    topics = {t["state"]["arn"] for t in stack_with_extras.all("aws:sns/topic:Topic")}
-    webhook = "https://events.example.com/integration/abc/enqueue"
-    assert subscriptions(stack_with_extras) == {
-        (t, protocol, endpoint)
-        for t in topics
-        for protocol, endpoint in (("email", "oncall@example.com"), ("https", webhook))
+    pages = prod.state("aws:sns/topic:Topic", "-alarms")["arn"]
+    tickets = prod.state("aws:sns/topic:Topic", "-tickets")["arn"]
+    assert subscriptions(prod) == {
+        (pages, "email", "oncall@example.com"),
+        (tickets, "email", "tickets@example.com"),
     }
+    pages = stack_with_extras.state("aws:sns/topic:Topic", "-alarms")["arn"]
+    tickets = stack_with_extras.state("aws:sns/topic:Topic", "-tickets")["arn"]
+    webhook = "https://events.example.com/integration/abc/enqueue"
+    expected = {
+        (pages, "email", "oncall@example.com"),
+        (pages, "https", webhook),
+        (tickets, "https", "https://tracker.example.com/hooks/tickets"),
+    }
+    if stack_with_extras.name == "prod":
+        expected.add((tickets, "email", "tickets@example.com"))
+    assert subscriptions(stack_with_extras) == expected
     for hook in stack_with_extras.all("aws:sns/topicSubscription:TopicSubscription"):
         if hook["state"]["protocol"] == "https":
             assert hook["state"]["endpointAutoConfirms"] is True
@@ -141,9 +148,14 @@ def test_subscribers_are_exactly_the_configured_ones_on_every_topic(
 
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
-    graphs = {w["properties"]["annotations"]["horizontal"][0]["label"]: w for w in body["widgets"]}
-    assert len(graphs) == len(stack.all(ALARM)) == 11
-    for each in stack.all(ALARM):
+    slo_widgets = 4  # first: each SLI's budget left and burn rate (test_slo.py)
+    graphs = {
+        w["properties"]["annotations"]["horizontal"][0]["label"]: w
+        for w in body["widgets"][slo_widgets:]
+    }
+    alarms = [a for a in stack.all(ALARM) if "-slo-" not in a["name"]]
+    assert len(graphs) == len(alarms) == len(body["widgets"]) - slo_widgets == 9
+    for each in alarms:
         key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
         graph = graphs[key]["properties"]
         assert graph["annotations"]["horizontal"][0]["value"] == each["state"]["threshold"]
