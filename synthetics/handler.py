@@ -122,7 +122,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     import boto3
 
     location = os.environ[LOCATION_ENV]
-    outcomes = run_checks(os.environ[PUBLIC_URL_ENV], location, seeded=_seeded)
+    outcomes = run_checks(os.environ[PUBLIC_URL_ENV], location, send=call, seeded=_seeded)
     cloudwatch = boto3.client("cloudwatch", region_name=os.environ[METRIC_REGION_ENV])
     cloudwatch.put_metric_data(
         Namespace=os.environ[NAMESPACE_ENV], MetricData=metric_data(location, outcomes)
