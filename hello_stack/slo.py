@@ -56,16 +56,8 @@ BURN_RATE_ALERTS = (
     BurnRateAlert("ticket", "ticket", 1.0, Window("1d", 86_400), Window("6h", 21_600)),
 )
 SEVERITIES = ("page", "ticket")
-# CloudWatch's limits on one alarm (PutMetricAlarm above): the evaluation range, and a period
-# that is 60 s or a multiple of it.
-MAX_RANGE_SECONDS = 604_800
-MAX_RANGE_SHORT_PERIOD_SECONDS = 86_400
-MAX_PERIOD_SECONDS = 86_400
-MAX_ALARM_METRICS = (
-    10  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html
-)
-MAX_ALARM_EXPRESSIONS = 10
-# The budget gate and the dashboard sum hourly datapoints: kept 455 days by CloudWatch.
+# The dashboard's budget and burn rate sum hourly datapoints (kept 455 days by CloudWatch), as
+# deploy/error_budget.py does for the gate.
 BUDGET_PERIOD_SECONDS = 3_600
 
 
