@@ -79,7 +79,8 @@ def run_checks(
     clock: Callable[[], float] = time.perf_counter,
     seeded: set[str] | None = None,
 ) -> list[Outcome]:
-    """One cycle; every step runs even after a failure, and the own user never stays."""
+    """One cycle; every step runs even after a failure; the own user is deleted every cycle
+    (once more, uncounted, when that DELETE failed)."""
     known, own = usernames(location)
     # Uncounted: a failed seed shows as a failed GET known, and is tried again next minute.
     if seeded is not None and base_url not in seeded:
