@@ -13,7 +13,7 @@ import pytest
 
 from components.synthetic_checks import HANDLER, SOURCES
 from tests.conftest import ROOT
-from tests.infra.conftest import Stack, statements
+from tests.infra.conftest import Stack, cached, statements
 
 FUNCTION = "aws:lambda/function:Function"
 LOCATIONS = {"prod": ["us-east-1", "us-west-2"], "dev": ["us-east-1"]}
@@ -29,13 +29,13 @@ def test_one_check_per_location_outside_the_serving_region(stack: Stack) -> None
     assert stack.settings["region"] not in LOCATIONS[stack.name]
 
 
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize(
+    ("stage", "location"), [(stage, loc) for stage, locs in LOCATIONS.items() for loc in locs]
+)
 def test_each_location_runs_the_checks_every_minute_against_the_public_url(
-    stack: Stack, index: int
+    stage: str, location: str
 ) -> None:
-    if index >= len(LOCATIONS[stack.name]):
-        pytest.skip("dev checks from one location")
-    location = LOCATIONS[stack.name][index]
+    stack = cached(stage)
     function = located(stack, FUNCTION, location)
     state = function["state"]
     assert state["handler"] == "synthetics.handler.handler"
