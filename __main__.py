@@ -194,9 +194,17 @@ dashboard = Dashboard(
     name,
     DashboardArgs(
         panels=[(settings.region, regional_alarms)],
-        leading_widgets=slo.dashboard_widgets(
-            slis, settings.availability_slo_percent, settings.slo_window_days, settings.region
-        ),
+        leading_widgets=[
+            *slo.dashboard_widgets(
+                slis, settings.availability_slo_percent, settings.slo_window_days, settings.region
+            ),
+            slo.latency_widget(
+                metric_namespace,
+                settings.check_locations,
+                settings.latency_p99_slo_ms,
+                settings.region,
+            ),
+        ],
     ),
     opts=regional,
 )

@@ -16,6 +16,7 @@ import pulumi
 
 from synthetics.metrics import (
     CHECK_FAILURES,
+    CHECK_LATENCY,
     CHECK_REQUESTS,
     CHECK_SERVER_ERRORS,
     LOCATION,
@@ -224,6 +225,29 @@ def _graph_lines(sli: Sli) -> list[list[Any]]:
     ]
     lines += [[{"expression": e, "id": key, "visible": False}] for key, e in sli.expressions]
     return lines
+
+
+def latency_widget(
+    namespace: str, locations: Sequence[str], bound_ms: float, region: str
+) -> dict[str, Any]:
+    """What a client waits, per check location: p99 of the checks' requests against the latency
+    objective's bound."""
+    return {
+        "type": "metric",
+        "width": 24,
+        "height": 6,
+        "properties": {
+            "title": "synthetic checks: p99 latency per location (ms)",
+            "view": "timeSeries",
+            "region": region,
+            "period": 300,
+            "metrics": [
+                [namespace, CHECK_LATENCY, LOCATION, location, {"stat": "p99"}]
+                for location in locations
+            ],
+            "annotations": {"horizontal": [{"label": "latency objective", "value": bound_ms}]},
+        },
+    }
 
 
 def dashboard_widgets(

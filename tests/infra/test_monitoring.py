@@ -148,7 +148,7 @@ def test_pages_and_tickets_reach_exactly_their_own_subscribers(
 
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
-    slo_widgets = 4  # first: each SLI's budget left and burn rate (test_slo.py)
+    slo_widgets = 5  # first: each SLI's budget left and burn rate, the checks' latency
     graphs = {
         w["properties"]["annotations"]["horizontal"][0]["label"]: w
         for w in body["widgets"][slo_widgets:]

@@ -250,3 +250,14 @@ def test_window_alarm_names_say_window_and_rate(stack: Stack) -> None:
             assert re.fullmatch(
                 rf"hello-{stack.name}-slo-(server|client)-burn-\d+[hmd]-[\d.]+x", each["name"]
             )
+
+
+def test_the_dashboard_shows_what_clients_wait_per_location(stack: Stack) -> None:
+    latency = dashboard(stack)[4]["properties"]
+    assert latency["metrics"] == [
+        [f"hello/{stack.name}", "CheckLatency", "Location", location, {"stat": "p99"}]
+        for location in LOCATIONS[stack.name]
+    ]
+    bound = {"prod": 1000.0, "dev": 1500.0}[stack.name]  # latencyP99SloMs
+    assert latency["annotations"]["horizontal"] == [{"label": "latency objective", "value": bound}]
+    assert latency["region"] == stack.settings["region"]
