@@ -170,7 +170,7 @@ class StackConfig:
     require_alarm_subscriber: bool = setting(
         "requireAlarmSubscriber",
         True,
-        "refuse to deploy unless `alarmEmail` or `alarmWebhookUrl` is set",
+        "refuse to deploy unless an alarm and a ticket subscriber are set",
     )
     ticket_email: str | None = setting(
         "ticketEmail",
