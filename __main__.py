@@ -21,14 +21,16 @@ from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.restore_testing import RestoreTesting, RestoreTestingArgs
+from components.slo_alerts import SloAlerts, SloAlertsArgs
+from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_app.chalicelib import contract
-from hello_stack import alarms, config, limits, naming, release_traffic
+from hello_stack import alarms, config, limits, naming, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
 
 ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
-EDGE_REGION = "us-east-1"  # CloudFront's web ACLs, certificates and metrics all live there
+EDGE_REGION = "us-east-1"  # CloudFront's web ACLs and certificates live there
 
 settings = config.load()
 if mismatch := config.build_python_mismatch(platform.python_version()):
@@ -181,17 +183,67 @@ regional_alarms = alarms.regional_alarms(
 regional_alarms += limits.limit_alarms(settings, api)  # an alarm before each limit
 if restore_testing is not None:
     regional_alarms.append(restore_testing.failure_alarm)
-edge_alarms = alarms.edge_alarms(settings, distribution_id=cdn.distribution_id)
-edge_alarms += limits.edge_limit_alarms(cdn.distribution_id)
-# Both topics reach the same people.
+# CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
+edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
+# Both page topics reach the same people.
 subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
 monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
 edge_monitoring = Monitoring(
     f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
 )
+
+# The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
+# and tickets on their burn rates, the budget on the dashboard and in the release gate.
+metric_namespace = naming.log_metric_namespace(stage)
+SyntheticChecks(
+    name,
+    SyntheticChecksArgs(
+        public_url=cdn.url,
+        locations=settings.check_locations,
+        metric_region=settings.region,
+        metric_namespace=metric_namespace,
+        runtime=settings.lambda_runtime,
+        log_retention_days=settings.log_retention_days,
+        default_tags=tags,
+        permissions_boundary=boundary_arn,
+    ),
+    opts=regional,
+)
+slis = [
+    slo.server_sli(
+        {"ApiName": api.rest_api_name, "Stage": api.stage_name},
+        metric_namespace,
+        settings.check_locations,
+    ),
+    slo.client_sli(metric_namespace, settings.check_locations),
+]
+slo_alerts = SloAlerts(
+    name,
+    SloAlertsArgs(
+        slis=slis,
+        objective_percent=settings.availability_slo_percent,
+        page_topic_arn=monitoring.topic_arn,
+        ticket_email=settings.ticket_email,
+        ticket_webhook_url=settings.ticket_webhook_url,
+    ),
+    opts=regional,
+)
 dashboard = Dashboard(
     name,
-    DashboardArgs(panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)]),
+    DashboardArgs(
+        panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)],
+        leading_widgets=[
+            *slo.dashboard_widgets(
+                slis, settings.availability_slo_percent, settings.slo_window_days, settings.region
+            ),
+            slo.latency_widget(
+                metric_namespace,
+                settings.check_locations,
+                settings.latency_p99_slo_ms,
+                settings.region,
+            ),
+        ],
+    ),
     opts=regional,
 )
 
@@ -237,6 +289,17 @@ pulumi.export("before_traffic_hook", hooks.before_function_name)
 pulumi.export("after_traffic_hook", hooks.after_function_name)
 pulumi.export("alarm_topic_arn", monitoring.topic_arn)
 pulumi.export("edge_alarm_topic_arn", edge_monitoring.topic_arn)
+pulumi.export("ticket_topic_arn", slo_alerts.ticket_topic_arn)
+# What deploy/error_budget.py reads before a prod release.
+pulumi.export(
+    "slo",
+    {
+        "objective_percent": settings.availability_slo_percent,
+        "window_days": settings.slo_window_days,
+        "region": settings.region,
+        "slis": {sli.key: slo.exported(sli) for sli in slis},
+    },
+)
 pulumi.export("dashboard_name", dashboard.dashboard_name)
 # The live probe's rate during a release: the most the WAF's per-IP limit leaves it.
 pulumi.export(

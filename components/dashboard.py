@@ -1,8 +1,9 @@
-"""A CloudWatch dashboard with one graph per alarm: the metric and its threshold line."""
+"""A CloudWatch dashboard: widgets its owners built (the SLO's), then one graph per alarm with
+its threshold line."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from components.monitoring import PERIOD_SECONDS
 class DashboardArgs:
     # (region, alarms) pairs: a dashboard lives in one region but graphs metrics from any.
     panels: Sequence[tuple[str, Sequence[AlarmSpec]]]
+    # Widgets shown first, built by their owner (the SLO's budget and burn rates).
+    leading_widgets: Sequence[Mapping[str, Any]] = ()
 
 
 class Dashboard(pulumi.ComponentResource):
@@ -26,7 +29,10 @@ class Dashboard(pulumi.ComponentResource):
         self, name: str, args: DashboardArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("hello:components:Dashboard", name, None, opts)
-        widgets = [widget(region, spec) for region, specs in args.panels for spec in specs]
+        widgets = [
+            *args.leading_widgets,
+            *(widget(region, spec) for region, specs in args.panels for spec in specs),
+        ]
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=name,

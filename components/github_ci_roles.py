@@ -83,6 +83,16 @@ CONFIGURATION_WITH_SECRETS = (
 )
 
 
+# What the prod release's error-budget gate reads (deploy/error_budget.py, issue 23); the
+# action has no resource type, so "*" is its only form (AWS's Service Authorization Reference).
+ERROR_BUDGET_READ = {
+    "Sid": "ReadTheErrorBudget",
+    "Effect": "Allow",
+    "Action": "cloudwatch:GetMetricData",
+    "Resource": "*",
+}
+
+
 @dataclass
 class GithubCiRolesArgs:
     repository: str  # owner/name
@@ -253,7 +263,10 @@ class GithubCiRoles(pulumi.ComponentResource):
         inline(
             deploy,
             "deploy",
-            deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+            [
+                *deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+                ERROR_BUDGET_READ,
+            ],
         )
 
         preview = role("preview", f"{repo}:pull_request")

@@ -40,17 +40,7 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("hello:components:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         topic = aws.sns.Topic(f"{name}-alarms", opts=child)
-        for protocol, endpoint in (("email", args.alarm_email), ("https", args.alarm_webhook_url)):
-            if endpoint:
-                aws.sns.TopicSubscription(
-                    f"{name}-alarms-{protocol}",
-                    topic=topic.arn,
-                    protocol=protocol,
-                    endpoint=endpoint,
-                    # PagerDuty, Opsgenie and the like confirm SNS subscriptions by themselves.
-                    endpoint_auto_confirms=protocol == "https" or None,
-                    opts=child,
-                )
+        subscribe(f"{name}-alarms", topic, args.alarm_email, args.alarm_webhook_url, child)
         for spec in args.alarms:
             if spec.from_logs:
                 aws.cloudwatch.LogMetricFilter(
@@ -88,6 +78,27 @@ class Monitoring(pulumi.ComponentResource):
             alarms[spec.key].name for spec in args.alarms if spec.stops_release
         ]
         self.register_outputs({"topic_arn": self.topic_arn, "alarm_names": self.alarm_names})
+
+
+def subscribe(
+    name: str,
+    topic: aws.sns.Topic,
+    email: str | None,
+    webhook_url: str | None,
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """The topic's subscribers: an email address and/or an HTTPS endpoint."""
+    for protocol, endpoint in (("email", email), ("https", webhook_url)):
+        if endpoint:
+            aws.sns.TopicSubscription(
+                f"{name}-{protocol}",
+                topic=topic.arn,
+                protocol=protocol,
+                endpoint=endpoint,
+                # PagerDuty, Opsgenie and the like confirm SNS subscriptions by themselves.
+                endpoint_auto_confirms=protocol == "https" or None,
+                opts=opts,
+            )
 
 
 def metric_arguments(spec: AlarmSpec) -> dict[str, Any]:

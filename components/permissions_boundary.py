@@ -72,14 +72,32 @@ class PermissionsBoundaryArgs:
     # Whether the stage runs AWS Backup restore tests: their tables are named by AWS, not by the
     # stage, so only the boundaries of stages that run them reach them.
     restore_test_tables: bool = False
+    # The stage's own CloudWatch namespace: its synthetic checks publish metrics there only.
+    metric_namespace: str | None = None
 
 
-def boundary_document(resource_prefix: str) -> dict[str, Any]:
+def boundary_document(resource_prefix: str, metric_namespace: str | None = None) -> dict[str, Any]:
     """What the stage's roles need, by service, and nothing of IAM or of other stages."""
     own = resource_prefix
+    metrics = (
+        [
+            {
+                # PutMetricData has no resource type; the condition keeps each stage in its own
+                # namespace (components/synthetic_checks.py).
+                "Sid": "TheStagesMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": metric_namespace}},
+            }
+        ]
+        if metric_namespace
+        else []
+    )
     return {
         "Version": POLICY_VERSION,
         "Statement": [
+            *metrics,
             {
                 "Sid": "LogsAndTraces",
                 "Effect": "Allow",
@@ -143,9 +161,11 @@ def boundary_document(resource_prefix: str) -> dict[str, Any]:
     }
 
 
-def stage_boundary_document(resource_prefix: str, restore_test_tables: bool) -> dict[str, Any]:
+def stage_boundary_document(
+    resource_prefix: str, restore_test_tables: bool, metric_namespace: str | None = None
+) -> dict[str, Any]:
     """The boundary, with the restore-test tables for a stage that runs restore tests."""
-    document = boundary_document(resource_prefix)
+    document = boundary_document(resource_prefix, metric_namespace)
     if restore_test_tables:
         document["Statement"].append(
             {
@@ -170,7 +190,9 @@ class PermissionsBoundary(pulumi.ComponentResource):
             name=args.policy_name,
             description=f"The most any role of {args.resource_prefix}* may do",
             policy=json.dumps(
-                stage_boundary_document(args.resource_prefix, args.restore_test_tables)
+                stage_boundary_document(
+                    args.resource_prefix, args.restore_test_tables, args.metric_namespace
+                )
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -75,7 +75,6 @@ def declared_alarms(settings: config.StackConfig) -> list:
     return [
         *alarms.regional_alarms(settings, **placeholders(alarms.regional_alarms)),
         *limits.limit_alarms(settings, api),
-        *alarms.edge_alarms(settings, **placeholders(alarms.edge_alarms)),
         *limits.edge_limit_alarms("distribution"),
     ]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -29,11 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deploy import checks
+from deploy.checks import TIMEOUT_S, Check
 from deploy.smoke import Send, call, synthetic_username
 from hello_app.chalicelib.contract import VERSION_HEADER
-
-TIMEOUT_S = 5
-BIRTHDAY = {"dateOfBirth": "1990-05-17"}
 
 
 @dataclass
@@ -61,26 +61,6 @@ class Report:
         ]
         lines += [f"  failure: {failure}" for failure in self.failures[:20]]
         return lines
-
-
-Check = Callable[[int, bytes], str | None]  # None when the answer is right, else what is wrong
-
-
-def status_is(expected: int) -> Check:
-    return lambda status, _: None if status == expected else f"status {status}"
-
-
-def greets(user: str) -> Check:
-    def check(status: int, body: bytes) -> str | None:
-        if status != 200:
-            return f"status {status}"
-        try:
-            message = json.loads(body)["message"]
-        except (ValueError, KeyError, TypeError):
-            return f"not a greeting: {body[:80]!r}"
-        return None if message.startswith(f"Hello, {user}! ") else f"message {message!r}"
-
-    return check
 
 
 class Probe:
@@ -120,10 +100,7 @@ class Probe:
 
     def cycle(self) -> list[Callable[[], None]]:
         return [
-            lambda: self.request("GET known", "GET", self.known, greets(self.known)),
-            lambda: self.request("PUT own", "PUT", self.own, status_is(204), BIRTHDAY),
-            lambda: self.request("GET own", "GET", self.own, greets(self.own)),
-            lambda: self.request("DELETE own", "DELETE", self.own, status_is(204)),
+            functools.partial(self.request, *step) for step in checks.cycle(self.known, self.own)
         ]
 
     def run(
@@ -135,7 +112,7 @@ class Probe:
         """`wait(seconds)` pauses until the next slot or a stop (default: `stop.wait`)."""
         wait = wait or stop.wait
         started = self.clock()
-        self.request("PUT known", "PUT", self.known, status_is(204), BIRTHDAY)
+        self.request(*checks.seed(self.known))
         steps = self.cycle()
         sent = 0
         last_start = started

@@ -1,5 +1,9 @@
-"""hello's alarms: every signal users feel, as a table. Monitoring turns each row into an alarm
-and Dashboard into a graph; docs/architecture.md has a runbook entry per key."""
+"""hello's cause, latency and release alarms, as a table. Monitoring turns each row into an alarm
+and Dashboard into a graph; docs/architecture.md has a runbook entry per key.
+
+What users feel as failed requests is the availability SLO's, alerted on by burn rate
+(hello_stack/slo.py, components/slo_alerts.py): the API's 5XX share and CloudFront's 5xx rate
+are no longer fixed-threshold alarms here (docs/slo.md, "What the burn-rate alerts replace")."""
 
 from __future__ import annotations
 
@@ -30,14 +34,8 @@ def regional_alarms(
     table = {"TableName": table_name}
     return [
         AlarmSpec(
-            "api-5xx-rate",
-            "Share of API requests answered 5XX is above the threshold.",
-            "AWS/ApiGateway", "5XXError", [api], "Average",
-            config.api_5xx_rate_threshold,
-        ),
-        AlarmSpec(
             "api-latency-p99",
-            "p99 API latency is above the SLO.",
+            "p99 API latency is above the latency SLO's bound.",
             "AWS/ApiGateway", "Latency", [api], "p99",
             config.latency_p99_slo_ms,
         ),
@@ -101,17 +99,4 @@ def regional_alarms(
                 function_log_group_name, f'{{ $.event = "{STORAGE_MISCONFIGURED_EVENT}" }}'
             ),
         ),
-    ]  # fmt: skip
-
-
-def edge_alarms(config: StackConfig, distribution_id: pulumi.Input[str]) -> list[AlarmSpec]:
-    """CloudFront publishes its metrics in us-east-1 only."""
-    return [
-        AlarmSpec(
-            "cdn-5xx-rate",
-            "Share of CloudFront responses that are 5xx is above the threshold.",
-            "AWS/CloudFront", "5xxErrorRate",
-            [{"DistributionId": distribution_id, "Region": "Global"}], "Average",
-            config.cdn_5xx_rate_percent,
-        )
     ]  # fmt: skip

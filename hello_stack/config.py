@@ -61,6 +61,12 @@ REPUBLISH_ENV = "HELLO_REPUBLISH"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+# An alarm's metric math reads at most 10 metrics (a hard limit: https://docs.aws.amazon.com/
+# AmazonCloudWatch/latest/monitoring/alarm-limits.html); the server-side SLI reads two of API
+# Gateway's and two per check location (hello_stack/slo.py), so four locations at most.
+MAX_CHECK_LOCATIONS = 4
+_REGION = r"[a-z]{2}(-[a-z]+)+-\d"
+SYNTHETIC_REGIONS_PATTERN = rf"{_REGION}(,{_REGION}){{0,{MAX_CHECK_LOCATIONS - 1}}}"
 
 
 def rule(text: str, accepts: Callable[[Any], bool]) -> Check:
@@ -100,7 +106,7 @@ class StackConfig:
     region: str = setting(
         "aws:region",
         None,
-        "region of everything but the edge (CloudFront's WAF, alarm and topic: us-east-1)",
+        "region of everything but the edge (WAF, certificate: us-east-1) and the synthetic checks",
     )
     lambda_runtime: str = setting(
         "lambdaRuntime",
@@ -213,19 +219,52 @@ class StackConfig:
     require_alarm_subscriber: bool = setting(
         "requireAlarmSubscriber",
         True,
-        "refuse to deploy unless `alarmEmail` or `alarmWebhookUrl` is set",
+        "refuse to deploy unless an alarm and a ticket subscriber are set",
+    )
+    ticket_email: str | None = setting(
+        "ticketEmail",
+        None,
+        "email subscribed to the SLO tickets topic (slow budget burns; not a pager)",
+        matches(r"[^@\s]+@[^@\s]+", "a@b"),
+    )
+    ticket_webhook_url: str | None = setting(
+        "ticketWebhookUrl",
+        None,
+        "HTTPS endpoint subscribed to the SLO tickets topic (an issue tracker's integration)",
+        matches(r"https://[^\s]+", "https://..."),
+    )
+    availability_slo_percent: float = setting(
+        "availabilitySloPercent",
+        99.9,
+        "SLO: share of requests that succeed over `sloWindowDays` (docs/slo.md)",
+        between(90, 99.99),
+    )
+    slo_window_days: int = setting(
+        "sloWindowDays",
+        28,
+        "SLO window: the error budget is counted over this many days (docs/slo.md)",
+        between(7, 90),
+    )
+    synthetic_check_regions: str = setting(
+        "syntheticCheckRegions",
+        "us-east-1",
+        "regions the synthetic checks run from, comma-separated; never `aws:region`",
+        matches(SYNTHETIC_REGIONS_PATTERN, f"1 to {MAX_CHECK_LOCATIONS} regions, us-east-1,..."),
     )
     api_5xx_rate_threshold: float = setting(
-        "api5xxRateThreshold", 0.01, "alarm: share of API requests answered 5XX", above(0, 1)
+        "api5xxRateThreshold",
+        0.01,
+        "release alarm: share of API requests answered 5XX in a minute of a canary",
+        above(0, 1),
     )
     latency_p99_slo_ms: float = setting(
-        "latencyP99SloMs", 1000.0, "alarm: p99 API latency (the latency SLO)", above(0)
+        "latencyP99SloMs",
+        1000.0,
+        "latency SLO: 99 % of API requests answered within this (docs/slo.md)",
+        above(0),
     )
     lambda_errors_per_minute: float = setting(
         "lambdaErrorsPerMinute", 1.0, "alarm: Lambda errors per minute on `live`", above(0)
-    )
-    cdn_5xx_rate_percent: float = setting(
-        "cdn5xxRatePercent", 1.0, "alarm: CloudFront 5xx error rate (%)", above(0, 100)
     )
     deployment_config: str = setting(
         "deploymentConfig",
@@ -266,6 +305,7 @@ class StackConfig:
                 f" (or {PROJECT}:requireAlarmSubscriber: false where nobody is paged, e.g. dev)"
             )
         problems.extend(self._erasure_window_problems())
+        problems += self._alerting_problems()
         if problems:
             raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
 
@@ -284,6 +324,33 @@ class StackConfig:
             f" days, above {PROJECT}:erasureWindowMaxDays ({self.erasure_window_max_days}):"
             " lower the one or raise the other (docs/data-retention.md)"
         ]
+
+    @property
+    def check_locations(self) -> list[str]:
+        return self.synthetic_check_regions.split(",")
+
+    def _alerting_problems(self) -> list[str]:
+        problems = []
+        if self.region in self.check_locations or len(set(self.check_locations)) != len(
+            self.check_locations
+        ):
+            problems.append(
+                f"{PROJECT}:syntheticCheckRegions must be distinct regions other than aws:region"
+                " (the checks measure from outside the serving region)"
+            )
+        pages = {self.alarm_email, self.alarm_webhook_url} - {None}
+        tickets = {self.ticket_email, self.ticket_webhook_url} - {None}
+        if pages & tickets:
+            problems.append(
+                f"{PROJECT}:ticketEmail/ticketWebhookUrl must differ from the alarm subscribers:"
+                " a ticket must not page anyone"
+            )
+        if self.require_alarm_subscriber and not tickets:
+            problems.append(
+                f"tickets would reach nobody: set {PROJECT}:ticketEmail or "
+                f"{PROJECT}:ticketWebhookUrl (or {PROJECT}:requireAlarmSubscriber: false)"
+            )
+        return problems
 
 
 def full_key(each: dataclasses.Field) -> str:

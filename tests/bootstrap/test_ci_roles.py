@@ -260,3 +260,28 @@ def test_each_role_trusts_one_subject_of_this_repository(
             f"{GITHUB_OIDC_HOST}:sub": subject,
         }
     }
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_deploy_role_reads_the_error_budget_and_no_more_of_cloudwatch_inline(
+    bootstrap: Stack, stage: str
+) -> None:
+    """The release's budget gate (deploy/error_budget.py) needs GetMetricData and nothing
+    else; the action has no resource type, so "*" (AWS's Service Authorization Reference)."""
+    (policy,) = [
+        p
+        for p in bootstrap.all("aws:iam/rolePolicy:RolePolicy")
+        if p["state"]["role"] == role(bootstrap, stage, "deploy")["id"]
+    ]
+    statements = json.loads(policy["state"]["policy"])["Statement"]
+    cloudwatch = [s for s in statements if "cloudwatch" in json.dumps(s["Action"])]
+    assert cloudwatch == [
+        {
+            "Sid": "ReadTheErrorBudget",
+            "Effect": "Allow",
+            "Action": "cloudwatch:GetMetricData",
+            "Resource": "*",
+        }
+    ]
+    deployer = role_principal(bootstrap, role(bootstrap, stage, "deploy"))
+    assert simulate(deployer, [("cloudwatch:GetMetricData", "*", {})]) == [ALLOWED]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hello_stack import naming
-from tests.bootstrap.conftest import ALLOWED, Principal, role_principal, simulate
+from tests.bootstrap.conftest import ALLOWED, DENIED, Principal, role_principal, simulate
 from tests.conftest import ROOT
 from tests.infra.conftest import STACKS, Stack, cached
 from tools.evaluate_stack import ACCOUNT
@@ -111,6 +111,29 @@ def test_the_stage_roles_still_do_their_jobs_under_the_boundary(bootstrap: Stack
         )
         == [ALLOWED] * 2
     )
+
+
+@pytest.mark.parametrize("stage", STACKS)
+def test_the_synthetic_checks_publish_only_into_their_stages_namespace(
+    bootstrap: Stack, stage: str
+) -> None:
+    """Both the checks' role policy and the stage's boundary must allow PutMetricData, and
+    only with the stage's own namespace (the cloudwatch:namespace condition key)."""
+    stack = cached(stage)
+    checks = stage_role(stack, bootstrap, "-checks-role")
+    other = "prod" if stage == "dev" else "dev"
+    requests = [
+        ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": f"hello/{stage}"}),
+        ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": f"hello/{other}"}),
+        ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "AWS/ApiGateway"}),
+        ("cloudwatch:PutMetricAlarm", "*", {}),
+        ("logs:PutLogEvents", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:x:*", {}),
+    ]
+    assert simulate(checks, requests) == [ALLOWED, DENIED, DENIED, DENIED, ALLOWED]
+    without_boundary = Principal(checks.arn, checks.policies, None)
+    boundary_only = Principal(checks.arn, [boundary_document(bootstrap, stage)], None)
+    for principal in (without_boundary, boundary_only):  # each side alone is scoped too
+        assert simulate(principal, requests[:2]) == [ALLOWED, DENIED]
 
 
 @pytest.mark.parametrize("stage", STACKS)

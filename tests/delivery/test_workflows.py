@@ -271,3 +271,23 @@ def test_a_set_role_variable_becomes_the_steps_output(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert output == f"arn={arn}\n"
+
+
+def test_prod_releases_wait_for_error_budget_with_an_override_from_the_release_notes() -> None:
+    job = load("deploy.yml")["jobs"]["deploy"]
+    order = [step.get("run", "") for step in job["steps"]]
+    outputs = next(i for i, text in enumerate(order) if "pulumi stack output" in text)
+    (budget,) = [i for i, text in enumerate(order) if "error_budget.py" in text]
+    shift = next(i for i, text in enumerate(order) if "shift_traffic.py" in text)
+    assert outputs < budget < shift  # it reads the stack's slo output, before any traffic moves
+    step = job["steps"][budget]
+    assert step["if"] == "env.STACK == 'prod'"
+    assert "--outputs stack-outputs.json" in step["run"]
+    # The release notes reach the script only as a boolean in the environment, never as text
+    # in the script (a release body is user input).
+    assert step["env"]["SPEND_BUDGET_ANYWAY"] == (
+        "${{ contains(github.event.release.body, '[spend-budget-anyway]') }}"
+    )
+    assert "github.event" not in step["run"]
+    assert "override=(--spend-budget-anyway); fi" in step["run"]
+    assert '"${override[@]}"' in step["run"]

@@ -21,6 +21,7 @@ EXTRAS = {
     "hello:alarmWebhookUrl": "https://events.example.com/integration/abc/enqueue",
     "hello:customDomain": "hello.example.com",
     "hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+    "hello:ticketWebhookUrl": "https://tracker.example.com/hooks/tickets",
 }
 
 

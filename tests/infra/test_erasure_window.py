@@ -17,7 +17,11 @@ from tests.conftest import ROOT
 from tests.infra.conftest import Stack
 from tools.erasure_table import table
 
-BASE = {"aws:region": "eu-west-1", "hello:alarmEmail": "oncall@example.com"}
+BASE = {
+    "aws:region": "eu-west-1",
+    "hello:alarmEmail": "oncall@example.com",
+    "hello:ticketEmail": "tickets@example.com",
+}
 
 
 def window(pitr: int, backups: int, selection: int = 7, validation: int = 24) -> object:

@@ -27,7 +27,7 @@ def dimensions(stack: Stack) -> dict[str, dict[str, str]]:
 
 EXPECTED = [
     # key, namespace, metric, dimensions, statistic
-    ("api-5xx-rate", "AWS/ApiGateway", "5XXError", "api", "Average"),
+    ("release-api-5xx", "AWS/ApiGateway", "5XXError", "api", "Average"),
     ("api-latency-p99", "AWS/ApiGateway", "Latency", "api", "p99"),
     ("lambda-errors", "AWS/Lambda", "Errors", "alias", "Sum"),
     ("lambda-throttles", "AWS/Lambda", "Throttles", "function", "Sum"),
@@ -53,15 +53,18 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
     regional = [
         a
         for a in stack.all(ALARM)
-        if f"{stack.name}-edge-" not in a["name"] and "-release-" not in a["name"]
+        if f"{stack.name}-edge-" not in a["name"]
+        and "-release-" not in a["name"]
+        and "-slo-" not in a["name"]
     ]
-    # The two release alarms page nobody: CodeDeploy acts on them. With backups, restore tests
-    # page too, on one datapoint (tests/infra/test_restore_testing.py). 3 are
-    # hello_stack/limits.py's (2 in dev, whose stack file leaves the account-wide alarm to prod).
+    # The two release alarms page nobody (CodeDeploy acts on them), nor do the SLO's window
+    # alarms (their composites do: test_slo.py). With backups, restore tests page too, on one
+    # datapoint (tests/infra/test_restore_testing.py). 3 are hello_stack/limits.py's (2 in dev,
+    # whose stack file leaves the account-wide alarm to prod).
     restore_tests = [a for a in regional if a["name"].endswith("-restore-test-failed")]
     assert len(restore_tests) == (1 if stack.settings["backup_retention_days"] else 0)
     regional = [a for a in regional if a not in restore_tests]
-    assert len(regional) == 8 + (3 if stack.settings["account_alarms"] else 2)
+    assert len(regional) == 7 + (3 if stack.settings["account_alarms"] else 2)
     for each in regional:
         assert each["state"]["alarmActions"] == [topic]
         assert each["state"]["okActions"] == [topic]
@@ -71,7 +74,7 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
 
 
 def test_thresholds_follow_the_stack_config(stack: Stack) -> None:
-    assert alarm(stack, "api-5xx-rate")["state"]["threshold"] == float(
+    assert alarm(stack, "release-api-5xx")["state"]["threshold"] == float(
         stack.settings["api_5xx_rate_threshold"]
     )
     assert alarm(stack, "api-latency-p99")["state"]["threshold"] == float(
@@ -83,7 +86,7 @@ def test_thresholds_follow_the_stack_config(stack: Stack) -> None:
 
 
 def test_prod_is_stricter_than_dev(dev: Stack, prod: Stack) -> None:
-    for key in ("api-5xx-rate", "api-latency-p99"):
+    for key in ("release-api-5xx", "api-latency-p99"):
         assert alarm(prod, key)["state"]["threshold"] < alarm(dev, key)["state"]["threshold"]
 
 
@@ -105,19 +108,21 @@ def test_dynamodb_system_errors_sum_every_operation_the_app_uses(stack: Stack) -
     assert [q.get("returnData") for q in queries.values()].count(True) == 1
 
 
-def test_cloudfront_alarm_lives_in_us_east_1_with_its_own_topic(stack: Stack) -> None:
-    cdn_alarm = alarm(stack, "edge-cdn-5xx-rate")
-    edge_topic = stack.one("aws:sns/topic:Topic", "-edge-alarms")
-    assert stack.provider_region(cdn_alarm) == "us-east-1"
-    assert stack.provider_region(edge_topic) == "us-east-1"
-    assert cdn_alarm["state"]["threshold"] == stack.settings["cdn_5xx_rate_percent"]
-    assert cdn_alarm["state"]["alarmActions"] == [edge_topic["state"]["arn"]]
-    assert cdn_alarm["state"]["namespace"] == "AWS/CloudFront"
-    assert cdn_alarm["state"]["metricName"] == "5xxErrorRate"
-    assert cdn_alarm["state"]["dimensions"] == {
-        "DistributionId": stack.one("aws:cloudfront/distribution:Distribution")["id"],
-        "Region": "Global",
-    }
+def test_the_symptom_alarms_the_burn_rate_alerts_replace_are_gone(stack: Stack) -> None:
+    """api-5xx-rate and cdn-5xx-rate paged on a fixed share: the SLO's burn rates replace them
+    (docs/slo.md). CloudFront keeps one alarm, on a cause: its request quota
+    (hello_stack/limits.py), with the us-east-1 topic it needs."""
+    keys = {a["state"]["alarmDescription"].rsplit("#alarm-", 1)[1] for a in stack.all(ALARM)}
+    assert not keys & {"api-5xx-rate", "cdn-5xx-rate"}
+    cloudfront = [a for a in stack.all(ALARM) if a["state"].get("namespace") == "AWS/CloudFront"]
+    assert [a["state"]["metricName"] for a in cloudfront] == ["Requests"]
+    api_5xx = [a for a in stack.all(ALARM) if a["state"].get("metricName") == "5XXError"]
+    assert [a["name"] for a in api_5xx] == [f"hello-{stack.name}-release-api-5xx"]
+    release_5xx = alarm(stack, "release-api-5xx")["state"]  # the release still watches 5XX
+    assert (release_5xx["evaluationPeriods"], release_5xx["datapointsToAlarm"]) == (1, 1)
+    assert sorted(stack.provider_region(t) for t in stack.all("aws:sns/topic:Topic")) == sorted(
+        [stack.settings["region"]] * 2 + ["us-east-1"]
+    )  # pages and tickets; pages at the edge
 
 
 def subscriptions(stack: Stack) -> set[tuple[str, str, str]]:
@@ -127,19 +132,32 @@ def subscriptions(stack: Stack) -> set[tuple[str, str, str]]:
     }
 
 
-def test_subscribers_are_exactly_the_configured_ones_on_every_topic(
+def test_pages_and_tickets_reach_exactly_their_own_subscribers(
     dev: Stack, prod: Stack, stack_with_extras: Stack
 ) -> None:
     assert subscriptions(dev) == set()  # dev pages nobody, by its config
-    prod_topics = {t["state"]["arn"] for t in prod.all("aws:sns/topic:Topic")}
-    assert subscriptions(prod) == {(t, "email", "oncall@example.com") for t in prod_topics}
-    topics = {t["state"]["arn"] for t in stack_with_extras.all("aws:sns/topic:Topic")}
-    webhook = "https://events.example.com/integration/abc/enqueue"
-    assert subscriptions(stack_with_extras) == {
-        (t, protocol, endpoint)
-        for t in topics
-        for protocol, endpoint in (("email", "oncall@example.com"), ("https", webhook))
+    pages = prod.state("aws:sns/topic:Topic", "-alarms")["arn"]
+    edge = prod.state("aws:sns/topic:Topic", "-edge-alarms")["arn"]
+    tickets = prod.state("aws:sns/topic:Topic", "-tickets")["arn"]
+    assert subscriptions(prod) == {
+        (pages, "email", "oncall@example.com"),
+        (edge, "email", "oncall@example.com"),  # both page topics reach the same people
+        (tickets, "email", "tickets@example.com"),
     }
+    pages = stack_with_extras.state("aws:sns/topic:Topic", "-alarms")["arn"]
+    edge = stack_with_extras.state("aws:sns/topic:Topic", "-edge-alarms")["arn"]
+    tickets = stack_with_extras.state("aws:sns/topic:Topic", "-tickets")["arn"]
+    webhook = "https://events.example.com/integration/abc/enqueue"
+    expected = {
+        (pages, "email", "oncall@example.com"),
+        (pages, "https", webhook),
+        (edge, "email", "oncall@example.com"),
+        (edge, "https", webhook),
+        (tickets, "https", "https://tracker.example.com/hooks/tickets"),
+    }
+    if stack_with_extras.name == "prod":
+        expected.add((tickets, "email", "tickets@example.com"))
+    assert subscriptions(stack_with_extras) == expected
     for hook in stack_with_extras.all("aws:sns/topicSubscription:TopicSubscription"):
         if hook["state"]["protocol"] == "https":
             assert hook["state"]["endpointAutoConfirms"] is True
@@ -147,11 +165,19 @@ def test_subscribers_are_exactly_the_configured_ones_on_every_topic(
 
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
-    graphs = {w["properties"]["annotations"]["horizontal"][0]["label"]: w for w in body["widgets"]}
-    limit_alarms = 4 if stack.settings["account_alarms"] else 3  # hello_stack/limits.py's
+    slo_widgets = 5  # first: each SLI's budget left and burn rate, the checks' latency
+    graphs = {
+        w["properties"]["annotations"]["horizontal"][0]["label"]: w
+        for w in body["widgets"][slo_widgets:]
+    }
+    alarms = [a for a in stack.all(ALARM) if "-slo-" not in a["name"]]
+    # 9: the paging and release alarms; hello_stack/limits.py's (4, 3 in dev, whose file leaves
+    # the account-wide one to prod); the restore tests' where backups are on.
+    limit_alarms = 4 if stack.settings["account_alarms"] else 3
     restore_tests = 1 if stack.settings["backup_retention_days"] else 0
-    assert len(graphs) == len(stack.all(ALARM)) == 11 + limit_alarms + restore_tests
-    for each in stack.all(ALARM):
+    expected = 9 + limit_alarms + restore_tests
+    assert len(graphs) == len(alarms) == len(body["widgets"]) - slo_widgets == expected
+    for each in alarms:
         key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
         graph = graphs[key]["properties"]
         assert graph["annotations"]["horizontal"][0]["value"] == each["state"]["threshold"]

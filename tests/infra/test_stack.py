@@ -124,7 +124,6 @@ EXPECTED_DIFFERENCES = {
     ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "webAclId"),
     ("aws:codedeploy/deploymentGroup:DeploymentGroup", "hello-STAGE-deployment-group",
      "deploymentConfigName"),
-    ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-api-5xx-rate", "threshold"),
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-release-api-5xx", "threshold"),
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-api-latency-p99", "threshold"),
     # throttleRateLimit and reservedConcurrency (hello_stack/limits.py)
@@ -133,6 +132,14 @@ EXPECTED_DIFFERENCES = {
     ("aws:cloudwatch/metricAlarm:MetricAlarm", "hello-STAGE-limit-lambda-reserved-concurrency",
      "threshold"),
     ("aws:cloudwatch/dashboard:Dashboard", "hello-STAGE-dashboard", "dashboardBody"),
+    # logRetentionDays, in the check location both stacks share
+    ("aws:cloudwatch/logGroup:LogGroup", "hello-STAGE-checks-us-east-1-logs", "retentionInDays"),
+    # availabilitySloPercent (the budget in each burn rate) and syntheticCheckRegions (the
+    # locations each SLI sums)
+    *{("aws:cloudwatch/metricAlarm:MetricAlarm", f"hello-STAGE-slo-{sli}-burn-{window}",
+       "metricQueries")
+      for sli in ("server", "client")
+      for window in ("1h-14.4x", "5m-14.4x", "6h-6x", "30m-6x", "1d-1x", "6h-1x")},
 }  # fmt: skip
 ONLY_IN_DEV: set[str] = set()
 # wafEnabled, backupRetentionDays, and the alarm subscriber prod's operator sets
@@ -140,6 +147,12 @@ ONLY_IN_PROD = {
     "aws:wafv2/webAcl:WebAcl",
     "aws:backup/plan:Plan",
     "aws:sns/topicSubscription:TopicSubscription",
+    # syntheticCheckRegions: prod checks from us-west-2 too
+    "aws:lambda/function:Function",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:lambda/permission:Permission",
+    "pulumi:providers:aws",
 }
 
 
@@ -169,7 +182,7 @@ def test_stacks_differ_only_where_config_says(dev: Stack, prod: Stack) -> None:
         "aws:backup/restoreTestingSelection:RestoreTestingSelection",
         "aws:iam/rolePolicy:RolePolicy",
         "aws:lambda/function:Function",
-        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:cloudwatch/logGroup:LogGroup",  # and the us-west-2 checks' logs
         "aws:cloudwatch/eventRule:EventRule",
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:lambda/permission:Permission",
@@ -181,7 +194,8 @@ def test_resources_are_created_in_the_configured_region_or_at_the_edge(stack: St
     # HelloMocks.call answers only the caller identity and partition, and raises on any other
     # invoke: the program asks AWS nothing else.
     regions = {r["state"]["region"] for r in stack.all("pulumi:providers:aws")}
-    assert regions == {stack.settings["region"], "us-east-1"}
+    locations = stack.settings["synthetic_check_regions"].split(",")
+    assert regions == {stack.settings["region"], "us-east-1", *locations}
     for resource in stack.resources:
         if resource["type"].startswith("aws:"):
             assert resource["provider"], f"{resource['urn']} uses the default provider"

@@ -26,13 +26,14 @@ from tools.config_table import STACKS, stack_file, table
 
 REGION = {"aws:region": "eu-west-1"}
 SUBSCRIBER = {"hello:alarmEmail": "oncall@example.com"}
+TICKETS = {"hello:ticketEmail": "tickets@example.com"}
 
 
 @pytest.fixture
 def config() -> Iterator[dict[str, str]]:
     """Pulumi config as a stack file gives it; what the test puts in it is what load() sees.
     The least a stack can deploy with: a region and someone who hears its alarms."""
-    values = {**REGION, **SUBSCRIBER}
+    values = {**REGION, **SUBSCRIBER, **TICKETS}
     yield values
     set_all_config({})
 
@@ -50,7 +51,10 @@ def test_unset_keys_take_their_defaults(config: dict[str, str]) -> None:
         **defaults,
         "region": "eu-west-1",
         "alarm_email": "oncall@example.com",
+        "ticket_email": "tickets@example.com",
     }
+    assert (settings_.availability_slo_percent, settings_.slo_window_days) == (99.9, 28)
+    assert settings_.check_locations == ["us-east-1"]
     assert settings_.lambda_memory_mb == 256
     assert settings_.deployment_config == "CodeDeployDefault.LambdaCanary10Percent5Minutes"
     assert settings_.reserved_concurrency is None
@@ -88,7 +92,20 @@ BAD = [
     ("hello:priceClass", "PriceClass_1", "must be one of PriceClass_100"),
     ("hello:throttleRateLimit", "0", "must be above 0"),
     ("hello:api5xxRateThreshold", "2", "must be above 0, at most 1"),
-    ("hello:cdn5xxRatePercent", "0", "must be above 0, at most 100"),
+    ("hello:availabilitySloPercent", "100", "must be 90 to 99.99"),
+    ("hello:availabilitySloPercent", "89", "must be 90 to 99.99"),
+    ("hello:sloWindowDays", "6", "must be 7 to 90"),
+    ("hello:sloWindowDays", "91", "must be 7 to 90"),
+    ("hello:syntheticCheckRegions", "us-east-1,", "must be like 1 to 4 regions"),
+    ("hello:syntheticCheckRegions", "US-EAST-1", "must be like 1 to 4 regions"),
+    # The server-side SLI reads 2 + 2 per location metrics; an alarm reads at most 10.
+    (
+        "hello:syntheticCheckRegions",
+        "us-east-1,us-east-2,us-west-1,us-west-2,ca-central-1",
+        "must be like 1 to 4 regions",
+    ),
+    ("hello:ticketEmail", "nobody", "must be like a@b"),
+    ("hello:ticketWebhookUrl", "http://plain.example.com/hook", "must be like https://"),
     ("hello:backupRetentionDays", "-1", "must be 0 to 36500"),
     ("hello:alarmEmail", "nobody", "must be like a@b"),
     ("hello:alarmWebhookUrl", "http://plain.example.com/hook", "must be like https://"),
@@ -132,16 +149,54 @@ def test_a_custom_domain_and_its_certificate_go_together(
 NOBODY = "alarms would reach nobody: set hello:alarmEmail or hello:alarmWebhookUrl"
 
 
+NO_TICKETS = "tickets would reach nobody: set hello:ticketEmail or hello:ticketWebhookUrl"
+
+
 def test_a_stack_without_an_alarm_subscriber_is_refused_naming_the_keys() -> None:
-    set_all_config(dict(REGION))
+    set_all_config({**REGION, **TICKETS})
     with pytest.raises(pulumi.RunError, match=NOBODY):
         load()
 
 
+def test_a_stack_without_a_ticket_subscriber_is_refused_naming_the_keys() -> None:
+    set_all_config({**REGION, **SUBSCRIBER})
+    with pytest.raises(pulumi.RunError, match=NO_TICKETS):
+        load()
+
+
 @pytest.mark.parametrize("subscriber", [SUBSCRIBER, {"hello:alarmWebhookUrl": "https://x.io/h"}])
-def test_either_subscriber_will_do(config: dict[str, str], subscriber: dict[str, str]) -> None:
+@pytest.mark.parametrize("tickets", [TICKETS, {"hello:ticketWebhookUrl": "https://t.io/h"}])
+def test_either_subscriber_will_do(
+    config: dict[str, str], subscriber: dict[str, str], tickets: dict[str, str]
+) -> None:
     config.clear()
-    assert loaded(config, **REGION, **subscriber).require_alarm_subscriber is True
+    assert loaded(config, **REGION, **subscriber, **tickets).require_alarm_subscriber is True
+
+
+@pytest.mark.parametrize(
+    "tickets",
+    [{"hello:ticketEmail": "oncall@example.com"}, {"hello:ticketWebhookUrl": "https://x.io/h"}],
+)
+def test_a_ticket_never_reaches_a_page_subscriber(
+    config: dict[str, str], tickets: dict[str, str]
+) -> None:
+    config.update({"hello:alarmWebhookUrl": "https://x.io/h"})
+    with pytest.raises(pulumi.RunError, match="must differ from the alarm subscribers"):
+        loaded(config, **tickets)
+
+
+@pytest.mark.parametrize("regions", ["eu-west-1", "us-east-1,eu-west-1", "us-east-1,us-east-1"])
+def test_checks_run_from_distinct_regions_other_than_the_serving_one(
+    config: dict[str, str], regions: str
+) -> None:
+    with pytest.raises(pulumi.RunError, match="hello:syntheticCheckRegions must be distinct"):
+        loaded(config, **{"hello:syntheticCheckRegions": regions})
+
+
+def test_up_to_four_check_locations_are_accepted(config: dict[str, str]) -> None:
+    four = "us-east-1,us-west-2,ap-southeast-2,sa-east-1"
+    settings_ = loaded(config, **{"hello:syntheticCheckRegions": four})
+    assert settings_.check_locations == four.split(",")
 
 
 def test_a_stack_may_say_that_nobody_is_paged(config: dict[str, str]) -> None:
@@ -158,7 +213,7 @@ def test_prod_as_committed_refuses_to_deploy_until_someone_hears_its_alarms() ->
         check=False,
     )
     assert result.returncode != 0
-    assert NOBODY in result.stderr
+    assert NOBODY in result.stderr and NO_TICKETS in result.stderr
     assert evaluate("prod").settings["alarm_email"]  # with what README's bootstrap adds
     assert evaluate("dev", operator=False).settings["require_alarm_subscriber"] is False
 

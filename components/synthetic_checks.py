@@ -1,0 +1,148 @@
+"""Synthetic checks from outside the serving region: in each check location, a small Lambda
+function (synthetics/handler.py) that EventBridge runs every minute against the public URL.
+
+The functions share one role: write their own logs, and publish metrics into the stack's
+namespace only (cloudwatch:namespace condition), in the serving region where the SLO's alarms
+read them (an alarm cannot read another region's metrics). The zip holds the handler and the
+release probe's checks it reuses, nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from synthetics import handler as check
+
+ROOT = Path(__file__).resolve().parents[1]
+# What the function imports, and only that: the checks are the probe's (deploy/checks.py).
+SOURCES = (
+    "synthetics/__init__.py",
+    "synthetics/handler.py",
+    "synthetics/metrics.py",
+    "deploy/__init__.py",
+    "deploy/checks.py",
+    "deploy/smoke.py",
+)
+HANDLER = "synthetics.handler.handler"
+SCHEDULE = "rate(1 minute)"
+
+
+@dataclass
+class SyntheticChecksArgs:
+    public_url: pulumi.Input[str]
+    locations: Sequence[str]  # regions the checks run from, never the serving one
+    metric_region: str  # the serving region: the metrics go where the alarms are
+    metric_namespace: str
+    runtime: str
+    log_retention_days: int
+    # The tags of the stack's providers: the check locations get a provider each.
+    default_tags: Mapping[str, Mapping[str, str]]
+    architecture: str = "arm64"
+    memory_mb: int = 128
+    # Five requests of at most deploy.checks.TIMEOUT_S each (a seed and a cycle), then publish.
+    timeout_seconds: int = 40
+    permissions_boundary: pulumi.Input[str] | None = None
+
+
+class SyntheticChecks(pulumi.ComponentResource):
+    function_names: dict[str, pulumi.Output[str]]
+
+    def __init__(
+        self, name: str, args: SyntheticChecksArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:SyntheticChecks", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-checks-role",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            permissions_boundary=args.permissions_boundary,
+            opts=child,
+        )
+        logs = aws.iam.RolePolicyAttachment(
+            f"{name}-checks-logs", role=role.name, policy_arn=BASIC_LOGS_POLICY, opts=child
+        )
+        metrics = aws.iam.RolePolicy(
+            f"{name}-checks-policy",
+            role=role.id,
+            policy=policy_document(
+                {
+                    # PutMetricData has no resource type: the namespace condition scopes it
+                    # (AWS's Service Authorization Reference for CloudWatch).
+                    "Sid": "PublishTheChecksMetrics",
+                    "Effect": "Allow",
+                    "Action": "cloudwatch:PutMetricData",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"cloudwatch:namespace": args.metric_namespace}},
+                }
+            ),
+            opts=child,
+        )
+        # Relative, so state does not depend on where the repository is checked out.
+        code = pulumi.AssetArchive(
+            {source: pulumi.FileAsset(os.path.relpath(ROOT / source)) for source in SOURCES}
+        )
+        self.function_names = {}
+        for location in args.locations:
+            provider = aws.Provider(
+                f"{name}-checks-{location}",
+                region=location,
+                default_tags=args.default_tags,
+                opts=child,
+            )
+            there = pulumi.ResourceOptions(parent=self, provider=provider)
+            log_group = aws.cloudwatch.LogGroup(
+                f"{name}-checks-{location}-logs",
+                retention_in_days=args.log_retention_days,
+                opts=there,
+            )
+            function = aws.lambda_.Function(
+                f"{name}-checks-{location}",
+                role=role.arn,
+                runtime=args.runtime,
+                architectures=[args.architecture],
+                memory_size=args.memory_mb,
+                timeout=args.timeout_seconds,
+                handler=HANDLER,
+                code=code,
+                environment={
+                    "variables": {
+                        check.PUBLIC_URL_ENV: args.public_url,
+                        check.LOCATION_ENV: location,
+                        check.NAMESPACE_ENV: args.metric_namespace,
+                        check.METRIC_REGION_ENV: args.metric_region,
+                    }
+                },
+                logging_config={"log_format": "Text", "log_group": log_group.name},
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=provider, depends_on=[logs, metrics]
+                ),
+            )
+            schedule = aws.cloudwatch.EventRule(
+                f"{name}-checks-{location}-schedule",
+                description=f"hello's synthetic checks from {location}",
+                schedule_expression=SCHEDULE,
+                opts=there,
+            )
+            invoke = aws.lambda_.Permission(
+                f"{name}-checks-{location}-invoke",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="events.amazonaws.com",
+                source_arn=schedule.arn,
+                opts=there,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-checks-{location}-target",
+                rule=schedule.name,
+                arn=function.arn,
+                opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[invoke]),
+            )
+            self.function_names[location] = function.name
+        self.register_outputs({"function_names": self.function_names})

@@ -1,0 +1,1 @@
+"""Synthetic checks of hello from outside its serving region."""
