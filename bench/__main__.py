@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench import cold_start, program_eval, warm_overhead
 from bench.report import AtMost, figure, summary
-from components.chalice_package import build_deployment_package, building_runtime
+from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_BUDGET = 64 * 1024

@@ -24,8 +24,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from chalicelib.contract import VERSION_HEADER
 from deploy.smoke import call, synthetic_username
-from hello_app.chalicelib.contract import VERSION_HEADER
 
 TIMEOUT_S = 5
 BIRTHDAY = {"dateOfBirth": "1990-05-17"}

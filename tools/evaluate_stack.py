@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import get_root_resource
@@ -174,6 +175,8 @@ class RecordingMonitor(mocks.MockMonitor):
             "ignoreChanges": list(request.ignoreChanges),
             "dependencies": list(request.dependencies),
             "provider": request.provider,
+            # Pulumi's engine resolves aliases, not the mocks: kept for tests to apply.
+            "aliases": [MessageToDict(alias) for alias in request.aliases],
         }
         return response
 

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.chalice.conftest import EVERY_DECORATOR, Packaged, chalice_cli, copy_project
-from tests.conftest import ROOT
+from chalice_projects import EVERY_DECORATOR, ROOT, Packaged, chalice_cli, copy_project
 
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
@@ -280,7 +279,7 @@ def test_two_projects_in_one_program(every: Path) -> None:
             "cannot be added to the pre-created role arn:aws:iam::123456789012:role/jobs",
         ),
         ("dev", {"snap_start": True}, "snap_start applies to published versions"),
-        ("dev", {"runtime": "python2.7"}, "runtime must be one of"),
+        ("dev", {"runtime": "python2.7"}, "Chalice cannot package for it"),
     ],
     ids=["env-clash", "grant-on-a-role-not-ours", "snapstart-without-alias", "runtime"],
 )
