@@ -102,7 +102,7 @@ def _outside(value: int, low: int, high: int | None = None) -> bool:
 def check_functions(functions: Iterable[models.LambdaFunction], where: str) -> None:
     """Memory, timeout and reserved concurrency of each function, as Chalice merged them."""
     problems = []
-    for function in functions:
+    for function in sorted(functions, key=lambda function: function.resource_name):
         name = function.resource_name
         if _outside(function.memory_size, *MEMORY_MB):
             problems.append(
