@@ -29,7 +29,6 @@ def make_test_seconds() -> float:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT / "hello_app"))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     # As the workflows build it: bytecode from the interpreter that runs the bench.
     package = build_deployment_package("hello_app", building_runtime(), "arm64")

@@ -228,6 +228,5 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, A
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     overrides = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
     json.dump(evaluate(sys.argv[1], overrides), sys.stdout, default=str, sort_keys=True)

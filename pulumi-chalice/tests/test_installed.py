@@ -31,6 +31,7 @@ README = PACKAGE_DIR / "README.md"
 # A fixed timestamp for the wheel's entries: the same sources give the same wheel (and hash).
 SOURCE_DATE_EPOCH = "315532800"
 CHALICE_APP = "pulumi-chalice:index:ChaliceApp"
+NOT_SOURCES = ("build", "*.egg-info", "__pycache__", "tests")
 
 # Runs the README's __main__.py as `pulumi up` would, under mocks that return each resource's
 # inputs plus an ARN and the few outputs the component reads; prints what was registered.
@@ -113,10 +114,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (WHEELS / ".filled").exists():
         pytest.fail(f"{WHEELS} is empty: `make test` fills it (its WHEELS_STAMP step)")
     out = tmp_path_factory.mktemp("wheel")
-    # Built as a user builds it (isolated build, the backend from the local wheels), offline.
+    # From a clean copy: setuptools builds in the tree, and a stale build/ there could reach
+    # the wheel. Built as a user builds it (isolated, the backend from the local wheels).
+    sources = shutil.copytree(
+        PACKAGE_DIR, out / "pulumi-chalice", ignore=shutil.ignore_patterns(*NOT_SOURCES)
+    )
     run(
         sys.executable, "-m", "pip", "wheel", "--no-deps", "--find-links", WHEELS,
-        "--wheel-dir", out, PACKAGE_DIR,
+        "--wheel-dir", out, sources,
         cwd=out, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH,
     )  # fmt: skip
     (built,) = out.glob("pulumi_chalice-*.whl")
