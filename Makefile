@@ -83,4 +83,4 @@ mutation: $(STAMP)
 	$(PY) -m tools.mutation_score $(MUTATION_DIR)/mutants/mutmut-cicd-stats.json
 
 clean:
-	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments build/wheels build/installed build/constraints.txt
