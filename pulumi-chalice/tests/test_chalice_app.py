@@ -280,10 +280,18 @@ def test_two_projects_in_one_program(every: Path) -> None:
         ),
         ("dev", {"snap_start": True}, "snap_start applies to published versions"),
         ("dev", {"runtime": "python2.7"}, "Chalice cannot package for it"),
+        ("staging", {}, "chalice_stage 'staging' is not defined in .*every_decorator"),
     ],
-    ids=["env-clash", "grant-on-a-role-not-ours", "snapstart-without-alias", "runtime"],
+    ids=["env-clash", "grant-on-a-role-not-ours", "snapstart-without-alias", "runtime", "stage"],
 )
 def test_refusals_say_what_to_change(
     every: Path, stage: str, args: dict[str, Any], message: str
 ) -> None:
     assert re.search(message, refused(every, stage, **args))
+
+
+def test_an_undefined_stage_deploys_when_the_caller_says_so(every: Path) -> None:
+    """Chalice's defaults then apply: 128 MB and 60 s, where dev's settings are not used."""
+    staging = evaluated(every, "staging", allow_undefined_stage=True)
+    handler = staging.ours(FUNCTION, "api_handler")["state"]
+    assert (handler["memorySize"], handler["timeout"]) == (128, 60)

@@ -28,9 +28,6 @@ class ChaliceAppArgs:
     project_dir: str
     # The Chalice stage whose settings apply (`.chalice/config.json` "stages").
     chalice_stage: str = "dev"
-    # A stage `.chalice/config.json` does not define is refused (its functions would silently
-    # get Chalice's defaults) unless this says it is intended.
-    allow_undefined_stage: bool = False
     # Chalice takes the building interpreter's version; a stack names its runtime.
     runtime: str = field(default_factory=building_runtime)
     # Chalice settings ranked as CLI options are: above the stage's and the file's settings,
@@ -63,6 +60,9 @@ class ChaliceAppArgs:
     permissions_boundary: pulumi.Input[str] | None = None
     # Resources the REST stage needs first (e.g. the account's API Gateway logging role).
     stage_depends_on: Sequence[pulumi.Resource] = ()
+    # A stage `.chalice/config.json` does not define is refused (its functions would silently
+    # get Chalice's defaults) unless this says it is intended.
+    allow_undefined_stage: bool = False
 
 
 class ChaliceApp(pulumi.ComponentResource):
