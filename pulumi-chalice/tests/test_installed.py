@@ -10,6 +10,7 @@ installs again.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -133,12 +134,16 @@ def venv(wheel: Path) -> Path:
     """A virtualenv holding the wheel and its declared dependencies only, kept by wheel hash."""
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
     target = VENVS / digest
-    if not (target / ".ready").exists():
-        shutil.rmtree(target, ignore_errors=True)
-        run(sys.executable, "-m", "venv", target, cwd=ROOT)
-        run(target / "bin" / "python", "-m", "pip", "install", "--quiet", "--find-links",
-            WHEELS, wheel, cwd=ROOT)  # fmt: skip
-        (target / ".ready").write_text(wheel.name)
+    VENVS.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist's workers may both get here: one builds, the other waits and reuses it.
+    with open(VENVS / f"{digest}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".ready").exists():
+            shutil.rmtree(target, ignore_errors=True)  # a build cut short
+            run(sys.executable, "-m", "venv", target, cwd=ROOT)
+            run(target / "bin" / "python", "-m", "pip", "install", "--quiet", "--find-links",
+                WHEELS, wheel, cwd=ROOT)  # fmt: skip
+            (target / ".ready").write_text(wheel.name)
     return target
 
 
