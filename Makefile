@@ -26,10 +26,23 @@ $(STAMP): requirements.txt requirements-run.txt
 
 venv: $(STAMP)
 
+# pulumi-chalice's declared dependencies and its build backend as wheels, at the versions this
+# venv runs: pulumi-chalice/tests/test_installed.py builds the package and installs it into a
+# fresh venv from here alone, with no network. Filled again when either file changes.
+WHEELS := build/wheels
+WHEELS_STAMP := $(WHEELS)/.filled
+$(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml
+	mkdir -p $(WHEELS)
+	$(PY) -m pip freeze --all --exclude-editable > build/constraints.txt
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --wheel-dir $(WHEELS) \
+	  --constraint build/constraints.txt ./pulumi-chalice setuptools
+	rm -f $(WHEELS)/pulumi_chalice-*.whl  # the test builds its own
+	touch $@
+
 run: $(RUN_STAMP)
 	PORT=$(PORT) $(PY) -m tools.run_local
 
-test: $(STAMP) $(NODE_TOOLS)/node_modules/.installed
+test: $(STAMP) $(WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
@@ -74,4 +87,4 @@ mutation: $(STAMP)
 	$(PY) -m tools.mutation_score $(MUTATION_DIR)/mutants/mutmut-cicd-stats.json
 
 clean:
-	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments build/wheels build/installed build/constraints.txt

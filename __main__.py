@@ -12,22 +12,23 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from chalicelib import contract
 from components.birthday_table import BirthdayTable, BirthdayTableArgs
 from components.canary_deployment import CanaryDeployment, CanaryDeploymentArgs
 from components.cdn import Cdn, CdnArgs, CustomDomain
-from components.chalice_app import ChaliceApp, ChaliceAppArgs
 from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
+from components.origin_secret import OriginSecret, OriginSecretArgs, legacy_chalice_app_alias
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.slo_alerts import SloAlerts, SloAlertsArgs
 from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
-from hello_app.chalicelib import contract
 from hello_stack import alarms, config, limits, naming, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
+from pulumi_chalice import ChaliceApp, ChaliceAppArgs
 
 ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
 EDGE_REGION = "us-east-1"  # CloudFront's web ACLs and certificates live there
@@ -75,6 +76,7 @@ if settings.backup_retention_days > 0:
         opts=regional,
     )
 
+secret = OriginSecret(name, OriginSecretArgs()).value
 api = ChaliceApp(
     name,
     ChaliceAppArgs(
@@ -99,6 +101,7 @@ api = ChaliceApp(
         environment={
             contract.TABLE_NAME_ENV: table.name,
             contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
+            contract.ORIGIN_SECRET_ENV: secret,
             **({config.REPUBLISH_ENV: settings.republish} if settings.republish else {}),
         },
         policy_statements=[
@@ -112,10 +115,11 @@ api = ChaliceApp(
         access_log_format=ACCESS_LOG_FORMAT,
         access_log_retention_days=settings.log_retention_days,
         throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
-        origin_secret_env_var=contract.ORIGIN_SECRET_ENV,
         permissions_boundary=boundary_arn,
     ),
-    opts=regional,
+    opts=pulumi.ResourceOptions.merge(
+        regional, pulumi.ResourceOptions(aliases=[legacy_chalice_app_alias()])
+    ),
 )
 
 firewall = (
@@ -140,7 +144,7 @@ cdn = Cdn(
         region=settings.region,
         price_class=settings.price_class,
         origin_header_name=contract.ORIGIN_HEADER,
-        origin_header_value=api.origin_secret,
+        origin_header_value=secret,
         custom_domain=(
             CustomDomain(settings.custom_domain, settings.certificate_arn)
             if settings.custom_domain and settings.certificate_arn
@@ -265,7 +269,7 @@ hooks = ReleaseHooks(
             release_hook.TARGET_ENV: api.function_qualified_arn,
             release_hook.PUBLIC_URL_ENV: cdn.url,
             release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
-            release_hook.ORIGIN_SECRET_ENV: api.origin_secret,
+            release_hook.ORIGIN_SECRET_ENV: secret,
             release_hook.STAGE_ENV: contract.STAGE_NAME,
         },
         codedeploy_role_name=canary.role_name,

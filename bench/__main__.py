@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench import cold_start, load, program_eval, restore_drill, warm_overhead
 from bench.report import AtMost, figure, summary
-from components.chalice_package import build_deployment_package, building_runtime
+from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_BUDGET = 64 * 1024
@@ -29,7 +29,6 @@ def make_test_seconds() -> float:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT / "hello_app"))
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     # As the workflows build it: bytecode from the interpreter that runs the bench.
     package = build_deployment_package("hello_app", building_runtime(), "arm64")

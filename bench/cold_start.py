@@ -11,14 +11,14 @@ import tempfile
 from pathlib import Path
 
 from bench.report import AtMost, figure, median
-from components.chalice_package import build_deployment_package, building_runtime
-from hello_app.chalicelib.contract import (
+from chalicelib.contract import (
     LAMBDA_FUNCTION_NAME_ENV,
     ORIGIN_HEADER,
     ORIGIN_SECRET_ENV,
     PARTITION_KEY,
     TABLE_NAME_ENV,
 )
+from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
 from tools.lambda_sandbox import api_gateway_event, lambda_python, provided_packages, unpack
 
 ITEM = {"Item": {PARTITION_KEY: {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}

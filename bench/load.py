@@ -140,11 +140,11 @@ def in_process_handler() -> Iterator[Callable[[str, str], dict]]:
     """The app as Lambda runs it, on an emulator of its own, as the local server has."""
     import boto3
 
-    from app import create_app  # the app as packaged (hello_app/ on the path)
+    from app import create_app  # the app as packaged (hello is installed editable)
     from chalicelib.clock import utc_today
+    from chalicelib.contract import LOCAL_TABLE_NAME, create_table_request
     from chalicelib.settings import Settings
     from chalicelib.storage import DynamoBirthdayStore, create_dynamodb_client
-    from hello_app.chalicelib.contract import LOCAL_TABLE_NAME, create_table_request
     from tools.run_local import point_at_emulator, start_emulator
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the emulator's access log
@@ -211,5 +211,4 @@ def main(requests: int = 1000, clients: int = 4, warm_up: int = 50) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "hello_app"))
     main()

@@ -10,7 +10,6 @@ measure our path, not AWS's restore time, which a real drill in the account meas
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,9 +70,6 @@ def drill(client: Any, seeded: int = SEEDED) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    for path in (ROOT, ROOT / "hello_app"):
-        if str(path) not in sys.path:
-            sys.path.insert(0, str(path))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the emulator's access log
     emulator = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
     emulator.start()

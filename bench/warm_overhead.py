@@ -15,7 +15,7 @@ from typing import Any
 from botocore.stub import Stubber
 
 from bench.report import AtMost, figure, median
-from hello_app.chalicelib.contract import PARTITION_KEY
+from chalicelib.contract import PARTITION_KEY
 from tools.lambda_sandbox import api_gateway_event
 
 ITEM = {"Item": {PARTITION_KEY: {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}

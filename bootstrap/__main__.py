@@ -10,12 +10,6 @@ names of the GitHub variables the workflows read (hello_stack.naming.github_vari
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Pulumi runs this program from bootstrap/; the components live at the repository's root.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import pulumi
 import pulumi_aws as aws
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from hello_app.chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION_KEY_TYPE
+from chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION_KEY_TYPE
 
 
 @dataclass

@@ -30,10 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chalicelib.contract import VERSION_HEADER
 from deploy import checks
 from deploy.checks import TIMEOUT_S, Check
 from deploy.smoke import Send, call, synthetic_username
-from hello_app.chalicelib.contract import VERSION_HEADER
 
 
 @dataclass

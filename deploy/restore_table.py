@@ -28,19 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-# The validator imports the app's code as Lambda does (`chalicelib`), and the repository's.
-for path in (ROOT, ROOT / "hello_app"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
-
-from hello_app.chalicelib.contract import (  # noqa: E402
-    BILLING_MODE,
-    PARTITION_KEY,
-    PARTITION_KEY_TYPE,
-)
-from hello_stack.config import StackConfig  # noqa: E402
-from hooks.restore_validator import Validation, validate_restored_table  # noqa: E402
+from chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION_KEY_TYPE
+from hello_stack.config import StackConfig
+from hooks.restore_validator import Validation, validate_restored_table
 
 DEFAULT_TOLERANCE = next(
     f.default

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pulumi
 
+from chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
 from components.alarm_spec import AlarmSpec, LogMetric
-from hello_app.chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
 from hello_stack.config import StackConfig
 
 

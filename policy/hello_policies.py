@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from hello_app.chalicelib import contract
+from chalicelib import contract
 from hello_stack import naming
 
 TABLE = "aws:dynamodb/table:Table"

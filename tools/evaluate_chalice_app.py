@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from components.chalice_app import ChaliceApp, ChaliceAppArgs
+from pulumi_chalice import ChaliceApp, ChaliceAppArgs
 from tools.evaluate_stack import record
 
 REGION = "eu-west-1"

@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import get_root_resource
@@ -177,6 +178,8 @@ class RecordingMonitor(mocks.MockMonitor):
             "ignoreChanges": list(request.ignoreChanges),
             "dependencies": list(request.dependencies),
             "provider": request.provider,
+            # Pulumi's engine resolves aliases, not the mocks: kept for tests to apply.
+            "aliases": [MessageToDict(alias) for alias in request.aliases],
         }
         return response
 
@@ -228,6 +231,5 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, A
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     overrides = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
     json.dump(evaluate(sys.argv[1], overrides), sys.stdout, default=str, sort_keys=True)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hello_app.chalicelib.contract import STAGE_NAME
+from chalicelib.contract import STAGE_NAME
 from hooks.release_hook import api_gateway_event as hook_event
 
 # What the Lambda Python runtime ships besides the standard library.

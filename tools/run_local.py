@@ -27,7 +27,7 @@ from chalice.deploy.validate import validate_routes
 from chalice.local import ChaliceRequestHandler, LocalDevServer
 from moto.server import ThreadedMotoServer
 
-from hello_app.chalicelib.contract import LOCAL_TABLE_NAME, TABLE_NAME_ENV, create_table_request
+from chalicelib.contract import LOCAL_TABLE_NAME, TABLE_NAME_ENV, create_table_request
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "hello_app"
 LOOPBACK = "127.0.0.1"

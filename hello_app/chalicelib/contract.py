@@ -1,7 +1,7 @@
 """What the app and the infrastructure must agree on, written once.
 
 The app reads these names; the Pulumi program imports this module (as
-`hello_app.chalicelib.contract`) to build the function's environment, its IAM statement, the
+`chalicelib.contract`) to build the function's environment, its IAM statement, the
 table's key schema, CloudFront's origin header and the alarms per DynamoDB operation; the local
 runner creates its table from it. Standard library only: it is imported by both halves.
 """

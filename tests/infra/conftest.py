@@ -11,10 +11,19 @@ from typing import Any
 
 import pytest
 
+from pulumi_chalice import TYPE_TOKEN
 from tests.conftest import ROOT, computed_once
 from tools.evaluate_stack import OPERATOR_SETTINGS
 
 STACKS = ["dev", "prod"]
+# The program's components: hello's own, and pulumi-chalice's ChaliceApp.
+CHALICE_APP = TYPE_TOKEN
+
+
+def is_component(token: str) -> bool:
+    return token.startswith("hello:components:") or token == CHALICE_APP
+
+
 # Optional features the stack files leave off, switched on to test them too.
 EXTRAS = {
     "hello:alarmEmail": "oncall@example.com",

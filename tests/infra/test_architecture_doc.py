@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.infra.conftest import cached
+from tests.infra.conftest import cached, is_component
 
 DOC = (ROOT / "docs" / "architecture.md").read_text()
 
@@ -53,11 +53,7 @@ def test_every_resource_type_is_in_the_table_or_listed_as_not_drawn() -> None:
         for stack in (cached("dev", extras=True), cached("prod", extras=True))
         for r in stack.resources
     }
-    missing = {
-        t
-        for t in types
-        if t not in drawn and t not in excluded and not t.startswith("hello:components:")
-    }
+    missing = {t for t in types if t not in drawn and t not in excluded and not is_component(t)}
     assert missing == set()
 
 

@@ -12,7 +12,7 @@ import pytest
 from chalice.constants import CLOUDWATCH_LOGS, XRAY_POLICY
 from openapi_spec_validator import validate
 
-from components.chalice_package import building_runtime
+from pulumi_chalice.chalice_package import building_runtime
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack, evaluate, statements
 

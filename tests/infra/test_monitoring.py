@@ -192,7 +192,7 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
 def test_storage_misconfiguration_is_counted_from_the_functions_logs_and_pages(
     stack: Stack,
 ) -> None:
-    from hello_app.chalicelib.contract import STORAGE_MISCONFIGURED_EVENT
+    from chalicelib.contract import STORAGE_MISCONFIGURED_EVENT
 
     metric_filter = stack.state("aws:cloudwatch/logMetricFilter:LogMetricFilter")
     function_logs = stack.state("aws:cloudwatch/logGroup:LogGroup", "-api_handler-log-group")

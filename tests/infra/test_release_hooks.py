@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hello_app.chalicelib.contract import ORIGIN_HEADER, STAGE_NAME
+from chalicelib.contract import ORIGIN_HEADER, STAGE_NAME
 from hooks import release_hook
 from tests.infra.conftest import Stack, as_list, statements
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import Stack
+from tests.infra.conftest import CHALICE_APP, Stack, is_component
 
 ONE_PER_STACK = [
     "aws:dynamodb/table:Table",
@@ -27,16 +27,17 @@ def test_exactly_one_of_each_core_resource(stack: Stack, token: str) -> None:
 
 
 def test_every_resource_sits_under_a_component(stack: Stack) -> None:
-    components = {r["urn"]: r for r in stack.resources if r["type"].startswith("hello:components:")}
+    components = {r["urn"]: r for r in stack.resources if is_component(r["type"])}
     assert {c["type"] for c in components.values()} >= {
         "hello:components:BirthdayTable",
-        "hello:components:ChaliceApp",
+        CHALICE_APP,
+        "hello:components:OriginSecret",
         "hello:components:Cdn",
         "hello:components:Monitoring",
         "hello:components:CanaryDeployment",
     }
     for resource in stack.resources:
-        if resource["type"].startswith(("hello:components:", "pulumi:")):
+        if is_component(resource["type"]) or resource["type"].startswith("pulumi:"):
             continue
         if resource["type"] == "pulumi:providers:aws":
             continue
@@ -49,7 +50,7 @@ def test_every_resource_sits_under_a_component(stack: Stack) -> None:
 
 def test_component_names_come_from_the_stack(stack: Stack) -> None:
     for resource in stack.resources:
-        if resource["type"].startswith("hello:components:"):
+        if is_component(resource["type"]):
             assert resource["name"] in {f"hello-{stack.name}", f"hello-{stack.name}-edge"}
 
 

@@ -97,15 +97,16 @@ def test_the_checks_role_publishes_into_the_stacks_namespace_only(stack: Stack) 
 
 def test_the_zip_holds_everything_the_handler_imports(tmp_path: Path) -> None:
     """The sources alone, in a fresh interpreter that sees nothing of the repository (-E: no
-    PYTHONPATH; the working directory is the copy), import the handler: the zip is
-    self-contained (the Lambda runtime adds boto3 only)."""
+    PYTHONPATH; -S: no site-packages, where hello itself is installed editable; the working
+    directory is the copy), import the handler: the zip is self-contained (the Lambda runtime
+    adds boto3 only)."""
     for source in SOURCES:
         (tmp_path / source).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / source).write_text((ROOT / source).read_text())
     module, _, function = HANDLER.rpartition(".")
     script = f"import {module} as m, json; print(json.dumps(callable(m.{function})))"
     result = subprocess.run(
-        [sys.executable, "-E", "-s", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, "-E", "-S", "-c", script], cwd=tmp_path, capture_output=True, text=True,
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -113,7 +114,7 @@ def test_the_zip_holds_everything_the_handler_imports(tmp_path: Path) -> None:
     # Without the probe's checks, the same import fails: the test can tell.
     (tmp_path / "deploy" / "checks.py").unlink()
     again = subprocess.run(
-        [sys.executable, "-E", "-s", "-c", script], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, "-E", "-S", "-c", script], cwd=tmp_path, capture_output=True, text=True,
         check=False,
     )  # fmt: skip
     assert again.returncode == 1 and "deploy.checks" in again.stderr

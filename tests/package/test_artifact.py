@@ -16,8 +16,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from components.chalice_package import build_deployment_package, building_runtime
-from hello_app.chalicelib.contract import create_table_request
+from chalicelib.contract import create_table_request
+from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
 from tests.package.builds import fresh_copy
 from tools.lambda_sandbox import api_gateway_event, invoke, provided_packages, unpack
 

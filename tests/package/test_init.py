@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from components.chalice_package import build_deployment_package, building_runtime
-from hello_app.chalicelib.contract import (
+from chalicelib.contract import (
     LAMBDA_FUNCTION_NAME_ENV,
     ORIGIN_SECRET_ENV,
     TABLE_NAME_ENV,
 )
+from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
 from tests.package.builds import fresh_copy
 from tools.lambda_sandbox import lambda_python, provided_packages, unpack
 

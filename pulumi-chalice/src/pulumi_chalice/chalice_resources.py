@@ -26,10 +26,10 @@ import pulumi
 import pulumi_aws as aws
 from chalice.deploy import models
 
-from components.iam import policy_document
+from pulumi_chalice.iam import policy_document
 
 if TYPE_CHECKING:  # the component imports this module
-    from components.chalice_app import ChaliceAppArgs
+    from pulumi_chalice.chalice_app import ChaliceAppArgs
 
 # The decorator or config key behind each model kind, for errors and the README's table.
 SOURCES = {
@@ -105,7 +105,7 @@ class PulumiGenerator:
         environment: Mapping[str, pulumi.Input[str]],
     ) -> None:
         """`args` are the component's options; `environment` is what it adds to every
-        function's (its own `environment` and, when asked, the origin secret)."""
+        function's."""
         self._prefix = prefix
         self._parent = parent
         self._options = args

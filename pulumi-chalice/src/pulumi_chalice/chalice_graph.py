@@ -47,11 +47,19 @@ from chalice.deploy.validate import validate_configuration
 from chalice.package import ResourceBuilder
 from chalice.policy import AppPolicyGenerator
 
-from components.chalice_package import (
+from pulumi_chalice.chalice_package import (
     BytecodeAppOnlyPackager,
     BytecodeLambdaPackager,
     ReproducibleOSUtils,
     quiet_ui,
+)
+from pulumi_chalice.checks import (
+    CONFIG_FILE,
+    check_functions,
+    check_project,
+    check_runtime,
+    check_stage,
+    read_config,
 )
 
 # The module names a Chalice project brings: its entry point and its packaged library.
@@ -112,17 +120,25 @@ def isolated_imports(project_dir: str) -> Iterator[None]:
 
 
 def load_config(
-    project_dir: str, chalice_stage: str, runtime: str, overrides: Mapping[str, Any]
+    project_dir: str,
+    chalice_stage: str,
+    runtime: str,
+    overrides: Mapping[str, Any],
+    allow_undefined_stage: bool = False,
 ) -> Config:
     """The stage's configuration as the Chalice CLI makes it, `overrides` in the place of CLI
     options (above the stage's settings, below a function's own settings in the stage), with
-    the app loaded in isolation."""
+    the app loaded in isolation. A project, file or stage that cannot deploy is refused first."""
+    check_runtime(runtime)
+    check_project(project_dir)
+    config_from_disk = read_config(project_dir)
+    check_stage(project_dir, config_from_disk, chalice_stage, allow_undefined_stage)
     factory = CLIFactory(project_dir=project_dir)
     params: dict[str, Any] = {**overrides, RuntimeConfig.RUNTIME_KEY: runtime}
     config = RuntimeConfig(
         chalice_stage=chalice_stage,
         user_provided_params=params,
-        config_from_disk=factory.load_project_config(),
+        config_from_disk=config_from_disk,
         # The defaults `chalice package` applies (chalice.cli.factory.create_config_obj).
         default_params={
             "project_dir": project_dir,
@@ -175,14 +191,23 @@ def build_graph(
     chalice_stage: str,
     runtime: str,
     overrides: Mapping[str, Any] | None = None,
+    allow_undefined_stage: bool = False,
 ) -> ChaliceGraph:
-    """Validates the project's configuration and builds its models, packages and policies."""
+    """Validates the project's configuration and builds its models, packages and policies;
+    refuses functions whose merged settings Lambda would reject."""
     project_dir = os.path.abspath(project_dir)
-    config = load_config(project_dir, chalice_stage, runtime, overrides or {})
+    config = load_config(
+        project_dir, chalice_stage, runtime, overrides or {}, allow_undefined_stage
+    )
     with warnings.catch_warnings():
         # Chalice warns when this interpreter is not the runtime; ChaliceApp says so in
         # Pulumi's log, with what it costs (sources in the zip).
         warnings.filterwarnings("ignore", "You are currently running python", UserWarning)
         validate_configuration(config)
     builder = ResourceBuilder(ApplicationGraphBuilder(), DependencyBuilder(), build_stage(config))
-    return ChaliceGraph(config, builder.construct_resources(config, chalice_stage))
+    graph = ChaliceGraph(config, builder.construct_resources(config, chalice_stage))
+    where = f"{os.path.join(project_dir, CONFIG_FILE)}, stage {chalice_stage!r}"
+    if overrides:
+        where += f", with config_overrides {sorted(overrides)}"
+    check_functions(graph.of_kind(models.LambdaFunction), where)
+    return graph

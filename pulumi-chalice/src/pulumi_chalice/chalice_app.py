@@ -4,7 +4,7 @@ Chalice builds the graph (models for functions, roles, layers, event sources, AP
 from the project and its `.chalice/config.json` stage, packages the code and writes the
 policies; PulumiGenerator turns every model into resources. On top, as Pulumi inputs: extra
 environment variables and IAM statements, an alias over published versions for the REST
-handler (what a canary moves), API access logs and throttling. See components/README.md.
+handler (what a canary moves), API access logs and throttling. See the package's README.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_random as random
-from chalice.deploy.packager import LambdaDeploymentPackager
 
-from components.chalice_graph import build_graph
-from components.chalice_package import building_runtime
-from components.chalice_resources import REST_HANDLER, PulumiGenerator
+from pulumi_chalice.chalice_graph import build_graph
+from pulumi_chalice.chalice_package import building_runtime
+from pulumi_chalice.chalice_resources import REST_HANDLER, PulumiGenerator
+from pulumi_chalice.checks import ChaliceProjectError
 
-# The runtimes Chalice's packager can build for (its own table of wheel ABIs).
-SUPPORTED_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
+TYPE_TOKEN = "pulumi-chalice:index:ChaliceApp"  # noqa: S105 - a type, not a secret
 
 
 @dataclass
@@ -58,13 +56,13 @@ class ChaliceAppArgs:
     access_log_retention_days: int | None = None
     # REST API stage throttling: (requests per second, burst).
     throttling: tuple[float, int] | None = None
-    # A random secret put in this environment variable and exposed as `origin_secret`, for a
-    # CDN to send in a header the app checks.
-    origin_secret_env_var: str | None = None
     # The permissions boundary every role ChaliceApp manages carries.
     permissions_boundary: pulumi.Input[str] | None = None
     # Resources the REST stage needs first (e.g. the account's API Gateway logging role).
     stage_depends_on: Sequence[pulumi.Resource] = ()
+    # A stage `.chalice/config.json` does not define is refused (its functions would silently
+    # get Chalice's defaults) unless this says it is intended.
+    allow_undefined_stage: bool = False
 
 
 class ChaliceApp(pulumi.ComponentResource):
@@ -87,40 +85,33 @@ class ChaliceApp(pulumi.ComponentResource):
     domain_zone_id: pulumi.Output[str] | None
     websocket_api_id: pulumi.Output[str] | None
     websocket_url: pulumi.Output[str] | None
-    origin_secret: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: ChaliceAppArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("hello:components:ChaliceApp", name, None, opts)
-        if args.runtime not in SUPPORTED_RUNTIMES:
-            raise ValueError(f"runtime must be one of {SUPPORTED_RUNTIMES}, not {args.runtime!r}")
         if args.snap_start and not args.alias_name:
-            raise ValueError("snap_start applies to published versions: set alias_name too")
-        if args.runtime != building_runtime():
-            pulumi.log.warn(
-                f"{name}: this is {building_runtime()}, not {args.runtime}: the zip ships sources "
-                "only and every cold start compiles them (build with the runtime's Python)"
-            )
+            raise ChaliceProjectError("snap_start applies to published versions: set alias_name")
         # Built at evaluation time, locally: the zip's bytes decide whether Lambda gets new code.
+        # Everything Chalice or Lambda would refuse is refused here, before anything registers.
         overrides = dict(args.config_overrides)
         if args.endpoint_type:
             overrides["api_gateway_endpoint_type"] = args.endpoint_type
-        graph = build_graph(args.project_dir, args.chalice_stage, args.runtime, overrides)
-
-        environment: dict[str, pulumi.Input[str]] = dict(args.environment)
-        self.origin_secret = None
-        if args.origin_secret_env_var:
-            secret = random.RandomPassword(
-                f"{name}-origin-secret",
-                length=40,
-                special=False,
-                opts=pulumi.ResourceOptions(parent=self),
+        graph = build_graph(
+            args.project_dir,
+            args.chalice_stage,
+            args.runtime,
+            overrides,
+            allow_undefined_stage=args.allow_undefined_stage,
+        )
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        if args.runtime != building_runtime():
+            pulumi.log.warn(
+                f"{name}: this is {building_runtime()}, not {args.runtime}: the zip ships sources "
+                "only and every cold start compiles them (build with the runtime's Python)",
+                resource=self,
             )
-            self.origin_secret = pulumi.Output.secret(secret.result)
-            environment[args.origin_secret_env_var] = self.origin_secret
 
-        generator = PulumiGenerator(name, self, args, environment)
+        generator = PulumiGenerator(name, self, args, dict(args.environment))
         generator.generate(graph.resources)
 
         functions = generator.functions

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import chalice
-import pytest
 
-from tests.conftest import ROOT, computed_once
 from tools.evaluate_chalice_app import COMPONENT_NAME, REGION
 
 HERE = Path(__file__).resolve().parent
+# The repository: tools.evaluate_chalice_app runs from it (FileArchive paths are relative to it).
+ROOT = HERE.parents[1]
 EVERY_DECORATOR = HERE / "every_decorator"
 # Its entry point is kept under another name (only hello_app/ has a module named `app` in this
 # repository, which tests import); copy_project gives it Chalice's name.
@@ -113,9 +113,6 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
-_packaged: dict[tuple[str, str], Packaged] = {}
-
-
 def package_and_evaluate(project: str, stage: str, work: Path) -> dict[str, Any]:
     project_dir = (
         copy_project(EVERY_DECORATOR, work / project)
@@ -130,15 +127,3 @@ def package_and_evaluate(project: str, stage: str, work: Path) -> dict[str, Any]
         "resources": evaluated["resources"],
         "outputs": evaluated["outputs"],
     }
-
-
-@pytest.fixture
-def packaged(request: pytest.FixtureRequest) -> Packaged:
-    """The case packaged by Terraform and evaluated as ChaliceApp, once per test run."""
-    project, stage = request.param
-    if (project, stage) not in _packaged:
-        data = computed_once(
-            f"chalice-{project}-{stage}", lambda work: package_and_evaluate(project, stage, work)
-        )
-        _packaged[project, stage] = Packaged(**{**data, "project_dir": Path(data["project_dir"])})
-    return _packaged[project, stage]

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.chalice.conftest import CASES, Packaged
+from chalice_projects import CASES, Packaged
 from tools.evaluate_chalice_app import REGION
 from tools.evaluate_stack import ACCOUNT
 

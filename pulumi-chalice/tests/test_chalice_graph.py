@@ -10,15 +10,14 @@ import sys
 import pytest
 from chalice.deploy import models
 
-from components.chalice_app import ChaliceAppArgs
-from components.chalice_graph import build_graph
-from components.chalice_resources import (
+from chalice_projects import EVERY_DECORATOR, ROOT, copy_project
+from pulumi_chalice.chalice_app import ChaliceAppArgs
+from pulumi_chalice.chalice_graph import build_graph
+from pulumi_chalice.chalice_resources import (
     SOURCES,
     PulumiGenerator,
     UnsupportedChaliceFeature,
 )
-from tests.chalice.conftest import EVERY_DECORATOR, copy_project
-from tests.conftest import ROOT
 
 HELLO = ROOT / "hello_app"
 
@@ -95,7 +94,9 @@ def test_stage_settings_reach_the_models_as_chalice_applies_them(every: str) -> 
 def test_chalices_own_validation_runs(tmp_path) -> None:
     project = tmp_path / "bad"
     (project / ".chalice").mkdir(parents=True)
-    (project / ".chalice" / "config.json").write_text('{"version": "2.0", "app_name": "bad"}')
+    (project / ".chalice" / "config.json").write_text(
+        '{"version": "2.0", "app_name": "bad", "stages": {"dev": {}}}'
+    )
     (project / "app.py").write_text(
         "from chalice import Chalice\napp = Chalice(app_name='bad')\n"
         "@app.route('/trailing/')\ndef trailing():\n    return {}\n"

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.chalice.conftest import EVERY_DECORATOR, Packaged, chalice_cli, copy_project
-from tests.conftest import ROOT
+from chalice_projects import EVERY_DECORATOR, ROOT, Packaged, chalice_cli, copy_project
 
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
@@ -280,11 +279,19 @@ def test_two_projects_in_one_program(every: Path) -> None:
             "cannot be added to the pre-created role arn:aws:iam::123456789012:role/jobs",
         ),
         ("dev", {"snap_start": True}, "snap_start applies to published versions"),
-        ("dev", {"runtime": "python2.7"}, "runtime must be one of"),
+        ("dev", {"runtime": "python2.7"}, "Chalice cannot package for it"),
+        ("staging", {}, "chalice_stage 'staging' is not defined in .*every_decorator"),
     ],
-    ids=["env-clash", "grant-on-a-role-not-ours", "snapstart-without-alias", "runtime"],
+    ids=["env-clash", "grant-on-a-role-not-ours", "snapstart-without-alias", "runtime", "stage"],
 )
 def test_refusals_say_what_to_change(
     every: Path, stage: str, args: dict[str, Any], message: str
 ) -> None:
     assert re.search(message, refused(every, stage, **args))
+
+
+def test_an_undefined_stage_deploys_when_the_caller_says_so(every: Path) -> None:
+    """Chalice's defaults then apply: 128 MB and 60 s, where dev's settings are not used."""
+    staging = evaluated(every, "staging", allow_undefined_stage=True)
+    handler = staging.ours(FUNCTION, "api_handler")["state"]
+    assert (handler["memorySize"], handler["timeout"]) == (128, 60)

@@ -1,0 +1,46 @@
+"""The secret CloudFront sends in the origin header and the app checks.
+
+Until pulumi-chalice, ChaliceApp made it as its child (`origin_secret_env_var`) and ChaliceApp's
+type was hello's own: aliases keep both at the URNs the stacks hold, so neither the secret nor
+anything under ChaliceApp is replaced (tests/infra/test_urn_aliases.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+
+# ChaliceApp's type token when it was one of hello's components.
+LEGACY_CHALICE_APP_TYPE = "hello:components:ChaliceApp"
+
+
+def legacy_chalice_app_alias() -> pulumi.Alias:
+    """For hello's ChaliceApp: it and everything under it keep their URNs (children follow)."""
+    return pulumi.Alias(type_=LEGACY_CHALICE_APP_TYPE)
+
+
+@dataclass
+class OriginSecretArgs:
+    # Letters and digits only: it travels in an HTTP header and a Lambda environment variable.
+    length: int = 40
+
+
+class OriginSecret(pulumi.ComponentResource):
+    value: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: OriginSecretArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("hello:components:OriginSecret", name, None, opts)
+        # Where it was: under the ChaliceApp of the same instance name, at the stack's root.
+        legacy_parent = pulumi.create_urn(name, LEGACY_CHALICE_APP_TYPE)
+        password = random.RandomPassword(
+            f"{name}-origin-secret",
+            length=args.length,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=legacy_parent)]),
+        )
+        self.value = pulumi.Output.secret(password.result)
+        self.register_outputs({"value": self.value})

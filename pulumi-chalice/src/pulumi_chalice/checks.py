@@ -1,0 +1,122 @@
+"""What ChaliceApp refuses before it registers anything, each error naming the file or key.
+
+Chalice itself checks little of this: a missing project surfaces as `No module named 'app'`, an
+invalid config file as a bare JSONDecodeError, a stage the config does not define silently
+gets Chalice's defaults, and out-of-range function settings fail only in `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import botocore.session
+from chalice.deploy import models
+from chalice.deploy.packager import LambdaDeploymentPackager
+
+CONFIG_FILE = os.path.join(".chalice", "config.json")
+ENTRY_POINT = "app.py"
+# Lambda's quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html):
+# memory from 128 MB to 10,240 MB, a timeout of at most 900 seconds (15 minutes). botocore's
+# model allows more for both (its bounds cover other compute types), so the quotas are here.
+MEMORY_MB = (128, 10240)
+TIMEOUT_SECONDS = (1, 900)
+# Chalice's config keys for each LambdaFunction field the limits apply to.
+MEMORY_KEY, TIMEOUT_KEY, CONCURRENCY_KEY = (
+    "lambda_memory_size",
+    "lambda_timeout",
+    "reserved_concurrency",
+)
+# The runtimes Chalice's packager can build for (its own table of wheel ABIs).
+CHALICE_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
+
+
+class ChaliceProjectError(ValueError):
+    """A project, its configuration or ChaliceApp's options that cannot deploy."""
+
+
+def lambda_runtimes() -> tuple[str, ...]:
+    """Every runtime Lambda's API accepts: the `Runtime` enum of botocore's service model."""
+    model = botocore.session.get_session().get_service_model("lambda")
+    return tuple(model.shape_for("Runtime").enum)
+
+
+def check_runtime(runtime: str) -> None:
+    if runtime not in lambda_runtimes():
+        raise ChaliceProjectError(
+            f"runtime {runtime!r} is not a Lambda runtime (botocore's Lambda model accepts "
+            f"{', '.join(r for r in lambda_runtimes() if r.startswith('python'))} for Python)"
+        )
+    if runtime not in CHALICE_RUNTIMES:
+        raise ChaliceProjectError(
+            f"runtime {runtime!r}: Chalice cannot package for it; it builds for "
+            f"{', '.join(CHALICE_RUNTIMES)}"
+        )
+
+
+def check_project(project_dir: str) -> None:
+    """The project directory, its app.py and its .chalice/config.json exist."""
+    if not os.path.isdir(project_dir):
+        raise ChaliceProjectError(f"project_dir {project_dir!r} is not a directory")
+    for required in (ENTRY_POINT, CONFIG_FILE):
+        path = os.path.join(project_dir, required)
+        if not os.path.isfile(path):
+            raise ChaliceProjectError(
+                f"{path} does not exist: project_dir must be a Chalice project "
+                f"(`chalice new-project` creates {ENTRY_POINT} and {CONFIG_FILE})"
+            )
+
+
+def read_config(project_dir: str) -> dict[str, Any]:
+    """The project's .chalice/config.json, with Chalice's CLI message when it is not JSON."""
+    path = os.path.join(project_dir, CONFIG_FILE)
+    with open(path) as config_file:
+        try:
+            config = json.load(config_file)
+        except ValueError as error:  # as Chalice's CLI catches it (chalice.cli.factory)
+            raise ChaliceProjectError(
+                f"Unable to load the project config file {path}: {error}"
+            ) from error
+    if not isinstance(config, dict):
+        raise ChaliceProjectError(f"{path} must hold a JSON object, not {type(config).__name__}")
+    return config
+
+
+def check_stage(project_dir: str, config: Mapping[str, Any], stage: str, allowed: bool) -> None:
+    """The stage is one the config defines, unless the caller means it not to be."""
+    stages = sorted(config.get("stages", {}))
+    if stage not in stages and not allowed:
+        raise ChaliceProjectError(
+            f"chalice_stage {stage!r} is not defined in "
+            f"{os.path.join(project_dir, CONFIG_FILE)} (its stages: {stages}): every function "
+            "would get Chalice's defaults; add the stage, or set allow_undefined_stage=True"
+        )
+
+
+def _outside(value: int, low: int, high: int | None = None) -> bool:
+    return value < low or (high is not None and value > high)
+
+
+def check_functions(functions: Iterable[models.LambdaFunction], where: str) -> None:
+    """Memory, timeout and reserved concurrency of each function, as Chalice merged them."""
+    problems = []
+    for function in sorted(functions, key=lambda function: function.resource_name):
+        name = function.resource_name
+        if _outside(function.memory_size, *MEMORY_MB):
+            problems.append(
+                f"function {name!r}: {MEMORY_KEY} {function.memory_size} is outside "
+                f"Lambda's {MEMORY_MB[0]}..{MEMORY_MB[1]} MB"
+            )
+        if _outside(function.timeout, *TIMEOUT_SECONDS):
+            problems.append(
+                f"function {name!r}: {TIMEOUT_KEY} {function.timeout} is outside "
+                f"Lambda's {TIMEOUT_SECONDS[0]}..{TIMEOUT_SECONDS[1]} seconds"
+            )
+        if function.reserved_concurrency is not None and function.reserved_concurrency < 0:
+            problems.append(
+                f"function {name!r}: {CONCURRENCY_KEY} {function.reserved_concurrency} is negative"
+            )
+    if problems:
+        raise ChaliceProjectError(f"{where}:\n  " + "\n  ".join(problems))
