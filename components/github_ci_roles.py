@@ -1,10 +1,11 @@
 """The three IAM roles GitHub Actions assume for one stage, through OIDC (no static AWS keys).
 
-- deploy: `pulumi up`, trusted only from jobs in the stage's GitHub environment. AWS's
-  PowerUserAccess (everything but IAM, Organizations and account settings) plus exactly the IAM
-  its stage needs: roles named from the stage's prefix, created and changed only with the
-  stage's permissions boundary, only the managed policies the stage attaches, passed only to
-  the services that use them; never the CI roles, the boundary or the OIDC provider.
+- deploy: `pulumi up`, trusted only from jobs in the stage's GitHub environment. Exactly what
+  the stage's resource types need, held to the stage's own resources by name or by stage tag
+  (components.stage_access, in a managed policy of its own), plus exactly the IAM its stage
+  needs: roles named from the stage's prefix, created and changed only with the stage's
+  permissions boundary, only the managed policies the stage attaches, passed only to the
+  services that use them; never the CI roles, their policies, the boundary or the provider.
 - preview: `pulumi preview` without `--refresh` on pull requests. That reads the stack's state
   from the backend and asks AWS nothing (the provider's credential check,
   sts:GetCallerIdentity, needs no permission), so it may read nothing but a self-managed
@@ -25,10 +26,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import policy_document, trust_policy
+from components.stage_access import policy_documents, retag_denials
 from hello_stack import naming
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-POWER_USER_POLICY = "arn:aws:iam::aws:policy/PowerUserAccess"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 # The services the stage passes its roles to: Lambda, CodeDeploy, AWS Backup.
 PASSED_TO = ("lambda.amazonaws.com", "codedeploy.amazonaws.com", "backup.amazonaws.com")
@@ -153,6 +154,7 @@ def deploy_statements(
             "Action": "iam:*",
             "Resource": [
                 f"arn:aws:iam::*:role/{naming.CI_ROLE_PREFIX}*",
+                f"arn:aws:iam::*:policy/{naming.CI_ROLE_PREFIX}*",
                 f"arn:aws:iam::*:policy/{naming.boundary_policy_name(stage)}",
                 "arn:aws:iam::*:oidc-provider/*",
             ],
@@ -237,7 +239,7 @@ class GithubCiRoles(pulumi.ComponentResource):
                 opts=child,
             )
 
-        def attach(role_: aws.iam.Role, purpose: str, policy_arn: str) -> None:
+        def attach(role_: aws.iam.Role, purpose: str, policy_arn: pulumi.Input[str]) -> None:
             aws.iam.RolePolicyAttachment(
                 f"{naming.ci_role_name(args.stage, purpose)}-managed",
                 role=role_.name,
@@ -249,11 +251,24 @@ class GithubCiRoles(pulumi.ComponentResource):
         bucket, key = args.state_bucket, args.state_key_arn
 
         deploy = role("deploy", f"{repo}:environment:{args.stage}")
-        attach(deploy, "deploy", POWER_USER_POLICY)
+        # Managed policies of its own: with the IAM statements and the denials, the grants
+        # exceed what IAM allows a role's inline policies (10,240 characters together).
+        for index, document in enumerate(policy_documents(args.stage), start=1):
+            stage_policy = aws.iam.Policy(
+                f"{naming.ci_role_name(args.stage, 'deploy')}-stage-{index}",
+                name=f"{naming.ci_role_name(args.stage, 'deploy')}-{index}",
+                description=f"What {args.stage}'s deploy role may do to {args.stage}'s resources",
+                policy=document,
+                opts=child,
+            )
+            attach(deploy, f"deploy-{index}", stage_policy.arn)
         inline(
             deploy,
             "deploy",
-            deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+            [
+                *deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+                *retag_denials(args.stage),
+            ],
         )
 
         preview = role("preview", f"{repo}:pull_request")

@@ -12,6 +12,9 @@ PROJECT = "hello"
 CI_ROLE_PREFIX = f"{PROJECT}-ci-"
 # The GitHub environment only the drift workflow runs in; its roles trust nothing else.
 DRIFT_ENVIRONMENT = "drift"
+# The tag every stage resource carries (the stage stacks' provider default tags): where an ARN
+# holds a random id, the deploy role reaches a resource only by this tag's value.
+STAGE_TAG = "stage"
 
 
 def stack_name(stage: str) -> str:

@@ -19,7 +19,8 @@ BOOTSTRAP_STACK = "account"
 # The simulator's verdicts.
 ALLOWED, DENIED, EXPLICIT = "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"
 SIMULATOR = ROOT / "tools" / "node" / "iam-simulate.mjs"
-NODE = shutil.which("node") or "node"  # `make test` installs the simulator with npm
+NODE = shutil.which("node") or "node"
+POLICY = "aws:iam/policy:Policy"  # `make test` installs the simulator with npm
 
 
 def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:
@@ -59,8 +60,10 @@ def role_principal(stack: Stack, role: dict[str, Any], boundary: Any = None) -> 
         for p in stack.all("aws:iam/rolePolicy:RolePolicy")
         if p["state"]["role"] == role["id"]
     ]
+    # The stack's own managed policies by their documents; AWS's by ARN (the simulator reads them).
+    own = {p["state"]["arn"]: json.loads(p["state"]["policy"]) for p in stack.all(POLICY)}
     managed = [
-        a["state"]["policyArn"]
+        own.get(a["state"]["policyArn"], a["state"]["policyArn"])
         for a in stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
         if a["state"]["role"] == state["name"]
     ]

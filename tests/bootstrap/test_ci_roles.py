@@ -65,7 +65,11 @@ def test_deploy_role_manages_its_stages_roles_only_with_the_boundary(
                 ),
                 ("iam:PassRole", stage_role, {"iam:PassedToService": "lambda.amazonaws.com"}),
                 ("iam:DeleteRole", stage_role, with_boundary(dev)),
-                ("lambda:CreateFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:x", {}),
+                (
+                    "lambda:CreateFunction",
+                    f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hello-dev-x",
+                    {},
+                ),
             ],
         )
         == [ALLOWED] * 6

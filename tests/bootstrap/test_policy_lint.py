@@ -18,6 +18,9 @@ STALE_DATABASE = {
     for a in ("iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
               "iam:UpdateAssumeRolePolicy")
 }  # fmt: skip
+# Nor does it know that cloudfront:CreateDistribution has no resource type (AWS's current
+# reference, and the simulator, accept only "*" for it).
+STALE_DATABASE |= {("RESOURCE_STAR", "['cloudfront:CreateDistribution']")}
 # A boundary caps what any role may do; these services' actions have no narrower resource.
 BOUNDARY_STARS = {"logs", "cloudwatch", "backup"}
 
@@ -34,9 +37,9 @@ def findings(document: str, boundary: bool = False) -> set[tuple[str, str]]:
 
 
 def linted(stack: Stack) -> dict[str, set[tuple[str, str]]]:
-    """Each document's findings by resource name (managed policies here are boundaries)."""
+    """Each document's findings by resource name (boundaries are told apart by their name)."""
     return {
-        r["name"]: findings(r["state"]["policy"], boundary=token == "aws:iam/policy:Policy")
+        r["name"]: findings(r["state"]["policy"], boundary="-boundary-" in r["state"]["name"])
         for token in DOCUMENT_TYPES
         for r in stack.all(token)
     }
@@ -44,7 +47,8 @@ def linted(stack: Stack) -> dict[str, set[tuple[str, str]]]:
 
 def test_the_bootstrap_stacks_documents(bootstrap: Stack) -> None:
     found = linted(bootstrap)
-    assert len(found) == 8  # per stage: the boundary and three roles' inline policies
+    # Per stage: the boundary, three roles' inline policies, the deploy role's stage policies.
+    assert len(found) >= 10
     assert found == {name: set() for name in found}
 
 

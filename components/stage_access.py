@@ -1,0 +1,578 @@
+"""What a stage's deploy role may do, by resource type of the stage's stack: one table, from which
+the bootstrap writes the deploy role's policy and the tests derive every request the stage's
+create, update and delete make (tests/bootstrap/test_stage_access.py walks the stage's graph).
+
+Each type lists grants: IAM actions, the policy's resource pattern (`{prefix}` is the stage's
+prefix, hello_stack.naming.stage_prefix) and the ARN of one resource of the graph (formatted from
+its state, `region`, `account`, `id`). How a grant is held to the stage:
+
+- name: the ARN carries the resource's name, and every name starts with the stage's prefix.
+- tag: the ARN holds a random id, so the resource's stage tag (aws:ResourceTag) must be the
+  stage's; `create`: the request must tag the new resource with the stage (aws:RequestTag).
+  Retagging is denied (components.github_ci_roles), so a stage cannot claim another's resource.
+- iam: granted by the IAM statements of components.github_ci_roles (boundary and prefix).
+- unscoped: the action has no resource-level control, or acts on AWS-owned resources only;
+  `why` says why that is safe.
+- withheld: the stack needs it, but it has no resource-level control and could reach another
+  stage (`why`): not granted; an operator does it (docs/architecture.md, "Threat model").
+
+Only a real `pulumi up` shows an action the provider calls that this table misses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from hello_stack import naming
+
+Scope = Literal["name", "tag", "create", "iam", "unscoped", "withheld"]
+
+REGIONAL = "{region}:{account}"
+
+
+@dataclass(frozen=True)
+class Grant:
+    actions: tuple[str, ...]
+    pattern: str  # the policy's Resource; {prefix} is the stage's prefix
+    arn: str  # one resource's ARN, from its state (and region, account, id)
+    scope: Scope
+    why: str = ""  # for unscoped and withheld grants
+    condition: dict[str, dict[str, str | list[str]]] = field(default_factory=dict)
+    # Request context the simulator needs (iam:PassedToService, ...), formatted like `arn`.
+    context: dict[str, str] = field(default_factory=dict)
+
+
+def _tagging(service: str) -> tuple[str, ...]:
+    return (f"{service}:TagResource", f"{service}:UntagResource", f"{service}:ListTagsForResource")
+
+
+def _pass_role(service: str, role_key: str) -> Grant:
+    return Grant(
+        ("iam:PassRole",),
+        "arn:aws:iam::*:role/{prefix}*",
+        "{%s}" % role_key,  # noqa: UP031 - a format template, filled in later
+        "iam",
+        context={"iam:PassedToService": service},
+    )
+
+
+FUNCTION = "arn:aws:lambda:*:*:function:{prefix}*"
+TABLE = "arn:aws:dynamodb:*:*:table/{prefix}*"
+LOG_GROUP = "arn:aws:logs:*:*:log-group:{prefix}*"
+TOPIC = "arn:aws:sns:*:*:{prefix}*"
+REST_APIS = "arn:aws:apigateway:*::/restapis/*"
+API_TAGS = "arn:aws:apigateway:*::/tags/*"
+DEPLOYMENT_GROUP = "arn:aws:codedeploy:*:*:deploymentgroup:{prefix}*"
+BACKUP_PLAN = "arn:aws:backup:*:*:backup-plan:*"
+DISTRIBUTIONS = "arn:aws:cloudfront::*:distribution/*"
+ROLE_ARN = "arn:aws:iam::{account}:role/%s"
+STAGE_ROLES = "arn:aws:iam::*:role/{prefix}*"
+BOUNDED = {"iam:PermissionsBoundary": "{boundary}"}
+
+ACCESS: dict[str, tuple[Grant, ...]] = {
+    "aws:dynamodb/table:Table": (
+        Grant(
+            (
+                "dynamodb:CreateTable",
+                "dynamodb:DescribeTable",
+                "dynamodb:UpdateTable",
+                "dynamodb:DeleteTable",
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:DescribeTimeToLive",
+                "dynamodb:UpdateTimeToLive",
+                "dynamodb:DescribeKinesisStreamingDestination",
+                "dynamodb:GetResourcePolicy",
+                "dynamodb:ListTagsOfResource",
+                "dynamodb:TagResource",
+                "dynamodb:UntagResource",
+            ),
+            TABLE,
+            f"arn:aws:dynamodb:{REGIONAL}:table/{{name}}",
+            "name",
+        ),
+    ),
+    "aws:lambda/function:Function": (
+        Grant(
+            (
+                "lambda:CreateFunction",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:GetFunctionCodeSigningConfig",
+                "lambda:GetFunctionConcurrency",
+                "lambda:GetFunctionRecursionConfig",
+                "lambda:GetRuntimeManagementConfig",
+                "lambda:ListVersionsByFunction",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:PutFunctionConcurrency",
+                "lambda:DeleteFunctionConcurrency",
+                "lambda:PublishVersion",
+                "lambda:DeleteFunction",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+                "lambda:ListTags",
+            ),
+            FUNCTION,
+            f"arn:aws:lambda:{REGIONAL}:function:{{name}}",
+            "name",
+        ),
+        _pass_role("lambda.amazonaws.com", "role"),
+    ),
+    "aws:lambda/alias:Alias": (
+        Grant(
+            ("lambda:CreateAlias", "lambda:GetAlias", "lambda:UpdateAlias", "lambda:DeleteAlias"),
+            FUNCTION,
+            f"arn:aws:lambda:{REGIONAL}:function:{{functionName}}:{{name}}",
+            "name",
+        ),
+    ),
+    "aws:lambda/permission:Permission": (
+        Grant(
+            ("lambda:AddPermission", "lambda:GetPolicy", "lambda:RemovePermission"),
+            FUNCTION,
+            f"arn:aws:lambda:{REGIONAL}:function:{{function}}",
+            "name",
+        ),
+    ),
+    "aws:apigateway/restApi:RestApi": (
+        Grant(
+            ("apigateway:POST",),
+            "arn:aws:apigateway:*::/restapis",
+            "arn:aws:apigateway:{region}::/restapis",
+            "create",
+        ),
+        Grant(
+            ("apigateway:GET", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"),
+            REST_APIS,
+            "arn:aws:apigateway:{region}::/restapis/{id}",
+            "tag",
+        ),
+        Grant(
+            ("apigateway:PUT", "apigateway:DELETE"),
+            API_TAGS,
+            "arn:aws:apigateway:{region}::/tags/{arn}",
+            "unscoped",
+            why="API Gateway's tag edits have no resource-tag control; changing or removing "
+            "the stage tag is denied, so no stage can claim another's API",
+        ),
+    ),
+    "aws:apigateway/deployment:Deployment": (
+        Grant(
+            ("apigateway:POST", "apigateway:GET", "apigateway:DELETE"),
+            REST_APIS,
+            "arn:aws:apigateway:{region}::/restapis/{restApi}/deployments",
+            "tag",
+        ),
+    ),
+    "aws:apigateway/stage:Stage": (
+        Grant(
+            ("apigateway:POST",),
+            REST_APIS,
+            "arn:aws:apigateway:{region}::/restapis/{restApi}/stages",
+            "tag",
+        ),
+        Grant(
+            ("apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"),
+            REST_APIS,
+            "arn:aws:apigateway:{region}::/restapis/{restApi}/stages/{stageName}",
+            "tag",
+        ),
+    ),
+    "aws:apigateway/methodSettings:MethodSettings": (
+        Grant(
+            ("apigateway:GET", "apigateway:PATCH"),
+            REST_APIS,
+            "arn:aws:apigateway:{region}::/restapis/{restApi}/stages/{stageName}",
+            "tag",
+        ),
+    ),
+    "aws:cloudfront/distribution:Distribution": (
+        Grant(
+            ("cloudfront:CreateDistribution",),
+            "*",  # no resource type in AWS's Service Authorization Reference
+            "*",
+            "create",
+        ),
+        Grant(
+            ("cloudfront:TagResource",),  # CreateDistributionWithTags tags the new one
+            DISTRIBUTIONS,
+            "arn:aws:cloudfront::{account}:distribution/{id}",
+            "create",
+        ),
+        Grant(
+            (
+                "cloudfront:GetDistribution",
+                "cloudfront:GetDistributionConfig",
+                "cloudfront:UpdateDistribution",
+                "cloudfront:DeleteDistribution",
+                *_tagging("cloudfront"),
+            ),
+            DISTRIBUTIONS,
+            "arn:aws:cloudfront::{account}:distribution/{id}",
+            "tag",
+        ),
+    ),
+    "aws:wafv2/webAcl:WebAcl": (
+        Grant(
+            (
+                "wafv2:CreateWebACL",
+                "wafv2:GetWebACL",
+                "wafv2:UpdateWebACL",
+                "wafv2:DeleteWebACL",
+                *_tagging("wafv2"),
+            ),
+            "arn:aws:wafv2:*:*:global/webacl/{prefix}*/*",
+            "arn:aws:wafv2:us-east-1:{account}:global/webacl/{name}/{id}",
+            "name",
+        ),
+        Grant(
+            ("wafv2:CreateWebACL", "wafv2:UpdateWebACL"),
+            "arn:aws:wafv2:*:*:global/managedruleset/*/*",
+            "arn:aws:wafv2:us-east-1:{account}:global/managedruleset/AWS/AWSManagedRulesCommonRuleSet",
+            "unscoped",
+            why="AWS's managed rule groups belong to AWS: a web ACL may only reference them",
+        ),
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": (
+        Grant(
+            (
+                "logs:CreateLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:DeleteRetentionPolicy",
+                "logs:DeleteLogGroup",
+                "logs:ListTagsForResource",
+                "logs:TagResource",
+                "logs:UntagResource",
+            ),
+            LOG_GROUP,
+            f"arn:aws:logs:{REGIONAL}:log-group:{{name}}",
+            "name",
+        ),
+        Grant(
+            ("logs:DescribeLogGroups",),
+            "*",
+            "*",
+            "unscoped",
+            why="lists log groups' settings (names, retention), never their events",
+        ),
+    ),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": (
+        Grant(
+            ("logs:PutMetricFilter", "logs:DescribeMetricFilters", "logs:DeleteMetricFilter"),
+            LOG_GROUP,
+            f"arn:aws:logs:{REGIONAL}:log-group:{{logGroupName}}",
+            "name",
+        ),
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        Grant(
+            (
+                "cloudwatch:PutMetricAlarm",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:DeleteAlarms",
+                *_tagging("cloudwatch"),
+            ),
+            "arn:aws:cloudwatch:*:*:alarm:{prefix}*",
+            f"arn:aws:cloudwatch:{REGIONAL}:alarm:{{name}}",
+            "name",
+        ),
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": (
+        Grant(
+            ("cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"),
+            "arn:aws:cloudwatch::*:dashboard/{prefix}*",
+            "arn:aws:cloudwatch::{account}:dashboard/{name}",
+            "name",
+        ),
+    ),
+    "aws:sns/topic:Topic": (
+        Grant(
+            (
+                "sns:CreateTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:DeleteTopic",
+                "sns:ListSubscriptionsByTopic",
+                *_tagging("sns"),
+            ),
+            TOPIC,
+            f"arn:aws:sns:{REGIONAL}:{{name}}",
+            "name",
+        ),
+    ),
+    "aws:sns/topicSubscription:TopicSubscription": (
+        Grant(("sns:Subscribe",), TOPIC, "{topic}", "name"),
+        Grant(
+            ("sns:GetSubscriptionAttributes",),
+            "*",
+            "*",
+            "unscoped",
+            why="reads a subscription's settings (endpoint, filter); changes nothing",
+        ),
+        Grant(
+            ("sns:Unsubscribe", "sns:SetSubscriptionAttributes"),
+            "*",
+            "*",
+            "withheld",
+            why="no resource-level control: dev could unsubscribe or filter out prod's pager",
+        ),
+    ),
+    "aws:codedeploy/application:Application": (
+        Grant(
+            (
+                "codedeploy:CreateApplication",
+                "codedeploy:GetApplication",
+                "codedeploy:UpdateApplication",
+                "codedeploy:DeleteApplication",
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:RegisterApplicationRevision",
+                *_tagging("codedeploy"),
+            ),
+            "arn:aws:codedeploy:*:*:application:{prefix}*",
+            f"arn:aws:codedeploy:{REGIONAL}:application:{{name}}",
+            "name",
+        ),
+    ),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": (
+        Grant(
+            (
+                "codedeploy:CreateDeploymentGroup",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:UpdateDeploymentGroup",
+                "codedeploy:DeleteDeploymentGroup",
+                # deploy/shift_traffic.py: the release itself.
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetDeployment",
+                "codedeploy:ListDeployments",
+                "codedeploy:BatchGetDeployments",
+            ),
+            DEPLOYMENT_GROUP,
+            f"arn:aws:codedeploy:{REGIONAL}:deploymentgroup:{{appName}}/{{deploymentGroupName}}",
+            "name",
+        ),
+        Grant(
+            ("codedeploy:GetDeploymentConfig",),
+            "arn:aws:codedeploy:*:*:deploymentconfig:*",
+            f"arn:aws:codedeploy:{REGIONAL}:deploymentconfig:{{deploymentConfigName}}",
+            "unscoped",
+            why="reads a traffic-shifting configuration (the stack uses AWS's predefined ones)",
+        ),
+        _pass_role("codedeploy.amazonaws.com", "serviceRoleArn"),
+    ),
+    "aws:backup/vault:Vault": (
+        Grant(
+            (
+                "backup:CreateBackupVault",
+                "backup:DescribeBackupVault",
+                "backup:DeleteBackupVault",
+                "backup:ListTags",
+                "backup:TagResource",
+                "backup:UntagResource",
+            ),
+            "arn:aws:backup:*:*:backup-vault:{prefix}*",
+            f"arn:aws:backup:{REGIONAL}:backup-vault:{{name}}",
+            "name",
+        ),
+        Grant(
+            ("backup-storage:MountCapsule",),
+            "*",
+            "*",
+            "unscoped",
+            why="what AWS Backup checks when it creates a vault's storage; reaches no data",
+        ),
+    ),
+    "aws:backup/plan:Plan": (
+        Grant(
+            ("backup:CreateBackupPlan",),
+            BACKUP_PLAN,
+            f"arn:aws:backup:{REGIONAL}:backup-plan:{{id}}",
+            "create",
+        ),
+        Grant(
+            (
+                "backup:GetBackupPlan",
+                "backup:UpdateBackupPlan",
+                "backup:DeleteBackupPlan",
+                "backup:ListTags",
+                "backup:TagResource",
+                "backup:UntagResource",
+            ),
+            BACKUP_PLAN,
+            f"arn:aws:backup:{REGIONAL}:backup-plan:{{id}}",
+            "tag",
+        ),
+    ),
+    "aws:backup/selection:Selection": (
+        Grant(
+            (
+                "backup:CreateBackupSelection",
+                "backup:GetBackupSelection",
+                "backup:DeleteBackupSelection",
+            ),
+            BACKUP_PLAN,
+            f"arn:aws:backup:{REGIONAL}:backup-plan:{{planId}}",
+            "tag",
+        ),
+        _pass_role("backup.amazonaws.com", "iamRoleArn"),
+    ),
+    "aws:iam/role:Role": (
+        Grant(
+            (
+                "iam:CreateRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:PutRolePermissionsBoundary",
+                "iam:DeleteRole",
+            ),
+            STAGE_ROLES,
+            ROLE_ARN % "{name}",
+            "iam",
+            context=BOUNDED,
+        ),
+        Grant(
+            (
+                "iam:GetRole",
+                "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListInstanceProfilesForRole",
+                "iam:TagRole",
+                "iam:UntagRole",
+            ),
+            STAGE_ROLES,
+            ROLE_ARN % "{name}",
+            "iam",
+        ),
+    ),
+    "aws:iam/rolePolicy:RolePolicy": (
+        Grant(
+            ("iam:PutRolePolicy", "iam:DeleteRolePolicy"),
+            STAGE_ROLES,
+            ROLE_ARN % "{role}",
+            "iam",
+            context=BOUNDED,
+        ),
+        Grant(("iam:GetRolePolicy",), STAGE_ROLES, ROLE_ARN % "{role}", "iam"),
+    ),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (
+        Grant(
+            ("iam:AttachRolePolicy",),
+            STAGE_ROLES,
+            ROLE_ARN % "{role}",
+            "iam",
+            context={**BOUNDED, "iam:PolicyARN": "{policyArn}"},
+        ),
+        Grant(("iam:DetachRolePolicy",), STAGE_ROLES, ROLE_ARN % "{role}", "iam", context=BOUNDED),
+        Grant(("iam:ListAttachedRolePolicies",), STAGE_ROLES, ROLE_ARN % "{role}", "iam"),
+    ),
+}
+
+# Types of the stage's graph that make no AWS request of their own.
+NOT_AWS = ("random:index/randomPassword:RandomPassword",)
+
+
+def granted(scope: Scope) -> list[tuple[str, Grant]]:
+    """Every (type, grant) of that scope."""
+    return [(t, g) for t, grants in ACCESS.items() for g in grants if g.scope == scope]
+
+
+def _tag_condition(key: str, stage: str) -> dict[str, dict[str, str | list[str]]]:
+    return {"StringEquals": {f"aws:{key}/{naming.STAGE_TAG}": stage}}
+
+
+def deploy_statements(stage: str) -> list[dict[str, Any]]:
+    """The deploy role's non-IAM grants, each held to the stage; grants that share a resource
+    pattern and a condition merged into one statement (a managed policy holds 6,144 characters).
+    retag_denials go with them, in the role's inline policy."""
+    prefix = naming.stage_prefix(stage)
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for grants in ACCESS.values():
+        for grant in grants:
+            if grant.scope in ("iam", "withheld"):
+                continue
+            condition = dict(grant.condition)
+            if grant.scope == "tag":
+                condition = _tag_condition("ResourceTag", stage)
+            elif grant.scope == "create":
+                # Tagged with the stage, and not already any stage's.
+                condition = {
+                    **_tag_condition("RequestTag", stage),
+                    "Null": {f"aws:ResourceTag/{naming.STAGE_TAG}": "true"},
+                }
+            resource = grant.pattern.format(prefix=prefix)
+            key = (resource, json.dumps(condition, sort_keys=True))
+            statement = merged.setdefault(
+                key, {"Effect": "Allow", "Action": [], "Resource": resource}
+            )
+            if condition:
+                statement["Condition"] = condition
+            statement["Action"] = sorted({*statement["Action"], *grant.actions})
+    return [{"Sid": f"Stage{scope_name(s)}{index}", **s} for index, s in enumerate(merged.values())]
+
+
+def scope_name(statement: dict[str, Any]) -> str:
+    condition = json.dumps(statement.get("Condition", {}))
+    if "RequestTag" in condition:
+        return "CreateTagged"
+    if "ResourceTag" in condition:
+        return "Tagged"
+    return "Named" if statement["Resource"] != "*" else "Unscoped"
+
+
+# The tagging actions of the services whose resources the deploy role reaches by their tag.
+RETAGGING = (
+    "cloudfront:TagResource",
+    "cloudfront:UntagResource",
+    "backup:TagResource",
+    "backup:UntagResource",
+)
+
+
+def retag_denials(stage: str) -> list[dict[str, Any]]:
+    """No request sets another stage's tag, nor removes the stage's (an untag request lists the
+    key in aws:TagKeys, with no value). API Gateway's tag edits, held by no resource tag, may
+    not touch the stage tag at all: it is set when an API is created."""
+    touches_the_tag = {"ForAnyValue:StringEquals": {"aws:TagKeys": naming.STAGE_TAG}}
+    return [
+        {
+            "Sid": "NeverAnotherStagesTag",
+            "Effect": "Deny",
+            "Action": list(RETAGGING),
+            "Resource": "*",
+            "Condition": {
+                **touches_the_tag,
+                "StringNotEquals": {f"aws:RequestTag/{naming.STAGE_TAG}": stage},
+            },
+        },
+        {
+            "Sid": "NeverTheStageTagOfAnApi",
+            "Effect": "Deny",
+            "Action": ["apigateway:PUT", "apigateway:DELETE"],
+            "Resource": API_TAGS,
+            "Condition": touches_the_tag,
+        },
+    ]
+
+
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html: a managed policy
+# holds 6,144 characters, white space not counted.
+MANAGED_POLICY_LIMIT = 6144
+
+
+def policy_documents(stage: str) -> list[str]:
+    """The deploy role's stage grants as few managed policies as fit IAM's quota."""
+    documents: list[list[dict[str, Any]]] = [[]]
+    for statement in deploy_statements(stage):
+        if _size([*documents[-1], statement]) > MANAGED_POLICY_LIMIT:
+            documents.append([])
+        documents[-1].append(statement)
+    return [_document(statements) for statements in documents]
+
+
+def _document(statements: list[dict[str, Any]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
+
+
+def _size(statements: list[dict[str, Any]]) -> int:
+    return len(_document(statements))  # compact JSON: no white space outside the strings
