@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components import ci_data_reads
 from components.iam import policy_document, trust_policy
 from components.stage_access import policy_documents, retag_denials
 from hello_stack import naming
@@ -55,25 +56,8 @@ ROLE_READS = (
     "iam:TagRole",
     "iam:UntagRole",
 )
-# Reads of what the stack stores or hides, denied to the preview and drift roles.
-DATA_READS = (
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:ExportTableToPointInTime",
-    "dynamodb:GetRecords",
-    "s3:GetObject",
-    "s3:GetObjectVersion",
-    "secretsmanager:GetSecretValue",
-    "ssm:GetParameter",
-    "ssm:GetParameters",
-    "ssm:GetParametersByPath",
-    "kms:Decrypt",
-    "logs:GetLogEvents",
-    "logs:FilterLogEvents",
-    "logs:StartQuery",
-)
+# Reads of data and secret values, denied to every CI role (components.ci_data_reads).
+DATA_READS = (*ci_data_reads.DATA_READS, *ci_data_reads.BEYOND_READ_ONLY)
 # Configuration that holds a secret value (the function's environment, CloudFront's origin
 # header): a refresh must read it, so only the preview role is denied it.
 CONFIGURATION_WITH_SECRETS = (
@@ -168,23 +152,30 @@ def deploy_statements(
     ]
 
 
-def state_statements(bucket: str | None, key_arn: str | None) -> list[dict[str, Any]]:
+def state_statements(
+    bucket: str | None, key_arn: str | None, write: bool = False
+) -> list[dict[str, Any]]:
+    """A self-managed backend's state: read (preview, drift) or also written (deploy)."""
     statements: list[dict[str, Any]] = []
     if bucket:
+        objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
         statements.append(
             {
-                "Sid": "ReadTheStackState",
+                "Sid": "WriteTheStackState" if write else "ReadTheStackState",
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Action": [*objects, "s3:ListBucket"],
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             }
         )
     if key_arn:
         statements.append(
             {
-                "Sid": "DecryptTheStackSecrets",
+                "Sid": "EncryptTheStackSecrets" if write else "DecryptTheStackSecrets",
                 "Effect": "Allow",
-                "Action": "kms:Decrypt",
+                "Action": [
+                    "kms:Decrypt",
+                    *(["kms:Encrypt", "kms:GenerateDataKey"] if write else []),
+                ],
                 "Resource": key_arn,
             }
         )
@@ -195,7 +186,7 @@ def no_data_statement(
     bucket: str | None, key_arn: str | None, actions: Sequence[str]
 ) -> dict[str, Any]:
     """Deny these reads of data and secrets, except of the state the role exists to read."""
-    excepted = [f"arn:aws:s3:::{bucket}/*"] if bucket else []
+    excepted = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"] if bucket else []
     excepted += [key_arn] if key_arn else []
     statement: dict[str, Any] = {
         "Sid": "NeverDataOrSecrets",
@@ -267,7 +258,9 @@ class GithubCiRoles(pulumi.ComponentResource):
             "deploy",
             [
                 *deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+                *state_statements(bucket, key, write=True),
                 *retag_denials(args.stage),
+                no_data_statement(bucket, key, DATA_READS),
             ],
         )
 

@@ -202,6 +202,17 @@ def test_with_a_self_managed_backend_preview_reads_the_state_and_nothing_more() 
             ("s3:PutObject", state, {}),
         ],
     ) == [ALLOWED, ALLOWED, EXPLICIT, DENIED]
+    deploy = role_principal(stack, role(stack, "dev", "deploy"))
+    assert simulate(
+        deploy,
+        [
+            ("s3:PutObject", state, {}),
+            ("s3:GetObject", state, {}),
+            ("s3:ListBucket", "arn:aws:s3:::acme-pulumi-state", {}),
+            ("s3:GetObject", "arn:aws:s3:::another-bucket/data.csv", {}),
+            ("s3:PutObject", "arn:aws:s3:::another-bucket/data.csv", {}),
+        ],
+    ) == [ALLOWED, ALLOWED, ALLOWED, EXPLICIT, DENIED]
     # A key's default policy lets the account's IAM policies decide (AWS KMS's default).
     default_key_policy = {
         "Version": "2012-10-17",
