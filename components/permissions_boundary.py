@@ -39,6 +39,19 @@ STAGE_TABLE_ACTIONS = (
     "RestoreTableFromAwsBackup",
 )
 
+# The KMS actions AWS Backup's service role policies grant through DynamoDB (backup and restore
+# of a table encrypted with a KMS key), and the service they must go through.
+BACKUP_KEY_ACTIONS = (
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+)
+BACKUP_KEY_VIA = "dynamodb.*.amazonaws.com"
+KEYS = "arn:aws:kms:*:*:key/*"
+
 
 @dataclass
 class PermissionsBoundaryArgs:
@@ -106,6 +119,29 @@ def boundary_document(resource_prefix: str) -> dict[str, Any]:
                 "Effect": "Allow",
                 "Action": ["backup:*", "tag:GetResources"],
                 "Resource": "*",
+            },
+            {
+                # AWS Backup's service role policies (AWSBackupServiceRolePolicyForBackup and
+                # ...ForRestores) let it use a table's KMS key only through DynamoDB, describe
+                # keys, and grant keys to AWS resources: the boundary allows exactly those.
+                "Sid": "KeysOfEncryptedTablesThroughDynamoDB",
+                "Effect": "Allow",
+                "Action": [f"kms:{action}" for action in BACKUP_KEY_ACTIONS],
+                "Resource": KEYS,
+                "Condition": {"StringLike": {"kms:ViaService": BACKUP_KEY_VIA}},
+            },
+            {
+                "Sid": "DescribeKeys",
+                "Effect": "Allow",
+                "Action": "kms:DescribeKey",
+                "Resource": KEYS,
+            },
+            {
+                "Sid": "GrantKeysOnlyToAwsResources",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": KEYS,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
             {
                 "Sid": "NeverIdentityOrTheAccount",

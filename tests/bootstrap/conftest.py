@@ -3,6 +3,7 @@ simulator (@cloud-copilot/iam-simulate, run by Node) for the documents it produc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -12,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.infra.conftest import Stack
+from tests.conftest import ROOT, computed_once
+from tests.infra.conftest import EXTRAS, Stack, evaluate
 
 BOOTSTRAP_STACK = "account"
 # The simulator's verdicts.
@@ -21,6 +22,18 @@ ALLOWED, DENIED, EXPLICIT = "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"
 SIMULATOR = ROOT / "tools" / "node" / "iam-simulate.mjs"
 NODE = shutil.which("node") or "node"
 POLICY = "aws:iam/policy:Policy"  # `make test` installs the simulator with npm
+
+
+# Every optional feature of a stage on, so that its graph holds every type it can hold.
+EVERYTHING = {**EXTRAS, "hello:wafEnabled": "true", "hello:backupRetentionDays": "7"}
+
+
+def full_graph(stage: str) -> Stack:
+    """The stage's program under mocks with every feature on, evaluated once per test run."""
+    data = computed_once(
+        f"stack-{stage}-everything", lambda _: dataclasses.asdict(evaluate(stage, EVERYTHING))
+    )
+    return Stack(**data)
 
 
 def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:

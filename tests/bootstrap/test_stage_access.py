@@ -8,7 +8,6 @@ documents the bootstrap program really attaches (tests/bootstrap/conftest.py).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from typing import Any
@@ -17,13 +16,17 @@ import pytest
 
 from components.stage_access import ACCESS, NOT_AWS, Grant
 from hello_stack import naming
-from tests.bootstrap.conftest import ALLOWED, DENIED, EXPLICIT, role_principal, simulate
-from tests.conftest import computed_once
-from tests.infra.conftest import EXTRAS, STACKS, Stack, evaluate
+from tests.bootstrap.conftest import (
+    ALLOWED,
+    DENIED,
+    EXPLICIT,
+    full_graph,
+    role_principal,
+    simulate,
+)
+from tests.infra.conftest import STACKS, Stack
 from tools.evaluate_stack import ACCOUNT
 
-# Every optional feature of a stage on, so that its graph holds every type it can hold.
-EVERYTHING = {**EXTRAS, "hello:wafEnabled": "true", "hello:backupRetentionDays": "7"}
 OTHER = {"dev": "prod", "prod": "dev"}
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
 # Requests the simulator refuses to evaluate; test_what_the_simulator_cannot_evaluate_is_granted
@@ -42,13 +45,6 @@ def undecided(action: str, arn: str) -> bool:
 
 
 MANAGED_POLICY_LIMIT, INLINE_AGGREGATE_LIMIT = 6144, 10240  # characters, white space not counted
-
-
-def full_graph(stage: str) -> Stack:
-    data = computed_once(
-        f"stack-{stage}-everything", lambda _: dataclasses.asdict(evaluate(stage, EVERYTHING))
-    )
-    return Stack(**data)
 
 
 def tags(key: str, stage: str) -> dict[str, Any]:
