@@ -81,15 +81,37 @@ class GithubCiRolesArgs:
     state_key_arn: str | None = None
 
 
+# The repository's OIDC subject claim (components/github_settings.py customises it): the job's
+# context and the workflow file and ref it runs from, so a role can trust one workflow at one ref.
+# https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
+SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")
+
+
+def oidc_subject(repository: str, stage: str, purpose: str) -> str:
+    """The subject (a StringLike pattern) of the only jobs that may assume this CI role:
+    deploy: deploy.yml in the stage's environment, from main (dev) or a release tag (other
+    stages); preview: preview.yml on a pull request; drift: drift.yml from main, in its
+    environment. Workflow files at another ref, or other files, get no credentials."""
+    workflow = f"{repository}/.github/workflows/{naming.WORKFLOWS[purpose]}"
+    main = f"refs/heads/{naming.MAIN_BRANCH}"
+    context, ref = {
+        "deploy": (
+            f"environment:{stage}",
+            main if stage == naming.MAIN_STAGE else f"refs/tags/{naming.RELEASE_TAGS}",
+        ),
+        "preview": ("pull_request", "refs/pull/*/merge"),
+        "drift": (f"environment:{naming.DRIFT_ENVIRONMENT}", main),
+    }[purpose]
+    return f"repo:{repository}:{context}:job_workflow_ref:{workflow}@{ref}"
+
+
 def github_trust_policy(provider_arn: str, subject: str) -> str:
     return trust_policy(
         {"Federated": provider_arn},
         "sts:AssumeRoleWithWebIdentity",
         {
-            "StringEquals": {
-                f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-                f"{GITHUB_OIDC_HOST}:sub": subject,
-            }
+            "StringEquals": {f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com"},
+            "StringLike": {f"{GITHUB_OIDC_HOST}:sub": subject},
         },
     )
 
@@ -210,7 +232,6 @@ class GithubCiRoles(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:GithubCiRoles", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        repo = f"repo:{args.repository}"
 
         def role(purpose: str, subject: str) -> aws.iam.Role:
             return aws.iam.Role(
@@ -241,7 +262,7 @@ class GithubCiRoles(pulumi.ComponentResource):
         state = state_statements(args.state_bucket, args.state_key_arn)
         bucket, key = args.state_bucket, args.state_key_arn
 
-        deploy = role("deploy", f"{repo}:environment:{args.stage}")
+        deploy = role("deploy", oidc_subject(args.repository, args.stage, "deploy"))
         # Managed policies of its own: with the IAM statements and the denials, the grants
         # exceed what IAM allows a role's inline policies (10,240 characters together).
         for index, document in enumerate(policy_documents(args.stage), start=1):
@@ -264,11 +285,11 @@ class GithubCiRoles(pulumi.ComponentResource):
             ],
         )
 
-        preview = role("preview", f"{repo}:pull_request")
+        preview = role("preview", oidc_subject(args.repository, args.stage, "preview"))
         no_reads = no_data_statement(bucket, key, [*DATA_READS, *CONFIGURATION_WITH_SECRETS])
         inline(preview, "preview", [*state, no_reads])
 
-        drift = role("drift", f"{repo}:environment:{naming.DRIFT_ENVIRONMENT}")
+        drift = role("drift", oidc_subject(args.repository, args.stage, "drift"))
         attach(drift, "drift", READ_ONLY_POLICY)
         inline(drift, "drift", [*state, no_data_statement(bucket, key, DATA_READS)])
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
-from components.github_ci_roles import GITHUB_OIDC_HOST
 from hello_stack import naming
 from tests.bootstrap.conftest import (
     ALLOWED,
@@ -245,33 +244,3 @@ def test_drift_role_reads_configuration_but_no_data(bootstrap: Stack) -> None:
             ("lambda:UpdateFunctionCode", function, {}),
         ],
     ) == [ALLOWED, ALLOWED, EXPLICIT, EXPLICIT, DENIED]
-
-
-def trust(stack: Stack, stage: str, purpose: str) -> dict[str, Any]:
-    (statement,) = json.loads(role(stack, stage, purpose)["state"]["assumeRolePolicy"])["Statement"]
-    return statement
-
-
-@pytest.mark.parametrize(
-    ("stage", "purpose", "subject"),
-    [
-        ("dev", "deploy", "repo:REPOSITORY:environment:dev"),
-        ("prod", "deploy", "repo:REPOSITORY:environment:prod"),
-        ("dev", "preview", "repo:REPOSITORY:pull_request"),
-        ("prod", "drift", f"repo:REPOSITORY:environment:{naming.DRIFT_ENVIRONMENT}"),
-    ],
-)
-def test_each_role_trusts_one_subject_of_this_repository(
-    bootstrap: Stack, stage: str, purpose: str, subject: str
-) -> None:
-    # The repository the committed bootstrap stack file names.
-    subject = subject.replace("REPOSITORY", bootstrap.config["hello-bootstrap:githubRepository"])
-    statement = trust(bootstrap, stage, purpose)
-    assert statement["Principal"] == {"Federated": bootstrap.outputs["github_oidc_provider_arn"]}
-    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Condition"] == {
-        "StringEquals": {
-            f"{GITHUB_OIDC_HOST}:aud": "sts.amazonaws.com",
-            f"{GITHUB_OIDC_HOST}:sub": subject,
-        }
-    }

@@ -159,7 +159,8 @@ def test_the_policy_pack_is_enforced_on_every_preview_and_deploy(name: str, job:
 def test_prod_waits_for_a_gate_written_in_the_workflow() -> None:
     workflow = load("deploy.yml")
     gate, deploy = workflow["jobs"]["gate"], workflow["jobs"]["deploy"]
-    assert gate["if"] == "github.event_name == 'release'"
+    # A pre-release skips the gate, so its deploy (which needs the gate's success) is skipped.
+    assert gate["if"] == "github.event_name == 'release' && !github.event.release.prerelease"
     (check,) = [s for s in gate["steps"] if "release_gate.py" in s.get("run", "")]
     assert '--actor "${{ github.actor }}"' in check["run"]
     assert '--sha "${{ github.sha }}"' in check["run"] and "--branch main" in check["run"]
@@ -183,3 +184,16 @@ def test_drift_runs_daily_and_on_demand_from_main_in_its_own_environment() -> No
     assert 'pulumi preview --stack "$STACK" --refresh --expect-no-changes --json' in check["run"]
     assert 'deploy.drift_summary "$STACK" preview.json >> "$GITHUB_STEP_SUMMARY"' in check["run"]
     assert check["run"].rstrip().endswith('exit "$status"')  # the summary never hides a failure
+
+
+@pytest.mark.parametrize("purpose", sorted(naming.WORKFLOWS))
+def test_each_ci_role_is_assumed_from_the_workflow_its_trust_names(purpose: str) -> None:
+    """The roles trust one workflow file each (components.github_ci_roles.oidc_subject): the
+    file that reads the roles' variables, and no other."""
+    readers = {
+        path.name
+        for path in WORKFLOWS.glob("*.yml")
+        if f"vars.{naming.github_variable('dev', purpose)}" in path.read_text()
+        or f"vars.{naming.github_variable('prod', purpose)}" in path.read_text()
+    }
+    assert readers == {naming.WORKFLOWS[purpose]}
