@@ -246,6 +246,10 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
                 "logs:ListTagsForResource",
                 "logs:TagResource",
                 "logs:UntagResource",
+                # The older names some API calls still check.
+                "logs:ListTagsLogGroup",
+                "logs:TagLogGroup",
+                "logs:UntagLogGroup",
             ),
             LOG_GROUP,
             f"arn:aws:logs:{REGIONAL}:log-group:{{name}}",
