@@ -39,6 +39,21 @@ STAGE_TABLE_ACTIONS = (
     "RestoreTableFromAwsBackup",
 )
 
+# What would destroy backups: neither AWS Backup's service role policies nor a stage's own
+# roles need any of it (AWS Backup expires recovery points itself).
+BACKUP_DESTRUCTION = (
+    "DeleteRecoveryPoint",
+    "UpdateRecoveryPointLifecycle",
+    "DisassociateRecoveryPoint",
+    "DeleteBackupVault",
+    "DeleteBackupVaultAccessPolicy",
+    "PutBackupVaultAccessPolicy",
+    "DeleteBackupVaultLockConfiguration",
+    "DeleteBackupPlan",
+    "UpdateBackupPlan",
+    "DeleteBackupSelection",
+)
+
 # The KMS actions AWS Backup's service role policies grant through DynamoDB (backup and restore
 # of a table encrypted with a KMS key), and the service they must go through.
 BACKUP_KEY_ACTIONS = (
@@ -118,6 +133,14 @@ def boundary_document(resource_prefix: str) -> dict[str, Any]:
                 "Sid": "BackupsOfTheStagesTables",
                 "Effect": "Allow",
                 "Action": ["backup:*", "tag:GetResources"],
+                "Resource": "*",
+            },
+            {
+                # backup:* has no stage in its ARNs (recovery points have random ids): no role of
+                # any stage may destroy a backup, a vault or its policy, or shorten a retention.
+                "Sid": "NeverDestroyBackups",
+                "Effect": "Deny",
+                "Action": [f"backup:{action}" for action in BACKUP_DESTRUCTION],
                 "Resource": "*",
             },
             {

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/aws-backup/latest/devguide/security-iam-awsmanpol.ht
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatch
 from typing import Any
 
 from components.permissions_boundary import BACKUP_KEY_VIA
@@ -102,3 +103,19 @@ def test_the_backup_role_uses_a_tables_key_only_through_dynamodb(bootstrap: Stac
         )
         == [ALLOWED] * 5 + [DENIED] * 5
     )
+
+
+def test_aws_backup_needs_none_of_what_the_boundary_denies_of_backups(bootstrap: Stack) -> None:
+    """The boundary's backup denials take nothing from AWS Backup's service role policies."""
+    granted = [
+        a
+        for name in (BACKUP_POLICY, RESTORE_POLICY)
+        for s in managed_policy(name.rsplit("/", 1)[1])["Statement"]
+        for a in as_list(s["Action"])
+        if a.startswith("backup:")
+    ]
+    (denial,) = [
+        s for s in boundary_of(bootstrap, "dev")["Statement"] if s["Sid"] == "NeverDestroyBackups"
+    ]
+    assert "backup:DeleteRecoveryPoint" in denial["Action"] and granted
+    assert [(a, g) for a in denial["Action"] for g in granted if fnmatch(a, g)] == []

@@ -142,22 +142,32 @@ def test_a_role_with_the_boundary_can_never_do_iam_or_reach_another_stage(
     escalated = Principal(iam_role("hello-dev-x"), [ADMIN], [boundary])
     own_table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/hello-dev-table-abc1234"
     other_table = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/hello-prod-table-abc1234"
-    assert simulate(
-        escalated,
-        [
-            ("dynamodb:GetItem", own_table, {}),
-            ("iam:CreateRole", iam_role("hello-dev-y"), {}),
-            ("iam:AttachRolePolicy", iam_role("hello-dev-x"), {"iam:PolicyARN": ADMIN}),
-            ("sts:AssumeRole", iam_role("hello-ci-dev-deploy-abc1234"), {}),
-            ("dynamodb:Scan", other_table, {}),
-            (
-                "lambda:InvokeFunction",
-                f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hello-prod-x",
-                {},
-            ),
-            ("s3:GetObject", "arn:aws:s3:::any-bucket/key", {}),
-        ],
-    ) == [ALLOWED, EXPLICIT, EXPLICIT, EXPLICIT, DENIED, DENIED, DENIED]
+    vault = f"arn:aws:backup:eu-west-1:{ACCOUNT}:backup-vault:hello-prod-vault-abc1234"
+    recovery_point = f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:1a2b3c4d-5e6f"
+    assert (
+        simulate(
+            escalated,
+            [
+                ("dynamodb:GetItem", own_table, {}),
+                ("iam:CreateRole", iam_role("hello-dev-y"), {}),
+                ("iam:AttachRolePolicy", iam_role("hello-dev-x"), {"iam:PolicyARN": ADMIN}),
+                ("sts:AssumeRole", iam_role("hello-ci-dev-deploy-abc1234"), {}),
+                ("dynamodb:Scan", other_table, {}),
+                (
+                    "lambda:InvokeFunction",
+                    f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:hello-prod-x",
+                    {},
+                ),
+                ("s3:GetObject", "arn:aws:s3:::any-bucket/key", {}),
+                ("backup:StartBackupJob", vault, {}),
+                ("backup:DeleteRecoveryPoint", recovery_point, {}),  # any stage's: ids are random
+                ("backup:UpdateRecoveryPointLifecycle", recovery_point, {}),
+                ("backup:DeleteBackupVault", vault, {}),
+                ("backup:PutBackupVaultAccessPolicy", vault, {}),
+            ],
+        )
+        == [ALLOWED, EXPLICIT, EXPLICIT, EXPLICIT, DENIED, DENIED, DENIED, ALLOWED] + [EXPLICIT] * 4
+    )
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
