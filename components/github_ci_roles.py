@@ -1,19 +1,22 @@
 """The three IAM roles GitHub Actions assume for one stage, through OIDC (no static AWS keys).
+Each trusts one workflow file at one ref (oidc_subject), and none may read data or secret
+values (components.ci_data_reads: every such read of AWS's ReadOnlyAccess, denied to all three).
 
-- deploy: `pulumi up`, trusted only from jobs in the stage's GitHub environment. Exactly what
-  the stage's resource types need, held to the stage's own resources by name or by stage tag
-  (components.stage_access, in a managed policy of its own), plus exactly the IAM its stage
-  needs: roles named from the stage's prefix, created and changed only with the stage's
-  permissions boundary, only the managed policies the stage attaches, passed only to the
-  services that use them; never the CI roles, their policies, the boundary or the provider.
+- deploy: `pulumi up` and the CodeDeploy release, from deploy.yml in the stage's environment
+  (main for dev, a release tag for the others). Exactly what the stage's resource types need,
+  held to the stage's own resources by name or by stage tag (components.stage_access, in
+  managed policies of its own), plus exactly the IAM its stage needs: roles named from the
+  stage's prefix, created and changed only with the stage's permissions boundary, only the
+  managed policies the stage attaches, passed only to the services that use them; never the
+  CI roles, their policies, the boundary or the provider.
 - preview: `pulumi preview` without `--refresh` on pull requests. That reads the stack's state
   from the backend and asks AWS nothing (the provider's credential check,
   sts:GetCallerIdentity, needs no permission), so it may read nothing but a self-managed
-  state bucket, and is denied data and secret reads outright.
-- drift: `pulumi preview --refresh` from the drift workflow's environment alone: AWS's
-  ReadOnlyAccess, minus reads of data and secret values. A refresh must read each resource's
-  configuration, so this role can read the function's environment and CloudFront's origin
-  header (the origin secret); only main's drift workflow can assume it.
+  state bucket, and is denied configuration that holds secrets too.
+- drift: `pulumi preview --refresh` from drift.yml on main, in the drift environment: AWS's
+  ReadOnlyAccess minus the data reads. A refresh must read each resource's configuration, so
+  this role can read the function's environment and CloudFront's origin header (the origin
+  secret).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pulumi_aws as aws
 
 from components import ci_data_reads
 from components.iam import policy_document, trust_policy
-from components.stage_access import policy_documents, retag_denials
+from components.stage_deploy_policy import policy_documents, retag_denials
 from hello_stack import naming
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
