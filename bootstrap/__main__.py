@@ -5,14 +5,17 @@ stack's roles, policies or provider (see components/github_ci_roles.py). Its res
 protected, and the account-wide ones are also kept if the stack is ever destroyed.
 
 Per stage: a permissions boundary, and the deploy, preview and drift roles, exported under the
-names of the GitHub variables the workflows read (hello_stack.naming.github_variable).
+names of the GitHub variables the workflows read (hello_stack.naming.github_variable). For the
+account: IAM Access Analyzer, whose findings reach a topic and its subscriber.
 """
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_github as github
 
+from components.access_findings import AccessFindings, AccessFindingsArgs
 from components.api_gateway_logging import ApiGatewayLogging
 from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
 from components.github_ci_roles import (
@@ -20,6 +23,7 @@ from components.github_ci_roles import (
     GithubCiRoles,
     GithubCiRolesArgs,
 )
+from components.github_settings import GithubSettings, GithubSettingsArgs
 from components.iam import BASIC_LOGS_POLICY
 from components.permissions_boundary import (
     PermissionsBoundary,
@@ -62,6 +66,8 @@ else:
 if settings.manage_api_gateway_account:
     ApiGatewayLogging(name, opts=account_wide)
 
+federated_roles: list[pulumi.Output[str]] = []
+role_variables: dict[str, pulumi.Output[str]] = {}
 for stage in settings.stages:
     boundary = PermissionsBoundary(
         f"{name}-{stage}",
@@ -86,8 +92,42 @@ for stage in settings.stages:
         ),
         opts=kept,
     )
-    pulumi.export(naming.github_variable(stage, "deploy"), roles.deploy_role_arn)
-    pulumi.export(naming.github_variable(stage, "preview"), roles.preview_role_arn)
-    pulumi.export(naming.github_variable(stage, "drift"), roles.drift_role_arn)
+    role_variables[naming.github_variable(stage, "deploy")] = roles.deploy_role_arn
+    role_variables[naming.github_variable(stage, "preview")] = roles.preview_role_arn
+    role_variables[naming.github_variable(stage, "drift")] = roles.drift_role_arn
     pulumi.export(f"{stage}_permissions_boundary_arn", boundary.policy_arn)
+    federated_roles += [roles.deploy_role_arn, roles.preview_role_arn, roles.drift_role_arn]
+for variable, arn in role_variables.items():
+    pulumi.export(variable, arn)
+
+# The GitHub side the roles' trust relies on, and the variables the workflows read. The
+# provider takes its token from GITHUB_TOKEN (README, "Bootstrap").
+GithubSettings(
+    f"{name}-github",
+    GithubSettingsArgs(
+        repository=settings.github_repository,
+        stages=settings.stages,
+        variables=role_variables,
+        repository_wide=settings.manage_github_repository,
+    ),
+    opts=pulumi.ResourceOptions(
+        providers=[
+            github.Provider(f"{name}-github", owner=settings.github_repository.split("/")[0])
+        ],
+        protect=True,
+    ),
+)
+
+# No role a stage creates may trust anyone outside unnoticed: IAM cannot limit a trust policy.
+findings = AccessFindings(
+    f"{name}-access",
+    AccessFindingsArgs(
+        subscriber_email=settings.security_email,
+        federated_roles=federated_roles,
+        oidc_provider_arn=oidc_provider_arn,
+        existing_analyzer=settings.access_analyzer_name,
+    ),
+    opts=kept,
+)
+pulumi.export("access_findings_topic_arn", findings.topic_arn)
 pulumi.export("github_oidc_provider_arn", oidc_provider_arn)

@@ -63,6 +63,35 @@ RESTORE_TEST_TABLE_ACTIONS = tuple(
 )
 
 
+# What would destroy backups: neither AWS Backup's service role policies nor a stage's own
+# roles need any of it (AWS Backup expires recovery points itself).
+BACKUP_DESTRUCTION = (
+    "DeleteRecoveryPoint",
+    "UpdateRecoveryPointLifecycle",
+    "DisassociateRecoveryPoint",
+    "DeleteBackupVault",
+    "DeleteBackupVaultAccessPolicy",
+    "PutBackupVaultAccessPolicy",
+    "DeleteBackupVaultLockConfiguration",
+    "DeleteBackupPlan",
+    "UpdateBackupPlan",
+    "DeleteBackupSelection",
+)
+
+# The KMS actions AWS Backup's service role policies grant through DynamoDB (backup and restore
+# of a table encrypted with a KMS key), and the service they must go through.
+BACKUP_KEY_ACTIONS = (
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+)
+BACKUP_KEY_VIA = "dynamodb.*.amazonaws.com"
+KEYS = "arn:aws:kms:*:*:key/*"
+
+
 @dataclass
 class PermissionsBoundaryArgs:
     # A fixed name, not an auto-name: the stage's stack computes the ARN from it.
@@ -150,6 +179,37 @@ def boundary_document(resource_prefix: str, metric_namespace: str | None = None)
                 "Effect": "Allow",
                 "Action": ["backup:*", "tag:GetResources"],
                 "Resource": "*",
+            },
+            {
+                # backup:* has no stage in its ARNs (recovery points have random ids): no role of
+                # any stage may destroy a backup, a vault or its policy, or shorten a retention.
+                "Sid": "NeverDestroyBackups",
+                "Effect": "Deny",
+                "Action": [f"backup:{action}" for action in BACKUP_DESTRUCTION],
+                "Resource": "*",
+            },
+            {
+                # AWS Backup's service role policies (AWSBackupServiceRolePolicyForBackup and
+                # ...ForRestores) let it use a table's KMS key only through DynamoDB, describe
+                # keys, and grant keys to AWS resources: the boundary allows exactly those.
+                "Sid": "KeysOfEncryptedTablesThroughDynamoDB",
+                "Effect": "Allow",
+                "Action": [f"kms:{action}" for action in BACKUP_KEY_ACTIONS],
+                "Resource": KEYS,
+                "Condition": {"StringLike": {"kms:ViaService": BACKUP_KEY_VIA}},
+            },
+            {
+                "Sid": "DescribeKeys",
+                "Effect": "Allow",
+                "Action": "kms:DescribeKey",
+                "Resource": KEYS,
+            },
+            {
+                "Sid": "GrantKeysOnlyToAwsResources",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": KEYS,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
             {
                 "Sid": "NeverIdentityOrTheAccount",

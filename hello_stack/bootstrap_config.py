@@ -21,6 +21,8 @@ class BootstrapConfig:
     region: str
     # owner/name: the only repository whose workflows may assume the CI roles.
     github_repository: str
+    # Who reads IAM Access Analyzer's findings (components/access_findings.py): an e-mail address.
+    security_email: str
     # The stage stacks whose CI roles and boundaries this account holds.
     stages: tuple[str, ...] = DEFAULT_STAGES
     # The account's GitHub OIDC provider when one exists already (there is one per account).
@@ -30,11 +32,17 @@ class BootstrapConfig:
     # A self-managed backend: the state bucket and the KMS key of the secrets provider.
     state_bucket: str | None = None
     state_kms_key_arn: str | None = None
+    # The account's external access analyzer, when it has one (one per account and region).
+    access_analyzer_name: str | None = None
+    # The repository-wide GitHub settings (subject claim, tag ruleset): one stack per repository.
+    manage_github_repository: bool = True
 
     def __post_init__(self) -> None:
         problems = []
         if not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", self.github_repository):
             problems.append(f"{NAMESPACE}:githubRepository must be like owner/repo")
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.security_email):
+            problems.append(f"{NAMESPACE}:securityEmail must be an e-mail address")
         if not self.stages or not all(re.fullmatch(r"[a-z0-9]+", s) for s in self.stages):
             problems.append(f"{NAMESPACE}:stages must be a list of lower-case stage names")
         if problems:
@@ -45,12 +53,16 @@ def load() -> BootstrapConfig:
     config = pulumi.Config(NAMESPACE)
     stages = config.get_object("stages")
     managed = config.get_bool("manageApiGatewayAccount")
+    github_wide = config.get_bool("manageGithubRepository")
     return BootstrapConfig(
         region=pulumi.Config("aws").require("region"),
         github_repository=config.require("githubRepository"),
+        security_email=config.require("securityEmail"),
         stages=tuple(stages) if stages is not None else DEFAULT_STAGES,
         github_oidc_provider_arn=config.get("githubOidcProviderArn"),
         manage_api_gateway_account=True if managed is None else managed,
         state_bucket=config.get("stateBucket"),
         state_kms_key_arn=config.get("stateKmsKeyArn"),
+        access_analyzer_name=config.get("accessAnalyzerName"),
+        manage_github_repository=True if github_wide is None else github_wide,
     )

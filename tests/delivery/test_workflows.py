@@ -175,7 +175,8 @@ def test_the_policy_pack_is_enforced_on_every_preview_and_deploy(name: str, job:
 def test_prod_waits_for_a_gate_written_in_the_workflow() -> None:
     workflow = load("deploy.yml")
     gate, deploy = workflow["jobs"]["gate"], workflow["jobs"]["deploy"]
-    assert gate["if"] == "github.event_name == 'release'"
+    # A pre-release skips the gate, so its deploy (which needs the gate's success) is skipped.
+    assert gate["if"] == "github.event_name == 'release' && !github.event.release.prerelease"
     (check,) = [s for s in gate["steps"] if "release_gate.py" in s.get("run", "")]
     assert '--actor "${{ github.actor }}"' in check["run"]
     assert '--sha "${{ github.sha }}"' in check["run"] and "--branch main" in check["run"]
@@ -291,3 +292,17 @@ def test_prod_releases_wait_for_error_budget_with_an_override_from_the_release_n
     assert "github.event" not in step["run"]
     assert "override=(--spend-budget-anyway); fi" in step["run"]
     assert '"${override[@]}"' in step["run"]
+
+
+@pytest.mark.parametrize("purpose", sorted(naming.WORKFLOWS))
+def test_each_ci_role_is_assumed_from_the_workflow_its_trust_names(purpose: str) -> None:
+    """The roles trust one workflow file each (components.github_ci_roles.oidc_subject): the
+    file that reads the roles' variables, and no other."""
+    readers = {
+        path.name
+        for path in WORKFLOWS.glob("*.yml")
+        # each job names its variable as a literal, read with vars[env.ROLE_VARIABLE]
+        if f"'{naming.github_variable('dev', purpose)}'" in path.read_text()
+        or f"'{naming.github_variable('prod', purpose)}'" in path.read_text()
+    }
+    assert readers == {naming.WORKFLOWS[purpose]}
