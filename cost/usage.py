@@ -84,15 +84,14 @@ def load_settings(stack: str) -> config.StackConfig:
 def check_locations(built: tuple[graph.Resource, ...]) -> tuple[CheckLocation, ...]:
     """The synthetic checks' functions on their schedules (components/synthetic_checks.py),
     by location."""
-    return tuple(
-        sorted(
-            CheckLocation(
-                run.environment[LOCATION_ENV], run.runs_per_month, run.memory_mb, run.architecture
-            )
-            for run in graph.scheduled_functions(built)
-            if run.handler == CHECK_HANDLER
+    found = [
+        CheckLocation(
+            run.environment[LOCATION_ENV], run.runs_per_month, run.memory_mb, run.architecture
         )
-    )
+        for run in graph.scheduled_functions(built)
+        if run.handler == CHECK_HANDLER
+    ]
+    return tuple(sorted(found, key=lambda check: check.location))
 
 
 def usage_for(stack: str, settings: config.StackConfig) -> Usage:
