@@ -33,7 +33,8 @@ def describe(usage: Usage) -> str:
         f"{usage.log_retention_days} days, backups "
         f"{f'{usage.backup_retention_days} days' if usage.backup_retention_days else 'off'}, "
         f"{usage.price_class}, {usage.alarm_metrics} alarm metrics and "
-        f"{usage.composite_alarms} composite alarms, {usage.custom_metrics} log metric filters; "
+        f"{usage.composite_alarms} composite alarms, {usage.custom_metrics} custom metrics "
+        "from logs; "
         f"synthetic checks {describe_checks(usage)}; restore tests "
         + (
             f"{usage.restore_tests_per_month:.1f} a month"
