@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cost.prices import HOURS_PER_MONTH
 from tools.evaluate_stack import OPERATOR_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +38,6 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 # (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html).
 LAMBDA_DEFAULT_MEMORY_MB = 128
 LAMBDA_DEFAULT_ARCHITECTURE = "x86_64"
-HOURS_PER_MONTH = 730  # AWS's billing month
 MINUTES_PER = {"minute": 1, "hour": 60, "day": 1440}
 
 

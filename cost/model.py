@@ -73,10 +73,6 @@ class Extras:
 
     replica_regions: int = 0
 
-    @property
-    def regions(self) -> int:
-        return 1 + self.replica_regions
-
 
 NONE = Extras()
 

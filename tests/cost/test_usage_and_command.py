@@ -49,6 +49,9 @@ def test_the_report_has_a_row_per_decade_and_the_crossover_for_each_stack() -> N
         assert [f"10^{e}" for e in range(4, 11)] == re.findall(r"^(10\^\d+)\s", section, re.M)
         assert "crossover: serverless costs more than always-on from" in section
         assert "a million requests a month: $" in section
+        # Every stack file has synthetic checks; only prod (backups on) has restore tests.
+        assert "the synthetic checks add $" in section
+        assert ("restore_tests $" in section) == (stack == "prod")
         assert "Limits of" in section
 
 

@@ -88,3 +88,8 @@ def test_every_alarm_is_standard_resolution(name: str) -> None:
     alarm would cost three times as much."""
     for alarm in cached(name).all(graph.METRIC_ALARM):
         assert min(graph.alarm_periods(alarm)) >= 60, alarm["name"]
+
+
+def test_a_program_that_fails_under_mocks_is_reported_with_its_stack_file() -> None:
+    with pytest.raises(RuntimeError, match=r"Pulumi\.nosuchstack\.yaml: the program failed"):
+        graph.resources.__wrapped__("nosuchstack")
