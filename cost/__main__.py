@@ -6,6 +6,7 @@ docs/architecture.md holds (a test keeps the two identical)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -31,8 +32,23 @@ def describe(usage: Usage) -> str:
         f"WAF {f'{usage.waf_rules} rules' if usage.waf_rules else 'off'}, logs kept "
         f"{usage.log_retention_days} days, backups "
         f"{f'{usage.backup_retention_days} days' if usage.backup_retention_days else 'off'}, "
-        f"{usage.price_class}, {usage.alarm_metrics} alarm metrics"
+        f"{usage.price_class}, {usage.alarm_metrics} alarm metrics and "
+        f"{usage.composite_alarms} composite alarms, {usage.custom_metrics} custom metrics "
+        "from logs; "
+        f"synthetic checks {describe_checks(usage)}; restore tests "
+        + (
+            f"{usage.restore_tests_per_month:.1f} a month"
+            if usage.restore_tests_per_month
+            else "off"
+        )
     )
+
+
+def describe_checks(usage: Usage) -> str:
+    if not usage.checks:
+        return "off"
+    where = ", ".join(location.location for location in usage.checks)
+    return f"from {where} ({model.check_requests(usage):,.0f} requests a month)"
 
 
 def rate(rps: float) -> str:
@@ -93,6 +109,22 @@ def items_line(usage: Usage, extras: model.Extras) -> str:
     return f"a million requests a month: ${model.monthly(items):,.2f} ({shown})"
 
 
+def features_line(usage: Usage, extras: model.Extras) -> str:
+    """What the synthetic checks add at a million user requests a month: their own bill and
+    their requests through the stack (the difference they make to every service's line)."""
+    if not usage.checks:
+        return "synthetic checks: none"
+    with_checks = model.monthly(model.serverless(usage, 1e6, extras))
+    without = model.monthly(model.serverless(dataclasses.replace(usage, checks=()), 1e6, extras))
+    own = model.synthetic_checks(usage)
+    return (
+        f"the synthetic checks add ${with_checks - without:,.2f} a month at a million requests "
+        f"(their functions, metrics and logs ${own:,.2f}; their "
+        f"{model.check_requests(usage):,.0f} requests through the stack "
+        f"${with_checks - without - own:,.2f})"
+    )
+
+
 def limit_rows(settings: StackConfig, markdown: bool) -> list[list[str]]:
     return [
         [
@@ -141,7 +173,8 @@ def report(extras: model.Extras, markdown: bool) -> str:
         heading = f"### {stack}" if markdown else f"== {stack} (Pulumi.{stack}.yaml)"
         out += ["", heading, "", describe(usage) + ".", ""]
         out += [table(HEADER, rows(usage, settings, extras)), ""]
-        out += [crossover_line(usage, extras) + ".", items_line(usage, extras) + ".", ""]
+        out += [crossover_line(usage, extras) + ".", items_line(usage, extras) + "."]
+        out += [features_line(usage, extras) + ".", ""]
         out += [f"Limits of {stack}, the first to bind first:", ""]
         out.append(table(LIMIT_HEADER, limit_rows(settings, markdown)))
         if not markdown:
@@ -184,21 +217,14 @@ def write_chart(extras: model.Extras, path: Path = CHART) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="the docs' section, as Markdown")
-    parser.add_argument("--replica-regions", type=int, default=0)
-    parser.add_argument("--synthetic-checks-per-hour", type=float, default=0.0)
-    parser.add_argument("--restore-tests-per-month", type=float, default=0.0)
+    parser.add_argument(
+        "--replica-regions", type=int, default=0, help="standby regions no stack file has yet"
+    )
     parser.add_argument("--no-chart", action="store_true")
     args = parser.parse_args(argv)
-    extras = model.Extras(
-        args.replica_regions, args.synthetic_checks_per_hour, args.restore_tests_per_month
-    )
-    if (
-        min(
-            extras.replica_regions, extras.synthetic_checks_per_hour, extras.restore_tests_per_month
-        )
-        < 0
-    ):
+    if args.replica_regions < 0:
         parser.error("extras cannot be negative")
+    extras = model.Extras(args.replica_regions)
     try:
         sys.stdout.write(report(extras, args.markdown))
         if not args.no_chart and not args.markdown:

@@ -1,7 +1,8 @@
 """Cost per month of a stack at a monthly request count: the serverless stack as configured and
 an always-on alternative (Fargate tasks behind an ALB, same CloudFront, WAF and table), each as
-line items, plus what optional extras add. Every figure is a list price (cost/prices.py) times a
-usage (cost/usage.py, hello_stack/workload.py)."""
+line items: what the stack builds (its alarms, synthetic checks and restore tests where it has
+them) and what optional extras (standby regions) add. Every figure is a list price
+(cost/prices.py) times a usage (cost/usage.py, hello_stack/workload.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import math
 from dataclasses import dataclass
 
 from cost import prices
-from cost.usage import CLIENT_MIX, ITEM_BYTES, SNAP_START_CACHED_VERSIONS, Usage
+from cost.usage import CLIENT_MIX, ITEM_BYTES, SNAP_START_CACHED_VERSIONS, CheckLocation, Usage
+from deploy.checks import Step, cycle
 from hello_stack import workload
+from synthetics.handler import Outcome, metric_data, usernames
 
 GB = 1e9
 # X-Ray's default sampling rule: the first request each second, then 5 % of the rest.
@@ -33,28 +36,42 @@ ALB_NODES = 2  # one public IPv4 address per zone
 LCU_NEW_CONNECTIONS = 25.0
 LCU_GB_PER_HOUR = 1.0
 NEW_CONNECTION_SHARE = 0.05
-# Requests one synthetic check makes (the release hooks' five: PUT, GET, DELETE, 404, 400).
-REQUESTS_PER_SYNTHETIC_CHECK = 5
+# A synthetic check cycle (synthetics/handler.py): deploy/checks.py's steps through the public
+# URL, then one PutMetricData call. Its duration and log bytes are estimates (docs/slo.md): four
+# requests through CloudFront from another continent, ~1.5 s; the summary line and Lambda's
+# START/END/REPORT lines, ~0.7 KB. The known user's seed (once per execution environment) and
+# the uncounted retry of a failed DELETE are left out.
+PUT_METRIC_DATA_CALLS_PER_CYCLE = 1
+CHECK_SECONDS_PER_CYCLE = 1.5
+CHECK_LOG_BYTES_PER_CYCLE = 700
+# A check location's requests are served by the CloudFront edges of its own continent, by the
+# region's prefix; a location whose edges the price class excludes is served from North
+# America/Europe; an unknown prefix is priced at the dearest modelled rate (South America).
+LOCATION_EDGES = {
+    "us": "north_america_europe",
+    "ca": "north_america_europe",
+    "mx": "north_america_europe",
+    "eu": "north_america_europe",
+    "ap": "asia_pacific",
+    "sa": "south_america",
+}
+# A restore test (hooks/restore_validator.py): one validator invocation whose COUNT scan reads
+# the whole copy (strongly consistent: 1 read unit per 4 KB, an upper bound); ~30 s. Estimates.
+VALIDATOR_SECONDS = 30.0
+READ_UNIT_BYTES = 4096
 TABLE_COUNTS = tuple(10**exponent for exponent in range(4, 11))  # 10^4 ... 10^10 a month
 
 
 @dataclass(frozen=True)
 class Extras:
-    """What features being built elsewhere add; all default to none.
+    """What no stack file builds yet; defaults to none (the synthetic checks and restore tests
+    a stack has are in its Usage, from the program).
 
-    replica_regions: regional stacks on standby in other regions (a DynamoDB global table
-    replica each, every write replicated), receiving no traffic until a failover.
-    synthetic_checks_per_hour: CloudWatch Synthetics canary runs per hour, per region.
-    restore_tests_per_month: full restores of the table (from a backup or PITR) per month.
+    replica_regions: regional stacks on standby in other regions (a second region: a DynamoDB
+    global table replica each, every write replicated), receiving no traffic until a failover.
     """
 
     replica_regions: int = 0
-    synthetic_checks_per_hour: float = 0.0
-    restore_tests_per_month: float = 0.0
-
-    @property
-    def regions(self) -> int:
-        return 1 + self.replica_regions
 
 
 NONE = Extras()
@@ -70,14 +87,95 @@ def edge_share(price_class: str) -> dict[str, float]:
     return shares
 
 
+def cloudfront_at(region: str, served: float) -> float:
+    """Requests served from one price region: HTTPS requests, bytes out and to the origin."""
+    return (
+        served * prices.CLOUDFRONT_HTTPS_REQUEST[region]
+        + served * workload.RESPONSE_BYTES / GB * prices.CLOUDFRONT_OUT_GB[region]
+        + served * workload.REQUEST_BYTES / GB * prices.CLOUDFRONT_TO_ORIGIN_GB[region]
+    )
+
+
 def cloudfront(usage: Usage, requests: float) -> float:
-    total = 0.0
-    for region, share in edge_share(usage.price_class).items():
-        served = requests * share
-        total += served * prices.CLOUDFRONT_HTTPS_REQUEST[region]
-        total += served * workload.RESPONSE_BYTES / GB * prices.CLOUDFRONT_OUT_GB[region]
-        total += served * workload.REQUEST_BYTES / GB * prices.CLOUDFRONT_TO_ORIGIN_GB[region]
-    return total
+    shares = edge_share(usage.price_class).items()
+    return sum(cloudfront_at(region, requests * share) for region, share in shares)
+
+
+def check_edge(location: str, price_class: str) -> str:
+    """The price region whose edges serve a check location's requests."""
+    region = LOCATION_EDGES.get(location.split("-")[0], "south_america")
+    included = prices.PRICE_CLASS_EDGES[price_class]
+    return region if region in included else "north_america_europe"
+
+
+def check_steps() -> list[Step]:
+    """One cycle's requests, as synthetics/handler.py sends them (the users' names aside)."""
+    return cycle(*usernames("us-east-1"))
+
+
+def check_metrics_per_location() -> int:
+    """The metrics one location publishes (each name with its Location dimension)."""
+    outcomes = [Outcome(label, 1.0) for label, *_ in check_steps()]
+    return len({datum["MetricName"] for datum in metric_data("us-east-1", outcomes)})
+
+
+def check_requests(usage: Usage) -> float:
+    """Requests a month the synthetic checks send through the stack, from every location."""
+    return sum(location.runs_per_month for location in usage.checks) * len(check_steps())
+
+
+def check_traffic(usage: Usage) -> dict[str, float]:
+    """What the checks' requests cost at CloudFront (at their own edges) and DynamoDB (a GET
+    reads, a PUT or DELETE writes); the per-request services bill them with the users'."""
+    steps = check_steps()
+    gets = sum(1 for _, method, *_ in steps if method == "GET")
+    per_cycle = (
+        gets * workload.READ_UNITS_PER_GET * prices.DYNAMODB_READ_UNIT
+        + (len(steps) - gets) * workload.WRITE_UNITS_PER_PUT * prices.DYNAMODB_WRITE_UNIT
+    )
+    edge, table = 0.0, 0.0
+    for location in usage.checks:
+        requests = location.runs_per_month * len(steps)
+        edge += cloudfront_at(check_edge(location.location, usage.price_class), requests)
+        table += location.runs_per_month * per_cycle
+    return {"cloudfront": edge, "dynamodb": table}
+
+
+def check_location_month(usage: Usage, location: CheckLocation) -> float:
+    """One location's own bill: its function's invocations and GB-seconds, its PutMetricData
+    calls and custom metrics, its log lines (its schedule is not charged)."""
+    runs = location.runs_per_month
+    gb_seconds = runs * CHECK_SECONDS_PER_CYCLE * location.memory_mb / 1024
+    return (
+        runs * prices.EVENTBRIDGE_SCHEDULED_INVOCATION
+        + runs * prices.LAMBDA_REQUEST
+        + prices.tiered(gb_seconds, prices.LAMBDA_GB_SECOND[location.architecture])
+        + runs * PUT_METRIC_DATA_CALLS_PER_CYCLE * prices.PUT_METRIC_DATA_REQUEST
+        + check_metrics_per_location() * prices.CUSTOM_METRIC_MONTH
+        + logs(usage, runs, CHECK_LOG_BYTES_PER_CYCLE)
+    )
+
+
+def synthetic_checks(usage: Usage) -> float:
+    return sum(check_location_month(usage, location) for location in usage.checks)
+
+
+def restore_tests(usage: Usage) -> float:
+    """Each run of the restore testing plan: AWS Backup's restore of the table (per GB), the
+    copy stored for its validation window, the validator's invocation and its COUNT scan."""
+    if not usage.restore_tests_per_month:
+        return 0.0
+    tests = usage.restore_tests_per_month
+    copy_months = usage.restore_validation_hours / prices.HOURS_PER_MONTH
+    per_test = (
+        usage.table_gb * prices.DYNAMODB_RESTORE_GB
+        + usage.table_gb * prices.DYNAMODB_STORAGE_GB_MONTH * copy_months
+        + prices.LAMBDA_REQUEST
+        + usage.table_gb * GB / READ_UNIT_BYTES * prices.DYNAMODB_READ_UNIT
+    )
+    gb_seconds = tests * VALIDATOR_SECONDS * usage.validator_memory_mb / 1024
+    validator = prices.tiered(gb_seconds, prices.LAMBDA_GB_SECOND[usage.validator_architecture])
+    return tests * per_test + validator
 
 
 def cold_starts(requests: float) -> float:
@@ -148,16 +246,19 @@ def waf(usage: Usage, requests: float) -> float:
 
 
 def monitoring(usage: Usage) -> float:
+    """Every alarm the program builds (per metric read; composites at their own price), the
+    log metric filters' metrics and the dashboards."""
     return (
         usage.alarm_metrics * prices.ALARM_METRIC_MONTH
+        + usage.composite_alarms * prices.COMPOSITE_ALARM_MONTH
         + usage.custom_metrics * prices.CUSTOM_METRIC_MONTH
         + usage.dashboards * prices.DASHBOARD_MONTH
     )
 
 
 def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -> float:
-    """What replicas, synthetic checks and restore tests add; `standby` is what one idle
-    regional copy of the compute costs (it differs between the two designs)."""
+    """What standby regions add; `standby` is what one idle regional copy of the compute costs
+    (it differs between the two designs)."""
     writes = requests * workload.PUT_SHARE * workload.WRITE_UNITS_PER_PUT
     per_replica = (
         writes * prices.DYNAMODB_REPLICATED_WRITE_UNIT
@@ -166,29 +267,26 @@ def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -
         + monitoring(usage)
         + standby
     )
-    runs = extras.synthetic_checks_per_hour * prices.HOURS_PER_MONTH * extras.regions
-    restores = extras.restore_tests_per_month * usage.table_gb * prices.DYNAMODB_RESTORE_GB
-    return extras.replica_regions * per_replica + runs * prices.SYNTHETICS_CANARY_RUN + restores
-
-
-def synthetic_requests(extras: Extras) -> float:
-    runs = extras.synthetic_checks_per_hour * prices.HOURS_PER_MONTH * extras.regions
-    return runs * REQUESTS_PER_SYNTHETIC_CHECK
+    return extras.replica_regions * per_replica
 
 
 def serverless(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str, float]:
-    """The stack as configured, per line item, in dollars a month."""
-    total = requests + synthetic_requests(extras)
+    """The stack as configured, per line item, in dollars a month: `requests` are the users';
+    the synthetic checks' own requests are billed with them by each service they pass."""
+    total = requests + check_requests(usage)
+    checks = check_traffic(usage)
     log_bytes = workload.APP_LOG_BYTES + workload.PLATFORM_LOG_BYTES + workload.ACCESS_LOG_BYTES
     return {
         "api_gateway": prices.tiered(total, prices.API_GATEWAY_REST),
-        "cloudfront": cloudfront(usage, total),
+        "cloudfront": cloudfront(usage, requests) + checks["cloudfront"],
         "lambda": lambda_compute(usage, total) + snap_start_cache(usage),
-        "dynamodb": dynamodb_requests(total) + table_at_rest(usage),
+        "dynamodb": dynamodb_requests(requests) + checks["dynamodb"] + table_at_rest(usage),
         "waf": waf(usage, total),
         "logs": logs(usage, total, log_bytes),
         "xray": xray_traces(total) * prices.XRAY_TRACE,
         "monitoring": monitoring(usage),
+        "synthetic_checks": synthetic_checks(usage),
+        "restore_tests": restore_tests(usage),
         "extras": extras_cost(usage, total, extras, snap_start_cache(usage)),
     }
 
@@ -218,19 +316,22 @@ def public_addresses(tasks: int) -> float:
 
 def always_on(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str, float]:
     """Fargate tasks behind an ALB (public subnets, a DynamoDB gateway endpoint: no NAT), with
-    the same CloudFront, WAF, table, app log line, traces and alarms."""
-    total = requests + synthetic_requests(extras)
+    the same CloudFront, WAF, table, app log line, traces, alarms, checks and restore tests."""
+    total = requests + check_requests(usage)
+    checks = check_traffic(usage)
     tasks = tasks_needed(total)
     standby = fargate_task_month(usage) * MIN_TASKS + alb(0) + public_addresses(MIN_TASKS)
     return {
         "fargate": tasks * fargate_task_month(usage),
         "alb": alb(total) + public_addresses(tasks),
-        "cloudfront": cloudfront(usage, total),
-        "dynamodb": dynamodb_requests(total) + table_at_rest(usage),
+        "cloudfront": cloudfront(usage, requests) + checks["cloudfront"],
+        "dynamodb": dynamodb_requests(requests) + checks["dynamodb"] + table_at_rest(usage),
         "waf": waf(usage, total),
         "logs": logs(usage, total, workload.APP_LOG_BYTES),
         "xray": xray_traces(total) * prices.XRAY_TRACE,
         "monitoring": monitoring(usage),
+        "synthetic_checks": synthetic_checks(usage),
+        "restore_tests": restore_tests(usage),
         "extras": extras_cost(usage, total, extras, standby),
     }
 

@@ -4,6 +4,11 @@ Read on READ_ON from the pages in SOURCES. The pricing pages render per-region f
 browser; these are the US East (N. Virginia) figures (hello's stacks run in eu-west-1, where
 most of these are 0-13 % higher). Free tiers are left out: they are per account, not per stack.
 A tier is a tuple of (upper bound of the monthly quantity, price per unit), in order.
+
+This machine cannot reach AWS's pages: the prices added for the synthetic checks and the SLO's
+alarms (composite alarms, PutMetricData, EventBridge's scheduled rules) are the figures
+docs/slo.md cites from the same pages on the same date, not re-read here; check them before
+relying on them.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ SOURCES = {
     "cloudwatch": "https://aws.amazon.com/cloudwatch/pricing/",
     "xray": "https://aws.amazon.com/xray/pricing/",
     "backup": "https://aws.amazon.com/backup/pricing/",
-    "synthetics": "https://aws.amazon.com/cloudwatch/pricing/",
+    "eventbridge": "https://aws.amazon.com/eventbridge/pricing/",
     "fargate": "https://aws.amazon.com/fargate/pricing/",
     "elb": "https://aws.amazon.com/elasticloadbalancing/pricing/",
     "vpc": "https://aws.amazon.com/vpc/pricing/",
@@ -92,14 +97,19 @@ WAF_WEB_ACL_MONTH = 5.00
 WAF_RULE_MONTH = 1.00
 WAF_REQUEST = 0.60e-6
 
-# CloudWatch: log ingestion and storage, alarms (per metric a standard alarm watches), custom
-# metrics (a log metric filter's), dashboards; Synthetics per canary run.
+# CloudWatch: log ingestion and storage; alarms: a standard-resolution (60 s or longer) metric
+# alarm per metric it reads (a metric-math alarm: each metric in its expression), a composite
+# alarm at its own price; custom metrics (a log metric filter's, the checks' PutMetricData
+# metrics: first 10,000 a month); PutMetricData per API request; dashboards.
 LOGS_INGEST_GB = 0.50
 LOGS_STORE_GB_MONTH = 0.03
 ALARM_METRIC_MONTH = 0.10
+COMPOSITE_ALARM_MONTH = 0.50
 CUSTOM_METRIC_MONTH = 0.30
+PUT_METRIC_DATA_REQUEST = 0.01 / 1000
 DASHBOARD_MONTH = 3.00
-SYNTHETICS_CANARY_RUN = 0.0012
+# EventBridge: scheduled rules' invocations are not charged (the checks' every-minute schedule).
+EVENTBRIDGE_SCHEDULED_INVOCATION = 0.0
 
 # X-Ray: traces recorded.
 XRAY_TRACE = 5.00e-6

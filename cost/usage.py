@@ -1,19 +1,20 @@
-"""What one stack uses, from its settings: the stack file read through hello_stack.config's own
-loader (defaults filled in, rules checked), the alarms and WAF rules the program declares, and
-the per-request workload in hello_stack/workload.py."""
+"""What one stack uses: its settings read through hello_stack.config's own loader (defaults
+filled in, rules checked), what the program builds for them (cost/graph.py: the evaluated stack
+graph, not a second declaration), and the per-request workload in hello_stack/workload.py."""
 
 from __future__ import annotations
 
 import contextvars
-import inspect
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import pulumi
 from pulumi.runtime.config import set_all_config
 
-from components.edge_firewall import EdgeFirewallArgs, rules
-from hello_stack import alarms, config, limits, release_traffic, workload
+from components.restore_testing import VALIDATOR_HANDLER
+from components.synthetic_checks import HANDLER as CHECK_HANDLER
+from cost import graph
+from hello_stack import config, workload
+from synthetics.handler import LOCATION_ENV
 from tools.evaluate_stack import OPERATOR_SETTINGS, stack_config
 
 # Where hello's clients are, by CloudFront's price regions: an assumption (no traffic yet).
@@ -27,6 +28,16 @@ SNAP_START_CACHED_VERSIONS = 1
 
 
 @dataclass(frozen=True)
+class CheckLocation:
+    """One synthetic check location: a function the schedule runs, a cycle each run."""
+
+    location: str  # the region the checks run from
+    runs_per_month: float
+    memory_mb: int
+    architecture: str
+
+
+@dataclass(frozen=True)
 class Usage:
     stack: str
     architecture: str  # arm64 or x86_64
@@ -36,9 +47,15 @@ class Usage:
     log_retention_days: int
     backup_retention_days: int  # 0: no AWS Backup plan
     price_class: str
-    alarm_metrics: int  # metrics watched by alarms (AWS bills alarms per metric)
-    custom_metrics: int  # metrics the stack publishes from logs
+    alarm_metrics: int  # metrics read by metric alarms (AWS bills alarms per metric)
+    custom_metrics: int  # metrics the stack publishes from logs (log metric filters)
+    composite_alarms: int = 0
     dashboards: int = 1
+    checks: tuple[CheckLocation, ...] = ()  # the synthetic checks, one per location
+    restore_tests_per_month: float = 0.0  # restore testing plan runs (0: no plan)
+    restore_validation_hours: float = 0.0  # how long each test keeps its restored copy
+    validator_memory_mb: int = graph.LAMBDA_DEFAULT_MEMORY_MB
+    validator_architecture: str = graph.LAMBDA_DEFAULT_ARCHITECTURE
 
     @property
     def memory_gb(self) -> float:
@@ -64,37 +81,48 @@ def load_settings(stack: str) -> config.StackConfig:
         raise pulumi.RunError(f"Pulumi.{stack}.yaml: {error}") from error
 
 
-def declared_alarms(settings: config.StackConfig) -> list:
-    """Every AlarmSpec the program declares for these settings (names are placeholders)."""
-
-    def placeholders(function: object) -> dict[str, str]:
-        parameters = list(inspect.signature(function).parameters)[1:]  # after the config
-        return {name: name for name in parameters}
-
-    api = SimpleNamespace(rest_api_name="api", stage_name="stage", function_name="function")
-    return [
-        *alarms.regional_alarms(settings, **placeholders(alarms.regional_alarms)),
-        *limits.limit_alarms(settings, api),
-        *limits.edge_limit_alarms("distribution"),
+def check_locations(built: tuple[graph.Resource, ...]) -> tuple[CheckLocation, ...]:
+    """The synthetic checks' functions on their schedules (components/synthetic_checks.py),
+    by location."""
+    found = [
+        CheckLocation(
+            run.environment[LOCATION_ENV], run.runs_per_month, run.memory_mb, run.architecture
+        )
+        for run in graph.scheduled_functions(built)
+        if run.handler == CHECK_HANDLER
     ]
+    return tuple(sorted(found, key=lambda check: check.location))
 
 
 def usage_for(stack: str, settings: config.StackConfig) -> Usage:
-    declared = declared_alarms(settings)
-    firewall = EdgeFirewallArgs(
-        rate_limit_per_ip=settings.waf_rate_limit_per_ip,
-        evaluation_window_s=release_traffic.WAF_WINDOW_S,
-        warning_limit_per_ip=limits.waf_warning_limit(settings),
-    )
+    built = graph.resources(stack)
+    restores = graph.restore_tests(built)
+    validators = [
+        graph.function_run(function, 0.0)
+        for function in graph.functions_with_handler(built, VALIDATOR_HANDLER)
+    ]
     return Usage(
         stack=stack,
         architecture=workload.lambda_architecture(),
         memory_mb=settings.lambda_memory_mb,
         snap_start=settings.snap_start,
-        waf_rules=len(rules(stack, firewall)) if settings.waf_enabled else 0,
+        waf_rules=graph.web_acl_rules(built),
         log_retention_days=settings.log_retention_days,
         backup_retention_days=settings.backup_retention_days,
         price_class=settings.price_class,
-        alarm_metrics=sum(len(spec.dimensions) for spec in declared),
-        custom_metrics=sum(1 for spec in declared if spec.from_logs),
+        alarm_metrics=sum(graph.metrics_read(a) for a in graph.of_type(built, graph.METRIC_ALARM)),
+        custom_metrics=len(graph.of_type(built, graph.LOG_METRIC_FILTER)),
+        composite_alarms=len(graph.of_type(built, graph.COMPOSITE_ALARM)),
+        dashboards=len(graph.of_type(built, graph.DASHBOARD)),
+        checks=check_locations(built),
+        restore_tests_per_month=sum(plan.runs_per_month for plan in restores),
+        restore_validation_hours=max(
+            (plan.validation_window_hours for plan in restores), default=0
+        ),
+        validator_memory_mb=validators[0].memory_mb
+        if validators
+        else graph.LAMBDA_DEFAULT_MEMORY_MB,
+        validator_architecture=(
+            validators[0].architecture if validators else graph.LAMBDA_DEFAULT_ARCHITECTURE
+        ),
     )

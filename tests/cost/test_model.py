@@ -148,8 +148,11 @@ def test_xray_default_sampling(requests: float, traces: float) -> None:
     assert model.xray_traces(requests) == pytest.approx(traces)
 
 
-def test_monitoring_is_alarm_metrics_custom_metrics_and_the_dashboard() -> None:
+def test_monitoring_is_alarm_metrics_composites_custom_metrics_and_the_dashboard() -> None:
+    # $0.10 per alarm metric, $0.50 per composite alarm, $0.30 per custom metric, $3 a dashboard.
     assert model.monitoring(DEV_LIKE) == pytest.approx(10 * 0.10 + 1 * 0.30 + 3.00)
+    with_composites = dataclasses.replace(DEV_LIKE, alarm_metrics=50, composite_alarms=4)
+    assert model.monitoring(with_composites) == pytest.approx(50 * 0.10 + 4 * 0.50 + 0.30 + 3.00)
 
 
 def test_serverless_is_the_sum_of_its_line_items() -> None:
@@ -157,6 +160,7 @@ def test_serverless_is_the_sum_of_its_line_items() -> None:
     assert items["api_gateway"] == pytest.approx(3.50)
     assert items["xray"] == pytest.approx(5.00)
     assert items["extras"] == 0
+    assert items["synthetic_checks"] == items["restore_tests"] == 0  # PROD_LIKE has neither
     assert model.monthly(items) == pytest.approx(sum(items.values()))
     assert model.per_million(items, 1e6) == pytest.approx(model.monthly(items))
 
@@ -207,7 +211,6 @@ def test_no_crossover_when_serverless_never_costs_more(monkeypatch: pytest.Monke
 
 def test_extras_default_to_nothing() -> None:
     assert model.extras_cost(PROD_LIKE, 1e6, model.NONE, standby=100.0) == 0
-    assert model.synthetic_requests(model.NONE) == 0
 
 
 def test_a_replica_region_pays_replicated_writes_its_table_alarms_and_standby() -> None:
@@ -223,17 +226,6 @@ def test_a_replica_region_pays_replicated_writes_its_table_alarms_and_standby() 
     )
     extras = model.Extras(replica_regions=1)
     assert model.extras_cost(PROD_LIKE, 1e6, extras, standby) == pytest.approx(expected)
-
-
-def test_synthetic_checks_and_restore_tests() -> None:
-    # 12 canary runs an hour for 730 hours at $0.0012 a run; two restores of 0.2 GB at $0.15/GB.
-    extras = model.Extras(synthetic_checks_per_hour=12, restore_tests_per_month=2)
-    expected = 12 * 730 * 0.0012 + 2 * 0.2 * 0.15
-    assert model.extras_cost(PROD_LIKE, 1e6, extras, standby=0) == pytest.approx(expected)
-    # Each run makes the release hooks' five requests, which the stack serves and bills.
-    assert model.synthetic_requests(extras) == 12 * 730 * 5
-    with_checks = model.serverless(PROD_LIKE, 1e6, extras)["api_gateway"]
-    assert with_checks == pytest.approx((1e6 + 12 * 730 * 5) * 3.50 / 1e6)
 
 
 def test_standby_regions_cost_more_for_the_always_on_design() -> None:

@@ -49,6 +49,9 @@ def test_the_report_has_a_row_per_decade_and_the_crossover_for_each_stack() -> N
         assert [f"10^{e}" for e in range(4, 11)] == re.findall(r"^(10\^\d+)\s", section, re.M)
         assert "crossover: serverless costs more than always-on from" in section
         assert "a million requests a month: $" in section
+        # Every stack file has synthetic checks; only prod (backups on) has restore tests.
+        assert "the synthetic checks add $" in section
+        assert ("restore_tests $" in section) == (stack == "prod")
         assert "Limits of" in section
 
 
@@ -94,13 +97,17 @@ def test_the_command_prints_both_stacks() -> None:
     assert "== prod (Pulumi.prod.yaml)" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "flag", ["--replica-regions", "--synthetic-checks-per-hour", "--restore-tests-per-month"]
-)
-def test_negative_extras_are_refused(flag: str) -> None:
-    result = run(flag, "-1")
+def test_negative_extras_are_refused() -> None:
+    result = run("--replica-regions", "-1")
     assert result.returncode == 2
     assert "cannot be negative" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--synthetic-checks-per-hour", "--restore-tests-per-month"])
+def test_checks_and_restore_tests_come_from_the_stack_not_from_flags(flag: str) -> None:
+    result = run(flag, "12")
+    assert result.returncode == 2
+    assert "unrecognized arguments" in result.stderr
 
 
 def test_extras_change_the_figures() -> None:

@@ -1,0 +1,95 @@
+"""The model's usage is what the program builds for each real stack file (evaluated under
+Pulumi's mocks, as tests/infra does), counted here by hand from the specification: docs/slo.md
+(12 burn-rate window alarms, 4 composites, the checks' metrics), hello_stack/limits.py and
+components/restore_testing.py (their alarms), the stack files' settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cost import graph
+from cost.usage import load_settings, usage_for
+from tests.infra.conftest import STACKS, Stack, cached
+
+# Single-metric alarms every stack has: lambda-errors, lambda-throttles, release-lambda-errors,
+# release-api-5xx, api-latency-p99, dynamodb read and write throttles, storage-misconfigured,
+# limit-api-stage-throttle, limit-lambda-reserved-concurrency, limit-cloudfront-requests.
+ALWAYS_ONE_METRIC = 11
+# dynamodb-system-errors sums SystemErrors of GetItem, PutItem and DeleteItem.
+SYSTEM_ERRORS_METRICS = 3
+# Each SLI has 6 window alarms (1h, 5m, 6h and 30m, 1d and 6h at their burn rates); the server
+# SLI reads Count and 5XXError plus 2 per location, the client SLI 2 per location.
+WINDOWS = 6
+
+
+def expected_alarm_metrics(settings: Any) -> int:
+    locations = len(settings.check_locations)
+    slo = WINDOWS * (2 + 2 * locations) + WINDOWS * 2 * locations
+    account = 1 if settings.account_alarms else 0  # limit-lambda-account-concurrency
+    restore = 1 if settings.backup_retention_days > 0 else 0  # restore-test-failed
+    return ALWAYS_ONE_METRIC + SYSTEM_ERRORS_METRICS + slo + account + restore
+
+
+def graph_metrics(stack: Stack) -> int:
+    """Counted from the evaluated graph the tests/infra way: a metric alarm's metricName, or
+    the metric stats among its metric queries."""
+    total = 0
+    for alarm in stack.all(graph.METRIC_ALARM):
+        state = alarm["state"]
+        queries = state.get("metricQueries") or []
+        total += 1 if "metricName" in state else len([q for q in queries if "metric" in q])
+    return total
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
+    stack = cached(name)
+    settings = load_settings(name)
+    usage = usage_for(name, settings)
+    assert usage.alarm_metrics == graph_metrics(stack) == expected_alarm_metrics(settings)
+    assert usage.composite_alarms == len(stack.all(graph.COMPOSITE_ALARM)) == 4
+    assert usage.custom_metrics == len(stack.all(graph.LOG_METRIC_FILTER)) == 1
+    assert usage.dashboards == len(stack.all(graph.DASHBOARD)) == 1
+    waf = stack.all(graph.WEB_ACL)
+    assert usage.waf_rules == (len(waf[0]["state"]["rules"]) if waf else 0)
+    # One check function per location, each on a one-minute schedule (43,800 runs a month).
+    locations = sorted(settings.check_locations)
+    assert [check.location for check in usage.checks] == locations
+    assert all(check.runs_per_month == pytest.approx(43_800) for check in usage.checks)
+    assert all((check.memory_mb, check.architecture) == (128, "arm64") for check in usage.checks)
+
+
+def test_hand_counted_alarms_per_stack() -> None:
+    # dev: 11 + 3 + 6 x 4 + 6 x 2 = 50; prod (2 locations, account alarms, backups):
+    # 11 + 3 + 6 x 6 + 6 x 4 + 1 + 1 = 76.
+    assert usage_for("dev", load_settings("dev")).alarm_metrics == 50
+    assert usage_for("prod", load_settings("prod")).alarm_metrics == 76
+
+
+def test_restore_tests_where_backups_are_on() -> None:
+    # prod keeps backups: the plan restores daily (cron(0 6 ? * * *)), each copy kept for
+    # hello:restoreTestValidationWindowHours; dev has no backups, so no plan.
+    prod = usage_for("prod", load_settings("prod"))
+    assert prod.restore_tests_per_month == pytest.approx(730 / 24)
+    assert prod.restore_validation_hours == load_settings("prod").restore_test_validation_hours
+    (plan,) = cached("prod").all(graph.RESTORE_TESTING_PLAN)
+    assert graph.runs_per_month(plan["state"]["scheduleExpression"]) == pytest.approx(730 / 24)
+    dev = usage_for("dev", load_settings("dev"))
+    assert dev.restore_tests_per_month == 0
+    assert cached("dev").all(graph.RESTORE_TESTING_PLAN) == []
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_alarm_is_standard_resolution(name: str) -> None:
+    """The model prices alarms at the standard-resolution rate, which applies to periods of
+    60 s or more (https://aws.amazon.com/cloudwatch/pricing/, "Alarms"); a high-resolution
+    alarm would cost three times as much."""
+    for alarm in cached(name).all(graph.METRIC_ALARM):
+        assert min(graph.alarm_periods(alarm)) >= 60, alarm["name"]
+
+
+def test_a_program_that_fails_under_mocks_is_reported_with_its_stack_file() -> None:
+    with pytest.raises(RuntimeError, match=r"Pulumi\.nosuchstack\.yaml: the program failed"):
+        graph.resources.__wrapped__("nosuchstack")
