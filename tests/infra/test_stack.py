@@ -154,6 +154,7 @@ ONLY_IN_PROD = {
     "aws:cloudwatch/eventRule:EventRule",
     "aws:cloudwatch/eventTarget:EventTarget",
     "aws:lambda/permission:Permission",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
     "pulumi:providers:aws",
 }
 
