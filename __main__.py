@@ -226,9 +226,12 @@ slo_alerts = SloAlerts(
     SloAlertsArgs(
         slis=slis,
         objective_percent=settings.availability_slo_percent,
+        window_days=settings.slo_window_days,
         page_topic_arn=monitoring.topic_arn,
         ticket_email=settings.ticket_email,
         ticket_webhook_url=settings.ticket_webhook_url,
+        check_locations=settings.check_locations,
+        metric_namespace=metric_namespace,
     ),
     opts=regional,
 )
@@ -302,6 +305,8 @@ pulumi.export(
         "window_days": settings.slo_window_days,
         "region": settings.region,
         "slis": {sli.key: slo.exported(sli) for sli in slis},
+        # The gate refuses when the last day's client-side total is below this.
+        "checks_min_per_day": slo.silence_threshold(86_400, len(settings.check_locations)),
     },
 )
 pulumi.export("dashboard_name", dashboard.dashboard_name)

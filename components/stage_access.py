@@ -272,6 +272,19 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
             "name",
         ),
     ),
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": (
+        Grant(
+            (
+                "lambda:PutFunctionEventInvokeConfig",
+                "lambda:GetFunctionEventInvokeConfig",
+                "lambda:UpdateFunctionEventInvokeConfig",
+                "lambda:DeleteFunctionEventInvokeConfig",
+            ),
+            FUNCTION,
+            f"arn:aws:lambda:{REGIONAL}:function:{{functionName}}",
+            "name",
+        ),
+    ),
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": (
         Grant(
             (

@@ -19,6 +19,7 @@ import pulumi_aws as aws
 
 from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
 from synthetics import handler as check
+from synthetics.metrics import CHECK_EVERY_MINUTES
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the function imports, and only that: the checks are the probe's (deploy/checks.py).
@@ -31,7 +32,18 @@ SOURCES = (
     "deploy/smoke.py",
 )
 HANDLER = "synthetics.handler.handler"
-SCHEDULE = "rate(1 minute)"
+SCHEDULE = f"rate({CHECK_EVERY_MINUTES} minute{'s' if CHECK_EVERY_MINUTES > 1 else ''})"
+# One run at a time, never replayed: every run writes the location's own user, so a run that
+# overlaps another (a retry, a second delivery) fails both with false 404s and counts twice.
+# Lambda retries a failed asynchronous invocation twice by default and EventBridge delivers at
+# least once (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html,
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html): no retries, an
+# event older than a run's interval is dropped (60 s is the least Lambda and EventBridge
+# accept), and reserved concurrency 1 keeps a late delivery from running beside a run
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html).
+MAXIMUM_RETRY_ATTEMPTS = 0
+MAXIMUM_EVENT_AGE_S = 60
+RESERVED_CONCURRENCY = 1
 
 
 @dataclass
@@ -111,6 +123,7 @@ class SyntheticChecks(pulumi.ComponentResource):
                 timeout=args.timeout_seconds,
                 handler=HANDLER,
                 code=code,
+                reserved_concurrent_executions=RESERVED_CONCURRENCY,
                 environment={
                     "variables": {
                         check.PUBLIC_URL_ENV: args.public_url,
@@ -123,6 +136,13 @@ class SyntheticChecks(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(
                     parent=self, provider=provider, depends_on=[logs, metrics]
                 ),
+            )
+            aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-checks-{location}-async",
+                function_name=function.name,
+                maximum_retry_attempts=MAXIMUM_RETRY_ATTEMPTS,
+                maximum_event_age_in_seconds=MAXIMUM_EVENT_AGE_S,
+                opts=there,
             )
             schedule = aws.cloudwatch.EventRule(
                 f"{name}-checks-{location}-schedule",
@@ -142,6 +162,10 @@ class SyntheticChecks(pulumi.ComponentResource):
                 f"{name}-checks-{location}-target",
                 rule=schedule.name,
                 arn=function.arn,
+                retry_policy={
+                    "maximum_retry_attempts": MAXIMUM_RETRY_ATTEMPTS,
+                    "maximum_event_age_in_seconds": MAXIMUM_EVENT_AGE_S,
+                },
                 opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[invoke]),
             )
             self.function_names[location] = function.name

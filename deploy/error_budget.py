@@ -1,15 +1,18 @@
 """The prod release's error-budget gate: no release starts while the availability SLO's budget
 for the window is spent, unless it is a fix forward that says so.
 
-Usage: python deploy/error_budget.py --outputs stack-outputs.json [--spend-budget-anyway]
+Usage: python deploy/error_budget.py --outputs live-outputs.json [--spend-budget-anyway]
 
-The stack's `slo` output holds the objective, the window, the region and each SLI's metric
-queries (hello_stack/slo.py owns them). This sums each SLI's bad and total events over the
-window (CloudWatch GetMetricData, hourly datapoints) and prints the budget left, also to
-$GITHUB_STEP_SUMMARY. Exits 0 when every SLI has budget left, 1 when one has spent it or when it
-could not be read (what it cannot confirm is a refusal). `--spend-budget-anyway` releases all
-the same, to fix forward, and says so in the job summary (like shift_traffic's
-`--ignore-alarms`).
+Runs before `pulumi up`, on the live stack's outputs. Its `slo` output holds the objective, the
+window, the region, each SLI's metric queries (hello_stack/slo.py owns them) and the fewest
+requests the synthetic checks send in a day when they work. This sums each SLI's bad and total
+events over the window (CloudWatch GetMetricData, hourly datapoints) and the client-side total
+over the last day, and prints the budget left, also to $GITHUB_STEP_SUMMARY. Exits 0 when every
+SLI has budget left and the checks were heard; 1 when a budget is spent, when the checks were
+silent (then every budget reads untouched: the checks fail open) or when it could not read
+them (what it cannot confirm is a refusal). A stack without an `slo` output (its first deploy)
+has no budget yet: the gate opens and says so. `--spend-budget-anyway` releases all the same,
+to fix forward, and says so in the job summary (like shift_traffic's `--ignore-alarms`).
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 PERIOD_SECONDS = 3_600  # hourly sums: CloudWatch keeps them 455 days, any window fits
 SUMMED = ("bad", "total")
+CLIENT_SLI = "client"  # the synthetic checks' SLI: its last day says whether they ran
+HEARD_OVER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,30 @@ def read_sums(
         request["NextToken"] = page["NextToken"]
 
 
+@dataclass(frozen=True)
+class Heard:
+    """The synthetic checks' requests over the last day against the fewest they send working."""
+
+    requests: float
+    minimum: float
+
+    @property
+    def silent(self) -> bool:
+        return self.requests < self.minimum
+
+    def line(self) -> str:
+        return (
+            f"synthetic checks, last day: {self.requests:g} requests (at least "
+            f"{self.minimum:g} expected)"
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    budgets: list[Budget]
+    heard: Heard | None  # None: the stack has no `slo` output yet
+
+
 def budgets(cloudwatch: Any, slo: dict[str, Any], now: datetime) -> list[Budget]:
     start = now - timedelta(days=slo["window_days"])
     found = []
@@ -121,13 +150,36 @@ def budgets(cloudwatch: Any, slo: dict[str, Any], now: datetime) -> list[Budget]
     return found
 
 
-def decide(read: Callable[[], Iterable[Budget]], spend_anyway: bool) -> Outcome:
-    """Open when every SLI has budget left; else closed, unless spending it anyway."""
+def heard(cloudwatch: Any, slo: dict[str, Any], now: datetime) -> Heard:
+    _, total = read_sums(cloudwatch, slo["slis"][CLIENT_SLI], now - HEARD_OVER, now)
+    return Heard(total, slo["checks_min_per_day"])
+
+
+def read_slo(cloudwatch: Any, slo: dict[str, Any] | None, now: datetime) -> Reading:
+    if slo is None:
+        return Reading([], None)
+    return Reading(budgets(cloudwatch, slo, now), heard(cloudwatch, slo, now))
+
+
+def decide(read: Callable[[], Reading], spend_anyway: bool) -> Outcome:
+    """Open when every SLI has budget left and the checks were heard; else closed, unless
+    spending it anyway."""
     try:
-        found = list(read())
-        lines = [budget.line() for budget in found]
-        spent = [budget.sli for budget in found if budget.spent]
-        problem = f"error budget spent ({', '.join(spent)})" if spent else None
+        reading = read()
+        if reading.heard is None:
+            return Outcome(
+                0,
+                [
+                    "no `slo` output on the live stack (its first deploy): no budget to read, "
+                    "error budget gate open"
+                ],
+            )
+        lines = [budget.line() for budget in reading.budgets] + [reading.heard.line()]
+        spent = [budget.sli for budget in reading.budgets if budget.spent]
+        problems = [f"error budget spent ({', '.join(spent)})"] if spent else []
+        if reading.heard.silent:
+            problems.append("synthetic checks silent (every budget reads untouched without them)")
+        problem = "; ".join(problems) or None
     except Exception as error:  # an unreadable budget closes the gate too
         lines, problem = [], f"error budget unreadable: {type(error).__name__}: {error}"
     if problem is None:
@@ -155,9 +207,9 @@ def write_summary(outcome: Outcome) -> None:
         summary.write("\n".join(outcome.lines) + "\n```\n")
 
 
-def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
+def main(argv: list[str] | None = None, cloudwatch: Any = None, now: datetime | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outputs", required=True, help="stack outputs as JSON")
+    parser.add_argument("--outputs", required=True, help="the live stack's outputs as JSON")
     parser.add_argument(
         "--spend-budget-anyway",
         action="store_true",
@@ -165,15 +217,15 @@ def main(argv: list[str] | None = None, cloudwatch: Any = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    def read() -> list[Budget]:
+    def read() -> Reading:
         with open(args.outputs) as file:
-            slo = json.load(file)["slo"]
+            slo = json.load(file).get("slo")
         client = cloudwatch
-        if client is None:
+        if client is None and slo is not None:
             import boto3
 
             client = boto3.client("cloudwatch", region_name=slo["region"])
-        return budgets(client, slo, datetime.now(UTC))
+        return read_slo(client, slo, now or datetime.now(UTC))
 
     outcome = decide(read, args.spend_budget_anyway)
     print("\n".join(outcome.lines), file=sys.stderr if outcome.exit_code else sys.stdout)

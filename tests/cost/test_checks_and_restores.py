@@ -48,23 +48,24 @@ def test_a_schedule_the_model_cannot_count_is_refused(expression: str) -> None:
         graph.runs_per_month(expression)
 
 
-def test_a_cycle_is_four_requests_and_publishes_four_metrics() -> None:
+def test_a_cycle_is_four_requests_and_publishes_five_metrics() -> None:
     # docs/slo.md: GET the known user, then PUT, GET, DELETE the own user; CheckRequests,
-    # CheckFailures, CheckServerErrors and CheckLatency, per Location.
+    # CheckFailures, CheckServerErrors, CheckLatency and CheckApiRequests (the answers API
+    # Gateway gave), per Location.
     assert [method for _, method, *_ in model.check_steps()] == ["GET", "PUT", "GET", "DELETE"]
-    assert model.check_metrics_per_location() == 4
+    assert model.check_metrics_per_location() == 5
 
 
 def test_a_check_location_month_by_hand() -> None:
     # 43,800 invocations at $0.20/M; 43,800 x 1.5 s x 0.125 GB at $0.0000133334 (arm64);
-    # 43,800 PutMetricData calls at $0.01 per 1,000; 4 custom metrics at $0.30; 43,800 x 700
+    # 43,800 PutMetricData calls at $0.01 per 1,000; 5 custom metrics at $0.30; 43,800 x 700
     # bytes of logs at $0.50/GB ingested, kept 90 days at $0.03 per GB-month.
     log_gb = 43_800 * 700 / 1e9
     expected = (
         43_800 * 0.20 / 1e6
         + 43_800 * 1.5 * 0.125 * 0.0000133334
         + 43_800 * 0.01 / 1000
-        + 4 * 0.30
+        + 5 * 0.30
         + log_gb * (0.50 + 90 / 30.4 * 0.03)
     )
     assert model.check_location_month(CHECKED, TWO_LOCATIONS[0]) == pytest.approx(expected)

@@ -93,9 +93,9 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     assert "release" in job["environment"] and "prod" in job["environment"]
     assert job["concurrency"]["cancel-in-progress"] is False
     order = [step.get("uses", step.get("run", "")) for step in job["steps"]]
-    up = next(i for i, s in enumerate(job["steps"]) if uses(s, "pulumi/actions"))
-    assert job["steps"][up]["with"]["command"] == "up"
-    outputs = next(i for i, text in enumerate(order) if "pulumi stack output" in text)
+    up = next(i for i, s in enumerate(job["steps"]) if s.get("id") == "up")
+    assert uses(job["steps"][up], "pulumi/actions") and job["steps"][up]["with"]["command"] == "up"
+    outputs = next(i for i, text in enumerate(order) if "pulumi stack output" in text and i > up)
     shift = next(i for i, text in enumerate(order) if "shift_traffic.py" in text)
     smoke = next(i for i, text in enumerate(order) if "smoke.py" in text)
     assert up < outputs < shift < smoke
@@ -167,8 +167,11 @@ def test_pull_requests_from_forks_get_no_credentials() -> None:
 
 @pytest.mark.parametrize(("name", "job"), [("preview.yml", "preview"), ("deploy.yml", "deploy")])
 def test_the_policy_pack_is_enforced_on_every_preview_and_deploy(name: str, job: str) -> None:
-    (pulumi,) = [s for s in load(name)["jobs"][job]["steps"] if uses(s, "pulumi/actions")]
+    steps = load(name)["jobs"][job]["steps"]
+    (pulumi,) = [s for s in steps if uses(s, "pulumi/actions") and "command" in s.get("with", {})]
     assert pulumi["with"]["policyPacks"] == "policy"
+    # Any other use of the action installs the CLI only (no command: nothing to enforce).
+    assert all("with" not in s for s in steps if uses(s, "pulumi/actions") and s is not pulumi)
     assert (ROOT / "policy" / "PulumiPolicy.yaml").exists()
 
 
@@ -274,16 +277,31 @@ def test_a_set_role_variable_becomes_the_steps_output(tmp_path: Path) -> None:
     assert output == f"arn={arn}\n"
 
 
-def test_prod_releases_wait_for_error_budget_with_an_override_from_the_release_notes() -> None:
+def test_prod_releases_pass_the_error_budget_gate_before_anything_changes() -> None:
+    """The release "refuses to start" (issue 23): the gate runs before `pulumi up`, on the live
+    stack's outputs, so a refused release ships no infrastructure, IAM or version (review 23,
+    HIGH 1)."""
     job = load("deploy.yml")["jobs"]["deploy"]
-    order = [step.get("run", "") for step in job["steps"]]
-    outputs = next(i for i, text in enumerate(order) if "pulumi stack output" in text)
+    steps = job["steps"]
+    order = [step.get("run", "") for step in steps]
     (budget,) = [i for i, text in enumerate(order) if "error_budget.py" in text]
+    up = next(i for i, s in enumerate(steps) if s.get("id") == "up")
     shift = next(i for i, text in enumerate(order) if "shift_traffic.py" in text)
-    assert outputs < budget < shift  # it reads the stack's slo output, before any traffic moves
-    step = job["steps"][budget]
+    assert budget < up < shift
+    # The CLI is installed and logged in (Pulumi Cloud's OIDC token, or a self-managed backend)
+    # before the gate reads the live stack.
+    install = next(i for i, s in enumerate(steps) if uses(s, "pulumi/actions"))
+    auth = next(i for i, s in enumerate(steps) if uses(s, "pulumi/auth-actions"))
+    login = next(i for i, text in enumerate(order) if text.startswith("pulumi login"))
+    assert "with" not in steps[install]  # install only: no command
+    assert auth < install < login < budget
+    assert steps[login]["if"] == "vars.PULUMI_BACKEND_URL != ''"
+    step = steps[budget]
     assert step["if"] == "env.STACK == 'prod'"
-    assert "--outputs stack-outputs.json" in step["run"]
+    lines = step["run"].splitlines()
+    live = 'pulumi stack output --json --show-secrets=false --stack "$STACK" > live-outputs.json'
+    assert lines[0] == live  # a stack that cannot be read fails the step: refused
+    assert "--outputs live-outputs.json" in lines[-1]
     # The release notes reach the script only as a boolean in the environment, never as text
     # in the script (a release body is user input).
     assert step["env"]["SPEND_BUDGET_ANYWAY"] == (

@@ -140,7 +140,8 @@ EXPECTED_DIFFERENCES = {
     *{("aws:cloudwatch/metricAlarm:MetricAlarm", f"hello-STAGE-slo-{sli}-burn-{window}",
        "metricQueries")
       for sli in ("server", "client")
-      for window in ("1h-14.4x", "5m-14.4x", "6h-6x", "30m-6x", "1d-1x", "6h-1x")},
+      for window in ("1h-page-fast", "5m-page-fast", "6h-page-slow", "30m-page-slow",
+                     "1d-ticket", "6h-ticket")},
 }  # fmt: skip
 ONLY_IN_DEV: set[str] = set()
 # wafEnabled, backupRetentionDays, and the alarm subscriber prod's operator sets
@@ -153,6 +154,7 @@ ONLY_IN_PROD = {
     "aws:cloudwatch/eventRule:EventRule",
     "aws:cloudwatch/eventTarget:EventTarget",
     "aws:lambda/permission:Permission",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
     "pulumi:providers:aws",
 }
 

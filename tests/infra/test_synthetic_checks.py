@@ -69,6 +69,34 @@ def test_each_location_runs_the_checks_every_minute_against_the_public_url(
         assert stack.provider_region(each) == location
 
 
+@pytest.mark.parametrize(
+    ("stage", "location"), [(stage, loc) for stage, locs in LOCATIONS.items() for loc in locs]
+)
+def test_runs_never_overlap_nor_replay(stage: str, location: str) -> None:
+    """Every run writes the location's own user: a retry or a second delivery running beside
+    the next minute's run fails both with false 404s and counts twice (review 23, HIGH 3).
+    Lambda retries a failed asynchronous invocation twice by default, EventBridge delivers at
+    least once (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html,
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html); 60 s is the
+    least maximum event age either accepts."""
+    stack = cached(stage)
+    function = located(stack, FUNCTION, location)["state"]
+    assert function["reservedConcurrentExecutions"] == 1  # one run at a time
+    invoke = located(
+        stack, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", location, "-async"
+    )
+    assert invoke["state"]["functionName"] == function["name"]
+    assert invoke["state"]["maximumRetryAttempts"] == 0
+    assert invoke["state"]["maximumEventAgeInSeconds"] == 60
+    assert "qualifier" not in invoke["state"]  # the function EventBridge invokes, unqualified
+    assert stack.provider_region(invoke) == location
+    target = located(stack, "aws:cloudwatch/eventTarget:EventTarget", location, "-target")
+    assert target["state"]["retryPolicy"] == {
+        "maximumRetryAttempts": 0,
+        "maximumEventAgeInSeconds": 60,
+    }
+
+
 def test_the_checks_role_publishes_into_the_stacks_namespace_only(stack: Stack) -> None:
     role = stack.one("aws:iam/role:Role", "-checks-role")
     assert role["state"]["permissionsBoundary"].endswith(f":policy/hello-boundary-{stack.name}")
