@@ -25,6 +25,8 @@ HOURS_PER_DAY = 24
 # Restore testing: when AWS Backup starts a test, and how long it has to start it.
 RESTORE_TEST_SCHEDULE = "cron(0 6 ? * * *)"  # daily, 06:00 UTC, after the 03:00 backup
 RESTORE_TEST_START_WINDOW_HOURS = 4
+# The validator's sweep for copies left after their window: daily, well after the day's test.
+RESTORE_TEST_SWEEP_SCHEDULE = "cron(0 18 * * ? *)"
 # AWS states no bound on how long a restore job runs: this allowance is ours, and it is what the
 # window below assumes (a restore of this table takes minutes; a day is a generous bound).
 RESTORE_JOB_ALLOWANCE_HOURS = 24
