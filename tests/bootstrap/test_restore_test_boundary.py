@@ -118,6 +118,9 @@ def test_the_validator_reads_the_copies_the_source_count_and_reports(bootstrap: 
         *requests(VALIDATOR_READS, COPY),
         ("dynamodb:DescribeTable", table, {}),
         ("backup:PutRestoreValidationResult", "*", {}),
+        # Whose restore job an event is about, and the plan's jobs for the daily sweep.
+        ("backup:DescribeRestoreJob", "*", {}),
+        ("backup:ListRestoreJobs", "*", {}),
         ("logs:PutLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:x:log-stream:y", {}),
     ]
     assert simulate(validator, allowed) == [ALLOWED] * len(allowed)
