@@ -170,6 +170,7 @@ if backup is not None:
             count_tolerance_percent=settings.restore_count_tolerance_percent,
             runtime=settings.lambda_runtime,
             log_retention_days=settings.log_retention_days,
+            metric_namespace=naming.log_metric_namespace(stage),
             permissions_boundary=boundary_arn,
         ),
         opts=regional,
@@ -186,7 +187,7 @@ regional_alarms = alarms.regional_alarms(
 )
 regional_alarms += limits.limit_alarms(settings, api)  # an alarm before each limit
 if restore_testing is not None:
-    regional_alarms.append(restore_testing.failure_alarm)
+    regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
 edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
 # Both page topics reach the same people.

@@ -75,6 +75,7 @@ for stage in settings.stages:
             policy_name=naming.boundary_policy_name(stage),
             resource_prefix=naming.stage_prefix(stage),
             restore_test_tables=stage_files.backs_up(stage),
+            restore_test_region=stage_files.region(stage),
             metric_namespace=naming.log_metric_namespace(stage),
         ),
         opts=kept,

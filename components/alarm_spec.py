@@ -38,3 +38,8 @@ class AlarmSpec:
     datapoints: int | None = None
     # Set when the metric is counted from logs rather than published by an AWS service.
     from_logs: LogMetric | None = None
+    # The datapoint length; None: Monitoring's one minute. A heartbeat counts over days.
+    period_seconds: int | None = None
+    # What a period without data means: for most alarms nothing happened, so nothing failed;
+    # for a heartbeat, the thing it listens for did not happen ("breaching").
+    missing_data: str = "notBreaching"

@@ -60,7 +60,7 @@ def widget(region: str, spec: AlarmSpec) -> dict[str, Any]:
         "properties": {
             "title": spec.description,
             "region": region,
-            "period": PERIOD_SECONDS,
+            "period": spec.period_seconds or PERIOD_SECONDS,
             "metrics": lines,
             "annotations": {"horizontal": [{"label": spec.key, "value": spec.threshold}]},
         },

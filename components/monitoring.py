@@ -63,8 +63,8 @@ class Monitoring(pulumi.ComponentResource):
                 threshold=spec.threshold,
                 evaluation_periods=spec.periods or args.evaluation_periods,
                 datapoints_to_alarm=spec.datapoints or args.datapoints_to_alarm,
-                # No traffic is not an outage; the API's own errors are what count.
-                treat_missing_data="notBreaching",
+                # No traffic is not an outage, except for a heartbeat (spec.missing_data).
+                treat_missing_data=spec.missing_data,
                 alarm_actions=[topic.arn] if spec.pages else [],
                 ok_actions=[topic.arn] if spec.pages else [],
                 **metric_arguments(spec),
@@ -109,7 +109,7 @@ def metric_arguments(spec: AlarmSpec) -> dict[str, Any]:
             "namespace": spec.namespace,
             "metric_name": spec.metric,
             "dimensions": dict(spec.dimensions[0]),
-            "period": PERIOD_SECONDS,
+            "period": spec.period_seconds or PERIOD_SECONDS,
             "statistic": None if percentile else spec.statistic,
             "extended_statistic": spec.statistic if percentile else None,
         }

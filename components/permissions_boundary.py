@@ -43,12 +43,13 @@ STAGE_TABLE_ACTIONS = (
 
 # What reaches the tables a restore test creates: AWS Backup restoring into them (the DynamoDB
 # actions of AWS's AWSBackupServiceRolePolicyForRestores) and the validator reading them. AWS's
-# service-linked role deletes them, outside every boundary.
+# service-linked role deletes them, outside every boundary. RestoreTableFromBackup is not here:
+# AWS's restore policy grants it on backups only (table/*/backup/*), which the stage's tables
+# statement covers, so allowing it on the copies would allow nothing any stage role has.
 RESTORE_TEST_TABLE_ACTIONS = tuple(
     dict.fromkeys(
         [
             "dynamodb:RestoreTableFromAwsBackup",
-            "dynamodb:RestoreTableFromBackup",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
             "dynamodb:DeleteItem",
@@ -101,6 +102,8 @@ class PermissionsBoundaryArgs:
     # Whether the stage runs AWS Backup restore tests: their tables are named by AWS, not by the
     # stage, so only the boundaries of stages that run them reach them.
     restore_test_tables: bool = False
+    # The region of the stage's restore tests (its stack file's aws:region); None: any region.
+    restore_test_region: str | None = None
     # The stage's own CloudWatch namespace: its synthetic checks publish metrics there only.
     metric_namespace: str | None = None
 
@@ -222,9 +225,13 @@ def boundary_document(resource_prefix: str, metric_namespace: str | None = None)
 
 
 def stage_boundary_document(
-    resource_prefix: str, restore_test_tables: bool, metric_namespace: str | None = None
+    resource_prefix: str,
+    restore_test_tables: bool,
+    metric_namespace: str | None = None,
+    restore_test_region: str | None = None,
 ) -> dict[str, Any]:
-    """The boundary, with the restore-test tables for a stage that runs restore tests."""
+    """The boundary, with the restore-test tables for a stage that runs restore tests: in the
+    stage's region, and of the role's own account wherever IAM knows the table's account."""
     document = boundary_document(resource_prefix, metric_namespace)
     if restore_test_tables:
         document["Statement"].append(
@@ -232,7 +239,17 @@ def stage_boundary_document(
                 "Sid": "TheStagesRestoreTests",
                 "Effect": "Allow",
                 "Action": list(RESTORE_TEST_TABLE_ACTIONS),
-                "Resource": [f"arn:aws:dynamodb:*:*:table/{RESTORE_TEST_TABLE_PREFIX}*"],
+                "Resource": [
+                    f"arn:aws:dynamodb:{restore_test_region or '*'}:*:table/"
+                    f"{RESTORE_TEST_TABLE_PREFIX}*"
+                ],
+                # The bootstrap stack does not know its account's id; IAM does. Both keys are
+                # global (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html):
+                # aws:PrincipalAccount is in every signed request, aws:ResourceAccount in most
+                # services' - IfExists, so that a request without it is not denied outright.
+                "Condition": {
+                    "StringEqualsIfExists": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
+                },
             }
         )
     return document
@@ -251,7 +268,10 @@ class PermissionsBoundary(pulumi.ComponentResource):
             description=f"The most any role of {args.resource_prefix}* may do",
             policy=json.dumps(
                 stage_boundary_document(
-                    args.resource_prefix, args.restore_test_tables, args.metric_namespace
+                    args.resource_prefix,
+                    args.restore_test_tables,
+                    args.metric_namespace,
+                    args.restore_test_region,
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),

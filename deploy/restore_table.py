@@ -2,20 +2,25 @@
 cut over (the runbook: docs/restore.md).
 
 Usage: python deploy/restore_table.py --table LIVE_TABLE --time 2026-12-02T14:01:00Z
-       [--target NEW_TABLE] [--count-tolerance-percent 10] [--copy-missing]
-       [--keep-erased ERASED_USERNAMES_FILE]
+       [--target NEW_TABLE] [--count-tolerance-percent 10]
+       [--copy-missing --keep-erased ERASED_USERNAMES_FILE]
 
 The live table is never changed unless `--copy-missing` is given: then the items the restore
 has and the live table lacks are put back (never over an item the live table has, and never one
 whose username is listed in the erased-usernames file: an erasure made after the restore time
-must not be undone). The new table is checked with the restore tests' own checks
-(hooks/restore_validator.py): key schema, billing mode, a sample read by the app's storage code,
-its item count against the live table's estimate. After a mass deletion that count check fails
+must not be undone, so `--copy-missing` requires `--keep-erased`, an empty file when nobody was
+erased since). A second run reuses the target only if it is a restore of the live table to that
+very time, waiting while it is still being restored.
+
+The new table is checked with the restore tests' own checks (hooks/restore_validator.py): key
+schema, billing mode, a sample read by the app's storage code, its item count against the live
+table's estimate. After a mass deletion that count check fails
 by design, by about the number of items deleted: the output says how many, and the operator
 decides (the runbook says how).
 
 Exits 0 when the restore is valid, 1 when a check failed, 2 when the restore was refused
-(point-in-time recovery off, or the time outside its window).
+(point-in-time recovery off, the time outside its window, the target another table or a restore
+to another time, `--copy-missing` without `--keep-erased`).
 """
 
 from __future__ import annotations
@@ -57,32 +62,57 @@ def default_target(table: str, when: datetime) -> str:
     return f"{table}-restored-{when:%Y%m%dT%H%MZ}"
 
 
-def check_restorable(client: Any, table: str, when: datetime, now: datetime) -> None:
+def check_restorable(client: Any, table: str, when: datetime) -> None:
+    """RestoreTableToPointInTime accepts only Earliest <= time <= LatestRestorableDateTime,
+    which trails the present by about five minutes
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PointInTimeRecoveryDescription.html);
+    outside it DynamoDB answers InvalidRestoreTimeException: refused here, with the bounds."""
     description = client.describe_continuous_backups(TableName=table)[
         "ContinuousBackupsDescription"
     ].get("PointInTimeRecoveryDescription", {})
     if description.get("PointInTimeRecoveryStatus") != "ENABLED":
         raise RestoreRefused(f"point-in-time recovery is not enabled on {table}")
     earliest = description["EarliestRestorableDateTime"]
+    latest = description["LatestRestorableDateTime"]
     if when < earliest:
         raise RestoreRefused(
             f"{when:%Y-%m-%dT%H:%M:%SZ} is before {table}'s earliest point, {earliest}"
         )
-    if when > now:
-        raise RestoreRefused(f"{when:%Y-%m-%dT%H:%M:%SZ} is in the future")
+    if when > latest:
+        raise RestoreRefused(
+            f"{when:%Y-%m-%dT%H:%M:%SZ} is after {table}'s latest restorable point, {latest}"
+            " (DynamoDB trails the present by about five minutes: wait, or pick that time)"
+        )
 
 
-def existing_restore(client: Any, table: str, target: str) -> bool:
-    """True when `target` is already a restore of `table` (a second run, e.g. to copy back);
-    refuses any other existing table of that name."""
+def existing_restore(client: Any, table: str, target: str, when: datetime) -> bool:
+    """True when `target` is already a restore of `table` to `when` (a second run, e.g. to copy
+    back); refuses any other existing table of that name, and a restore to another time, whose
+    items would be copied back as if they were `when`'s. RestoreSummary carries the source and
+    the time restored to (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_RestoreSummary.html)."""
     try:
         description = client.describe_table(TableName=target)["Table"]
     except client.exceptions.ResourceNotFoundException:
         return False
     source = client.describe_table(TableName=table)["Table"]["TableArn"]
-    if description.get("RestoreSummary", {}).get("SourceTableArn") != source:
+    summary = description.get("RestoreSummary", {})
+    if summary.get("SourceTableArn") != source:
         raise RestoreRefused(f"{target} exists and is not a restore of {table}")
+    restored_to = summary.get("RestoreDateTime")
+    # DynamoDB restores to the second; the ISO time given may carry a fraction.
+    if restored_to is None or abs((restored_to - when).total_seconds()) >= 1:
+        raise RestoreRefused(
+            f"{target} is a restore of {table} to {restored_to}, not to"
+            f" {when:%Y-%m-%dT%H:%M:%SZ}: give that --time, or another --target"
+        )
     return True
+
+
+def wait_until_active(client: Any, target: str, wait_delay: float) -> None:
+    """A restore takes minutes to hours; the waiter polls DescribeTable until ACTIVE."""
+    client.get_waiter("table_exists").wait(
+        TableName=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 720}
+    )
 
 
 def restore(client: Any, table: str, target: str, when: datetime, wait_delay: float = 20) -> None:
@@ -93,10 +123,7 @@ def restore(client: Any, table: str, target: str, when: datetime, wait_delay: fl
         # The app's billing mode, whatever the table's was at that time (the check confirms it).
         BillingModeOverride=BILLING_MODE,
     )
-    # A restore takes minutes to hours; the waiter polls DescribeTable until ACTIVE.
-    client.get_waiter("table_exists").wait(
-        TableName=target, WaiterConfig={"Delay": wait_delay, "MaxAttempts": 720}
-    )
+    wait_until_active(client, target, wait_delay)
 
 
 def keys(client: Any, table: str) -> dict[str, dict[str, Any]]:
@@ -165,9 +192,19 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
     parser.add_argument("--target", help="the new table (default: <table>-restored-<time>)")
     parser.add_argument("--count-tolerance-percent", type=float, default=DEFAULT_TOLERANCE)
     parser.add_argument("--copy-missing", action="store_true")
-    parser.add_argument("--keep-erased", type=Path, help="usernames erased since --time")
+    parser.add_argument(
+        "--keep-erased",
+        type=Path,
+        help="usernames erased since --time, one a line (required with --copy-missing)",
+    )
     parser.add_argument("--wait-delay", type=float, default=20, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.copy_missing and args.keep_erased is None:
+        # Without the list, every erasure made since --time would be undone (exit 2).
+        parser.error(
+            "--copy-missing requires --keep-erased FILE: the usernames erased since --time"
+            " (an empty file if none), or their dates of birth come back"
+        )
     if client is None:
         import boto3
 
@@ -175,13 +212,14 @@ def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
     target = args.target or default_target(args.table, args.time)
     erased = set(args.keep_erased.read_text().split()) if args.keep_erased else set()
     try:
-        check_restorable(client, args.table, args.time, datetime.now(UTC))
-        reuse = existing_restore(client, args.table, target)
+        check_restorable(client, args.table, args.time)
+        reuse = existing_restore(client, args.table, target, args.time)
     except RestoreRefused as refused:
         print(f"restore refused: {refused}", file=sys.stderr)
         return REFUSED
     if reuse:
-        print(f"{target} is already a restore of {args.table}: checking it again")
+        print(f"{target} is already a restore of {args.table} to that time: checking it again")
+        wait_until_active(client, target, args.wait_delay)  # it may still be restoring
     else:
         print(f"restoring {args.table} as of {args.time:%Y-%m-%dT%H:%M:%SZ} into {target} ...")
         restore(client, args.table, target, args.time, args.wait_delay)

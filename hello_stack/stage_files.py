@@ -20,11 +20,21 @@ _BACKUP_RETENTION = next(
 )
 
 
+def _config(stage: str, project_dir: Path) -> dict[str, object]:
+    path = project_dir / f"Pulumi.{stage}.yaml"
+    if not path.exists():
+        return {}
+    return (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+
+
 def backs_up(stage: str, project_dir: Path = ROOT) -> bool:
     """Whether the stage's stack file turns AWS Backup (and so restore testing) on; a stage
     without a stack file in this repository has neither."""
-    path = project_dir / f"Pulumi.{stage}.yaml"
-    if not path.exists():
-        return False
-    values = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    values = _config(stage, project_dir)
     return int(values.get(full_key(_BACKUP_RETENTION), _BACKUP_RETENTION.default)) > 0
+
+
+def region(stage: str, project_dir: Path = ROOT) -> str | None:
+    """The region the stage's stack file deploys to (aws:region), None when it names none."""
+    value = _config(stage, project_dir).get("aws:region")
+    return str(value) if value else None

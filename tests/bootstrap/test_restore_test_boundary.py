@@ -1,6 +1,7 @@
 """Restore tests under the stage's boundary, as IAM's policy simulator decides: AWS Backup's
 restore role and the validator can do their jobs on the `awsbackup-restore-test-*` tables of a
-stage that runs restore tests, nothing more there, and a stage that runs none reaches none."""
+stage that runs restore tests, in its region and account, nothing more there, and a stage that
+runs none reaches none."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ from tools.evaluate_stack import ACCOUNT
 REGION = "eu-west-1"
 COPY = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/awsbackup-restore-test-7f3e9a"
 OTHER_TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/someone-elses-table"
+COPY_ELSEWHERE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/awsbackup-restore-test-7f3e9a"
+OTHER_ACCOUNT = "210987654321"
+# IAM puts both keys in every request to DynamoDB by a role: the role's account, and the
+# table's (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+# The simulator adds neither by itself, so each request says them.
+OWN = {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}
+ANOTHER_ACCOUNTS = {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": OTHER_ACCOUNT}
 # What a DynamoDB restore needs on the new table: AWS's AWSBackupServiceRolePolicyForRestores
 # grants these on tables (the simulator reads AWS's published document). RestoreTableFromBackup
 # (a DynamoDB-managed backup) it grants on the backup, which the stage's tables statement covers.
@@ -48,8 +56,10 @@ def principal(stack: Stack, boundary: dict[str, Any], suffix: str) -> Principal:
     return role_principal(stack, stack.one("aws:iam/role:Role", suffix), boundary)
 
 
-def requests(actions: list[str], resource: str) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(action, resource, {}) for action in actions]
+def requests(
+    actions: list[str], resource: str, context: dict[str, Any] | None = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(action, resource, OWN if context is None else context) for action in actions]
 
 
 def test_aws_backup_restores_into_the_copies_and_does_nothing_else_there(
@@ -65,6 +75,41 @@ def test_aws_backup_restores_into_the_copies_and_does_nothing_else_there(
     assert simulate(role, requests(RESTORE_ACTIONS, OTHER_TABLE)) == [DENIED] * len(RESTORE_ACTIONS)
 
 
+@pytest.mark.parametrize(
+    ("resource", "context"),
+    [(COPY_ELSEWHERE, OWN), (COPY, ANOTHER_ACCOUNTS)],
+    ids=["another-region", "another-account"],
+)
+def test_copies_outside_the_stages_region_and_account_are_out_of_reach(
+    bootstrap: Stack, resource: str, context: dict[str, str]
+) -> None:
+    prod = cached("prod")
+    boundary = boundary_document(bootstrap, "prod")
+    for suffix, actions in (
+        ("-restore-test-role", RESTORE_ACTIONS),
+        ("-restore-validator-role", VALIDATOR_READS),
+    ):
+        role = principal(prod, boundary, suffix)
+        assert simulate(role, requests(actions, resource, context)) == [DENIED] * len(actions)
+
+
+def test_the_restore_test_statement_names_the_stages_region(bootstrap: Stack) -> None:
+    """prod's stack file says eu-west-1; the account comes from IAM (the bootstrap stack does
+    not know it), compared wherever IAM knows the table's account."""
+    (statement,) = [
+        s
+        for s in boundary_document(bootstrap, "prod")["Statement"]
+        if s["Sid"] == "TheStagesRestoreTests"
+    ]
+    assert stage_files.region("prod") == REGION
+    assert statement["Resource"] == [f"arn:aws:dynamodb:{REGION}:*:table/awsbackup-restore-test-*"]
+    assert statement["Condition"] == {
+        "StringEqualsIfExists": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
+    }
+    # AWS's restore policy grants RestoreTableFromBackup on backups only: nothing to allow here.
+    assert "dynamodb:RestoreTableFromBackup" not in statement["Action"]
+
+
 def test_the_validator_reads_the_copies_the_source_count_and_reports(bootstrap: Stack) -> None:
     prod = cached("prod")
     validator = principal(prod, boundary_document(bootstrap, "prod"), "-restore-validator-role")
@@ -73,6 +118,9 @@ def test_the_validator_reads_the_copies_the_source_count_and_reports(bootstrap: 
         *requests(VALIDATOR_READS, COPY),
         ("dynamodb:DescribeTable", table, {}),
         ("backup:PutRestoreValidationResult", "*", {}),
+        # Whose restore job an event is about, and the plan's jobs for the daily sweep.
+        ("backup:DescribeRestoreJob", "*", {}),
+        ("backup:ListRestoreJobs", "*", {}),
         ("logs:PutLogEvents", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:x:log-stream:y", {}),
     ]
     assert simulate(validator, allowed) == [ALLOWED] * len(allowed)
@@ -125,3 +173,6 @@ def test_backs_up_reads_the_setting_and_its_default(tmp_path: Path) -> None:
     assert stage_files.backs_up("default", tmp_path) is False  # the default: 0, off
     assert stage_files.backs_up("empty", tmp_path) is False
     assert stage_files.backs_up("missing", tmp_path) is False
+    assert stage_files.region("default", tmp_path) == REGION
+    assert stage_files.region("on", tmp_path) is None
+    assert stage_files.region("missing", tmp_path) is None

@@ -36,13 +36,24 @@ def window(pitr: int, backups: int, selection: int = 7, validation: int = 24) ->
 
 
 def test_each_copy_lasts_as_its_setting_says() -> None:
-    # PITR restores any second of the last N days; a recovery point lives its retention; a
-    # restore-test copy: selection window + 4 h start window + 24 h restore allowance +
-    # validation window.
+    # PITR restores any second of the last N days; a recovery point lives its retention and a
+    # day's deletion margin (AWS Backup states no bound on the deletion); a restore-test copy:
+    # selection window + 4 h start window + 24 h restore allowance + validation window + 24 h
+    # deletion grace (the sweep pages after it).
     prod_like = window(pitr=35, backups=35)
-    assert (prod_like.pitr_hours, prod_like.recovery_point_hours) == (840, 840)
-    assert prod_like.restore_test_hours == 7 * 24 + 4 + 24 + 24
-    assert (prod_like.days, prod_like.longest) == (35, "pitr")
+    assert (prod_like.pitr_hours, prod_like.recovery_point_hours) == (840, 840 + 24)
+    assert prod_like.restore_test_hours == 7 * 24 + 4 + 24 + 24 + 24
+    assert (prod_like.days, prod_like.longest) == (36, "recovery_points")
+
+
+def test_a_recovery_point_counts_a_deletion_margin() -> None:
+    """Expired is not deleted: the margin keeps the window from ending before the deletion."""
+    from hello_stack.retention import RECOVERY_POINT_DELETION_MARGIN_HOURS
+
+    assert RECOVERY_POINT_DELETION_MARGIN_HOURS == 24
+    same_length = window(pitr=7, backups=7, selection=1, validation=1)
+    assert same_length.recovery_point_hours == 7 * 24 + 24
+    assert (same_length.days, same_length.longest) == (8, "recovery_points")
 
 
 def test_without_backups_only_pitr_remains() -> None:
@@ -53,13 +64,13 @@ def test_without_backups_only_pitr_remains() -> None:
 
 def test_a_restore_test_cannot_pick_a_point_older_than_the_points_kept() -> None:
     kept_two_days = window(pitr=1, backups=2, selection=30, validation=1)
-    assert kept_two_days.restore_test_hours == 2 * 24 + 4 + 24 + 1
-    assert (kept_two_days.days, kept_two_days.longest) == (4, "restore_tests")
+    assert kept_two_days.restore_test_hours == 2 * 24 + 4 + 24 + 1 + 24
+    assert (kept_two_days.days, kept_two_days.longest) == (5, "restore_tests")
 
 
 def test_partial_days_round_up() -> None:
     assert window(pitr=1, backups=0).days == 1
-    assert window(pitr=1, backups=1, selection=1, validation=1).days == 3  # 53 h
+    assert window(pitr=1, backups=1, selection=1, validation=1).days == 4  # 77 h
 
 
 def test_every_stack_is_within_its_maximum(stack: Stack) -> None:
@@ -77,12 +88,14 @@ def config() -> Iterator[dict[str, str]]:
 @pytest.mark.parametrize(
     ("raw", "culprit", "days"),
     [
-        ({"hello:backupRetentionDays": "90"}, "hello:backupRetentionDays", 90),
+        ({"hello:backupRetentionDays": "90"}, "hello:backupRetentionDays", 91),
+        # 35 days of points reach 36 days with the deletion margin: above the default 35.
+        ({"hello:backupRetentionDays": "35"}, "hello:backupRetentionDays", 36),
         ({"hello:erasureWindowMaxDays": "30"}, "hello:pitrRecoveryDays", 35),
         (
             {"hello:backupRetentionDays": "35", "hello:restoreTestSelectionWindowDays": "35"},
             "hello:restoreTestSelectionWindowDays",
-            38,  # 35 days + 52 h
+            39,  # 35 days + 76 h
         ),
     ],
 )

@@ -61,8 +61,10 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
     # alarms (their composites do: test_slo.py). With backups, restore tests page too, on one
     # datapoint (tests/infra/test_restore_testing.py). 3 are hello_stack/limits.py's (2 in dev,
     # whose stack file leaves the account-wide alarm to prod).
-    restore_tests = [a for a in regional if a["name"].endswith("-restore-test-failed")]
-    assert len(restore_tests) == (1 if stack.settings["backup_retention_days"] else 0)
+    restore_tests = [
+        a for a in regional if a["name"].endswith(("-restore-test-failed", "-restore-test-missing"))
+    ]
+    assert len(restore_tests) == (2 if stack.settings["backup_retention_days"] else 0)
     regional = [a for a in regional if a not in restore_tests]
     assert len(regional) == 7 + (3 if stack.settings["account_alarms"] else 2)
     for each in regional:
@@ -174,7 +176,7 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
     # 9: the paging and release alarms; hello_stack/limits.py's (4, 3 in dev, whose file leaves
     # the account-wide one to prod); the restore tests' where backups are on.
     limit_alarms = 4 if stack.settings["account_alarms"] else 3
-    restore_tests = 1 if stack.settings["backup_retention_days"] else 0
+    restore_tests = 2 if stack.settings["backup_retention_days"] else 0  # failed, missing
     expected = 9 + limit_alarms + restore_tests
     assert len(graphs) == len(alarms) == len(body["widgets"]) - slo_widgets == expected
     for each in alarms:
@@ -194,7 +196,9 @@ def test_storage_misconfiguration_is_counted_from_the_functions_logs_and_pages(
 ) -> None:
     from chalicelib.contract import STORAGE_MISCONFIGURED_EVENT
 
-    metric_filter = stack.state("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+    metric_filter = stack.state(
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter", "-storage-misconfigured"
+    )
     function_logs = stack.state("aws:cloudwatch/logGroup:LogGroup", "-api_handler-log-group")
     assert metric_filter["logGroupName"] == function_logs["name"]
     assert metric_filter["pattern"] == f'{{ $.event = "{STORAGE_MISCONFIGURED_EVENT}" }}'

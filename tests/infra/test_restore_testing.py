@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 
 from components.restore_testing import VALIDATOR_FILES, VALIDATOR_HANDLER
-from hooks.restore_contract import PLAN_ARN_ENV, SOURCE_TABLE_ENV, TOLERANCE_ENV
+from hello_stack import naming
+from hooks.restore_contract import (
+    PLAN_ARN_ENV,
+    SOURCE_TABLE_ENV,
+    TOLERANCE_ENV,
+    VALIDATION_HOURS_ENV,
+)
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack, evaluate, statements
 
@@ -103,6 +109,7 @@ def test_the_validator_runs_the_validator_module_with_the_stages_settings(prod: 
         SOURCE_TABLE_ENV: prod.state(TABLE)["name"],
         PLAN_ARN_ENV: prod.state(PLAN)["arn"],
         TOLERANCE_ENV: str(prod.settings["restore_count_tolerance_percent"]),
+        VALIDATION_HOURS_ENV: str(prod.settings["restore_test_validation_hours"]),
     }
     logs = prod.state("aws:cloudwatch/logGroup:LogGroup", "-restore-validator-logs")
     assert state["loggingConfig"]["logGroup"] == logs["name"]
@@ -127,6 +134,14 @@ def test_the_validator_role_reads_the_copies_and_reports_nothing_else(prod: Stac
             "Action": "dynamodb:DescribeTable",
             "Resource": table_arn,
         },
+        # Whose job an event is about, and the plan's jobs for the sweep: neither action has
+        # a resource type in AWS's Service Authorization Reference, so "*".
+        "WhoseRestoreJob": {
+            "Sid": "WhoseRestoreJob",
+            "Effect": "Allow",
+            "Action": ["backup:DescribeRestoreJob", "backup:ListRestoreJobs"],
+            "Resource": "*",
+        },
         # IAM knows no resource for this action: a narrower Resource would deny it.
         "ReportTheVerdict": {
             "Sid": "ReportTheVerdict",
@@ -138,26 +153,69 @@ def test_the_validator_role_reads_the_copies_and_reports_nothing_else(prod: Stac
     assert attached(prod, role) == [LOGS_POLICY]
 
 
-def test_the_plans_ended_restore_jobs_invoke_the_validator(prod: Stack) -> None:
-    rule = prod.state("aws:cloudwatch/eventRule:EventRule", "-restore-test-ended")
-    # https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-validation.html:
-    # a rule on the restore job's state change; failed and aborted jobs page too.
-    assert json.loads(rule["eventPattern"]) == {
-        "source": ["aws.backup"],
-        "detail-type": ["Restore Job State Change"],
-        "detail": {
-            "restoreTestingPlanArn": [prod.state(PLAN)["arn"]],
-            "status": ["COMPLETED", "FAILED", "ABORTED"],
-        },
-    }
-    function = validator(prod)["state"]
-    target = prod.state("aws:cloudwatch/eventTarget:EventTarget", "-restore-test-ended-target")
+def invokes_the_validator(stack: Stack, key: str) -> dict[str, Any]:
+    """The rule `key`, after checking that it invokes the validator and may."""
+    rule = stack.state("aws:cloudwatch/eventRule:EventRule", f"-{key}")
+    function = validator(stack)["state"]
+    target = stack.state("aws:cloudwatch/eventTarget:EventTarget", f"-{key}-target")
     assert (target["rule"], target["arn"]) == (rule["name"], function["arn"])
-    grant = prod.state("aws:lambda/permission:Permission", "-restore-test-ended-invokes")
+    grant = stack.state("aws:lambda/permission:Permission", f"-{key}-invokes")
     assert grant["action"] == "lambda:InvokeFunction"
     assert grant["function"] == function["name"]
     assert grant["principal"] == "events.amazonaws.com"
     assert grant["sourceArn"] == rule["arn"]
+    return rule
+
+
+def test_every_ended_dynamodb_restore_job_invokes_the_validator(prod: Stack) -> None:
+    """AWS's example "Restore Job State Change" event has restoreJobId, status and resourceType
+    but no restore testing plan (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html):
+    a pattern on the plan could match nothing, so the rule selects by resource type and end
+    state, and the validator asks DescribeRestoreJob whose job it is. Failed and aborted jobs
+    page too."""
+    rule = invokes_the_validator(prod, "restore-test-ended")
+    assert json.loads(rule["eventPattern"]) == {
+        "source": ["aws.backup"],
+        "detail-type": ["Restore Job State Change"],
+        "detail": {"resourceType": ["DynamoDB"], "status": ["COMPLETED", "FAILED", "ABORTED"]},
+    }
+    assert "restoreTestingPlanArn" not in rule["eventPattern"]
+
+
+def test_a_daily_sweep_runs_the_validator_after_the_days_test(prod: Stack) -> None:
+    rule = invokes_the_validator(prod, "restore-test-sweep")
+    # Daily (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html),
+    # after the 06:00 test's 4-hour start window.
+    assert rule["scheduleExpression"] == "cron(0 18 * * ? *)"
+    assert "eventPattern" not in rule
+
+
+def test_a_restore_test_that_never_passes_pages_within_two_days(prod: Stack) -> None:
+    """Silence pages: no validated test logged for two daily periods, or no data at all."""
+    alarm = prod.state("aws:cloudwatch/metricAlarm:MetricAlarm", "-restore-test-missing")
+    topic = prod.state("aws:sns/topic:Topic", "-alarms")["arn"]
+    assert alarm["alarmActions"] == [topic] and alarm["okActions"] == [topic]
+    namespace = naming.log_metric_namespace("prod")
+    assert (alarm["namespace"], alarm["metricName"]) == (namespace, "RestoreTestsValidated")
+    assert (alarm["statistic"], alarm["threshold"], alarm["comparisonOperator"]) == (
+        "Sum",
+        1,
+        "LessThanThreshold",
+    )
+    assert alarm["period"] == 86400
+    assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (2, 2)
+    # PutMetricAlarm: at most 7 days of evaluation for periods of an hour or more.
+    assert alarm["period"] * alarm["evaluationPeriods"] <= 7 * 86400
+    assert alarm["treatMissingData"] == "breaching"
+    counted = prod.state("aws:cloudwatch/logMetricFilter:LogMetricFilter", "-restore-test-missing")
+    logs = prod.state("aws:cloudwatch/logGroup:LogGroup", "-restore-validator-logs")
+    assert counted["logGroupName"] == logs["name"]
+    assert counted["pattern"] == '{ $.event = "restore_test_validated" }'
+    assert counted["metricTransformation"]["namespace"] == namespace
+    assert counted["metricTransformation"]["name"] == "RestoreTestsValidated"
+    assert alarm["alarmDescription"].endswith(
+        "Runbook: docs/architecture.md#alarm-restore-test-missing"
+    )
 
 
 def test_a_failed_restore_test_pages_through_the_stages_topic(prod: Stack) -> None:
@@ -199,8 +257,8 @@ def dev_with_backups() -> Stack:
 
 
 def test_restore_testing_follows_backups_not_the_stage(dev_with_backups: Stack) -> None:
-    for token in RESTORE_TYPES:
-        assert len(restore_testing(dev_with_backups, token)) == 1, token
+    for token, count in zip(RESTORE_TYPES, (1, 1, 2, 2), strict=True):
+        assert len(restore_testing(dev_with_backups, token)) == count, token
     assert dev_with_backups.one(FUNCTION, "-restore-validator")
     assert dev_with_backups.state(PLAN)["name"] == "hello_dev_restore_test"
 

@@ -179,7 +179,8 @@ def test_stacks_differ_only_where_config_says(dev: Stack, prod: Stack) -> None:
         "hello:components:EdgeFirewall",
         "hello:components:TableBackup",
         # backupRetentionDays also brings restore testing: its plan, selection, roles, validator
-        # (function, logs, policy, EventBridge rule, target and grant) and alarm.
+        # (function, logs, policy, EventBridge rules, targets and grants) and alarms, one of
+        # them counted from the validator's logs.
         "hello:components:RestoreTesting",
         "aws:backup/restoreTestingPlan:RestoreTestingPlan",
         "aws:backup/restoreTestingSelection:RestoreTestingSelection",
@@ -190,6 +191,7 @@ def test_stacks_differ_only_where_config_says(dev: Stack, prod: Stack) -> None:
         "aws:cloudwatch/eventTarget:EventTarget",
         "aws:lambda/permission:Permission",
         "aws:cloudwatch/metricAlarm:MetricAlarm",  # and the account-wide alarm (prod's file)
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter",
     }
 
 
