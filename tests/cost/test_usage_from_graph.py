@@ -29,7 +29,8 @@ def expected_alarm_metrics(settings: Any) -> int:
     slo = WINDOWS * (2 + 2 * locations) + WINDOWS * 2 * locations
     silence = locations  # slo-checks-silent-<location>: one metric each
     account = 1 if settings.account_alarms else 0  # limit-lambda-account-concurrency
-    restore = 1 if settings.backup_retention_days > 0 else 0  # restore-test-failed
+    # restore-test-failed and restore-test-missing (the heartbeat)
+    restore = 2 if settings.backup_retention_days > 0 else 0
     return ALWAYS_ONE_METRIC + SYSTEM_ERRORS_METRICS + slo + silence + account + restore
 
 
@@ -51,7 +52,9 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
     usage = usage_for(name, settings)
     assert usage.alarm_metrics == graph_metrics(stack) == expected_alarm_metrics(settings)
     assert usage.composite_alarms == len(stack.all(graph.COMPOSITE_ALARM)) == 4
-    assert usage.custom_metrics == len(stack.all(graph.LOG_METRIC_FILTER)) == 1
+    # storage-misconfigured, and with backups the restore tests' heartbeat (validated runs)
+    filters = 2 if settings.backup_retention_days > 0 else 1
+    assert usage.custom_metrics == len(stack.all(graph.LOG_METRIC_FILTER)) == filters
     assert usage.dashboards == len(stack.all(graph.DASHBOARD)) == 1
     waf = stack.all(graph.WEB_ACL)
     assert usage.waf_rules == (len(waf[0]["state"]["rules"]) if waf else 0)
@@ -64,9 +67,9 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
 
 def test_hand_counted_alarms_per_stack() -> None:
     # dev: 11 + 3 + 6 x 4 + 6 x 2 + 1 silence alarm = 51; prod (2 locations, account alarms,
-    # backups): 11 + 3 + 6 x 6 + 6 x 4 + 2 silence alarms + 1 + 1 = 78.
+    # backups): 11 + 3 + 6 x 6 + 6 x 4 + 2 silence alarms + 1 account + 2 restore tests = 79.
     assert usage_for("dev", load_settings("dev")).alarm_metrics == 51
-    assert usage_for("prod", load_settings("prod")).alarm_metrics == 78
+    assert usage_for("prod", load_settings("prod")).alarm_metrics == 79
 
 
 def test_restore_tests_where_backups_are_on() -> None:
