@@ -33,10 +33,7 @@ def item(index: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+def client(fake_aws_credentials: None) -> Iterator[Any]:
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="eu-west-1")
         dynamodb.create_table(**create_table_request(LIVE))

@@ -56,11 +56,8 @@ def fill(client: Any, table: str, items: list[dict[str, Any]]) -> None:
 
 
 @pytest.fixture
-def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def dynamodb(fake_aws_credentials: None) -> Iterator[Any]:
     """The source table with ITEMS items; restored tables are made by each test."""
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
         client.create_table(**create_table_request(SOURCE))
