@@ -3,7 +3,8 @@ virtualenv with nothing but its declared dependencies, and the README's example 
 Pulumi's mocks from a Chalice project outside this repository, run with `python -I` (no
 PYTHONPATH, no script directory, no user site: nothing of this repository can be imported).
 
-Offline: the wheels come from build/wheels, which `make test` fills (Makefile, WHEELS_STAMP).
+Offline: the wheels come from the repository's build/wheels, which its `make test` fills
+(Makefile, WHEELS_STAMP), or from the directory PULUMI_CHALICE_WHEELS names.
 The virtualenv is kept under build/installed/<the wheel's hash>, so only a changed package
 installs again.
 """
@@ -23,11 +24,12 @@ from typing import Any
 
 import pytest
 
-from chalice_projects import ROOT
+from chalice_projects import PACKAGE_DIR
 
-PACKAGE_DIR = ROOT / "pulumi-chalice"
-WHEELS = ROOT / "build" / "wheels"
-VENVS = ROOT / "build" / "installed"
+# The checkout the package lives in: the example must deploy from outside it.
+CHECKOUT = PACKAGE_DIR.parent
+WHEELS = Path(os.environ.get("PULUMI_CHALICE_WHEELS", CHECKOUT / "build" / "wheels"))
+VENVS = WHEELS.parent / "installed"
 README = PACKAGE_DIR / "README.md"
 # A fixed timestamp for the wheel's entries: the same sources give the same wheel (and hash).
 SOURCE_DATE_EPOCH = "315532800"
@@ -140,9 +142,9 @@ def venv(wheel: Path) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (target / ".ready").exists():
             shutil.rmtree(target, ignore_errors=True)  # a build cut short
-            run(sys.executable, "-m", "venv", target, cwd=ROOT)
+            run(sys.executable, "-m", "venv", target, cwd=VENVS)
             run(target / "bin" / "python", "-m", "pip", "install", "--quiet", "--find-links",
-                WHEELS, wheel, cwd=ROOT)  # fmt: skip
+                WHEELS, wheel, cwd=VENVS)  # fmt: skip
             (target / ".ready").write_text(wheel.name)
     return target
 
@@ -168,7 +170,7 @@ def test_the_wheel_carries_the_package_its_types_and_declared_dependencies(
     assert (Path(facts["file"]).parent / "py.typed").exists()
     assert (Path(facts["file"]).parent / "compile_bytecode.py").exists()  # run by the packager
     assert sorted(facts["requires"]) == [
-        "botocore<2,>=1.35",
+        "botocore<2,>=1.44",
         "chalice<1.35,>=1.34.0",
         "pulumi-aws<8,>=7",
         "pulumi<4,>=3",
@@ -181,7 +183,7 @@ def test_the_wheel_carries_the_package_its_types_and_declared_dependencies(
 def test_the_readmes_example_deploys_a_chalice_project_from_outside_the_repository(
     venv: Path, tmp_path: Path
 ) -> None:
-    assert not tmp_path.is_relative_to(ROOT)
+    assert not tmp_path.is_relative_to(CHECKOUT)
     run(venv / "bin" / "chalice", "new-project", "my_app", cwd=tmp_path)
     (tmp_path / "__main__.py").write_text(readme_example())
     (tmp_path / "harness.py").write_text(HARNESS)
