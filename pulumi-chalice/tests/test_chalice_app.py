@@ -74,6 +74,7 @@ def aliased(every: Path) -> Packaged:
         throttling=[5, 10],
         rest_api_name="every-private-stage",
         traffic_shifted_externally=True,
+        snap_start=True,
     )
 
 
@@ -117,8 +118,11 @@ def test_alias_fronts_the_rest_handler_only(aliased: Packaged) -> None:
     assert handler["state"]["publish"] is True
     assert alias["name"] == "live"
     assert alias["functionVersion"] == handler["state"]["version"]
+    # SnapStart applies to published versions: the aliased handler's only.
+    assert handler["state"]["snapStart"] == {"applyOn": "PublishedVersions"}
     others = [f for f in of_type(aliased, FUNCTION) if f["name"] != "app-api_handler"]
     assert others and all("publish" not in f["state"] for f in others)
+    assert all("snapStart" not in f["state"] for f in others)
     body = json.loads(aliased.ours(REST_API, "rest_api")["state"]["body"])
     uris = {
         operation["x-amazon-apigateway-integration"]["uri"]

@@ -18,7 +18,14 @@ import pytest
 from chalice.deploy import models
 
 from chalice_projects import TINY_CONFIG, run_harness, tiny_project
-from pulumi_chalice import ChaliceProjectError, UnsupportedChaliceFeature, chalice_graph, checks
+from pulumi_chalice import (
+    ChaliceApp,
+    ChaliceAppArgs,
+    ChaliceProjectError,
+    UnsupportedChaliceFeature,
+    chalice_graph,
+    checks,
+)
 from pulumi_chalice.chalice_graph import build_graph
 from pulumi_chalice.chalice_resources import PulumiGenerator
 
@@ -205,6 +212,17 @@ def test_a_lambda_runtime_chalice_cannot_package_is_refused(tmp_path: Path) -> N
         r"python3\.12",
         str(raised.value),
     )
+
+
+def test_snap_start_without_an_alias_is_refused_before_the_project_is_read(
+    tmp_path: Path,
+) -> None:
+    """SnapStart applies to published versions, which only alias_name makes; refused first,
+    before any project is read (the directory does not exist), with no Pulumi runtime."""
+    args = ChaliceAppArgs(project_dir=str(tmp_path / "nowhere"), snap_start=True)
+    with pytest.raises(ChaliceProjectError) as raised:
+        ChaliceApp("app", args)
+    assert str(raised.value) == "snap_start applies to published versions: set alias_name"
 
 
 def pre_created_role(where: Path) -> Path:

@@ -154,6 +154,7 @@ def installed(venv: Path) -> dict[str, Any]:
         "import importlib.metadata as m, importlib.util as u, json, pulumi_chalice;"
         "print(json.dumps({'file': pulumi_chalice.__file__, 'version': pulumi_chalice.__version__,"
         "'requires': m.requires('pulumi-chalice'),"
+        "'urls': m.metadata('pulumi-chalice').get_all('Project-URL'),"
         "'dists': sorted(d.metadata['Name'].lower() for d in m.distributions()),"
         "'reachable': [n for n in ('pulumi_random', 'components', 'hello_app', 'tools',"
         "'chalicelib') if u.find_spec(n)]}))"
@@ -174,6 +175,11 @@ def test_the_wheel_carries_the_package_its_types_and_declared_dependencies(
         "chalice<1.35,>=1.34.0",
         "pulumi-aws<8,>=7",
         "pulumi<4,>=3",
+    ]
+    # Where it comes from (the owner and name a fork fills in), and its changes.
+    assert sorted(facts["urls"]) == [
+        "Changelog, https://github.com/OWNER/REPO/blob/main/pulumi-chalice/CHANGELOG.md",
+        "Repository, https://github.com/OWNER/REPO/tree/main/pulumi-chalice",
     ]
     # Nothing of hello's and no pulumi-random: only what the package declares (and theirs).
     assert facts["reachable"] == []
