@@ -76,7 +76,8 @@ if settings.backup_retention_days > 0:
         opts=regional,
     )
 
-secret = OriginSecret(name, OriginSecretArgs()).value
+# Until pulumi-chalice, the ChaliceApp below (same name) made the secret as its child.
+secret = OriginSecret(name, OriginSecretArgs(legacy_chalice_app_name=name)).value
 api = ChaliceApp(
     name,
     ChaliceAppArgs(

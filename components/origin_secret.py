@@ -23,6 +23,9 @@ def legacy_chalice_app_alias() -> pulumi.Alias:
 
 @dataclass
 class OriginSecretArgs:
+    # The instance name of the ChaliceApp that made the secret as its child, before
+    # pulumi-chalice: the password keeps that URN through an alias. None: no such history.
+    legacy_chalice_app_name: str | None = None
     # Letters and digits only: it travels in an HTTP header and a Lambda environment variable.
     length: int = 40
 
@@ -34,13 +37,23 @@ class OriginSecret(pulumi.ComponentResource):
         self, name: str, args: OriginSecretArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("hello:components:OriginSecret", name, None, opts)
-        # Where it was: under the ChaliceApp of the same instance name, at the stack's root.
-        legacy_parent = pulumi.create_urn(name, LEGACY_CHALICE_APP_TYPE)
+        legacy = args.legacy_chalice_app_name
+        aliases = (
+            # Where it was: `<app>-origin-secret` under that ChaliceApp, at the stack's root.
+            [
+                pulumi.Alias(
+                    name=f"{legacy}-origin-secret",
+                    parent=pulumi.create_urn(legacy, LEGACY_CHALICE_APP_TYPE),
+                )
+            ]
+            if legacy
+            else []
+        )
         password = random.RandomPassword(
             f"{name}-origin-secret",
             length=args.length,
             special=False,
-            opts=pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=legacy_parent)]),
+            opts=pulumi.ResourceOptions(parent=self, aliases=aliases),
         )
         self.value = pulumi.Output.secret(password.result)
         self.register_outputs({"value": self.value})

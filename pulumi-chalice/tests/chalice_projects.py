@@ -2,7 +2,7 @@
 `chalice new-project`, and every_decorator/ (ours, every decorator and most config keys).
 
 For each, `chalice package --pkg-format terraform` (Chalice's own view of what the app needs)
-and ChaliceApp under Pulumi's mocks (tools/evaluate_chalice_app.py) are run in subprocesses.
+and ChaliceApp under Pulumi's mocks (harness.py) are run in subprocesses.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from typing import Any
 
 import chalice
 
-from tools.evaluate_chalice_app import COMPONENT_NAME, REGION
+from harness import COMPONENT_NAME, REGION, RUN_DIR
 
 HERE = Path(__file__).resolve().parent
-# The repository: tools.evaluate_chalice_app runs from it (FileArchive paths are relative to it).
-ROOT = HERE.parents[1]
+# The package's own directory (pulumi-chalice/): the wheel is built from it.
+PACKAGE_DIR = HERE.parent
+HARNESS = HERE / "harness.py"
 EVERY_DECORATOR = HERE / "every_decorator"
-# Its entry point is kept under another name (only hello_app/ has a module named `app` in this
-# repository, which tests import); copy_project gives it Chalice's name.
+# Its entry point is kept under another name (a module named `app` in a test directory would
+# shadow a project's); copy_project gives it Chalice's name.
 EVERY_DECORATOR_ENTRY = "every_decorator_app.py"
 CHALICE_CLI = str(Path(sys.executable).with_name("chalice"))
 # Every template Chalice bundles, by the key `chalice new-project --project-type` takes.
@@ -55,6 +56,39 @@ def chalice_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+# A two-function project (the REST handler and `worker`), written where a test needs it; its
+# chalicelib says which project it belongs to (a test of isolated imports reads it).
+TINY_APP = """\
+from chalice import Chalice
+
+from chalicelib import OWNER
+
+app = Chalice(app_name="tiny")
+
+
+@app.route("/")
+def index():
+    return {"owner": OWNER}
+
+
+@app.lambda_function()
+def worker(event, context):
+    return event
+"""
+TINY_CONFIG = {"version": "2.0", "app_name": "tiny", "stages": {"dev": {}}}
+
+
+def tiny_project(where: Path, config: Any = None, config_text: str | None = None) -> Path:
+    """The tiny project at `where` with this config (TINY_CONFIG: one stage, `dev`, empty)."""
+    (where / ".chalice").mkdir(parents=True)
+    (where / "chalicelib").mkdir()
+    (where / "chalicelib" / "__init__.py").write_text("OWNER = 'tiny'\n")
+    (where / "app.py").write_text(TINY_APP)
+    text = config_text if config_text is not None else json.dumps(config or TINY_CONFIG)
+    (where / ".chalice" / "config.json").write_text(text)
+    return where
+
+
 def render_template(template: str, where: Path) -> Path:
     """The template's Chalice project (for the CDK template, its `runtime/` directory)."""
     result = chalice_cli("new-project", f"app-{template}", "--project-type", template, cwd=where)
@@ -82,15 +116,20 @@ class Packaged:
         return found[0]
 
 
-def evaluate(project_dir: Path, stage: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.evaluate_chalice_app", str(project_dir), stage],
-        cwd=ROOT,
+def run_harness(*args: str) -> subprocess.CompletedProcess[str]:
+    """harness.py in a process of its own, from RUN_DIR (archives' paths are relative to it)."""
+    return subprocess.run(
+        [sys.executable, str(HARNESS), *args],
+        cwd=RUN_DIR,
         env={**os.environ, **QUIET_ENV},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def evaluate(project_dir: Path, stage: str) -> dict[str, Any]:
+    result = run_harness(str(project_dir), stage)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chalice_projects import Packaged, package_and_evaluate
-from tools.shared_results import computed_once
+from shared_results import computed_once
 
 _packaged: dict[tuple[str, str], Packaged] = {}
 

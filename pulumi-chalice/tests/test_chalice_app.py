@@ -6,14 +6,21 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chalice_projects import EVERY_DECORATOR, ROOT, Packaged, chalice_cli, copy_project
+from chalice_projects import (
+    EVERY_DECORATOR,
+    Packaged,
+    chalice_cli,
+    copy_project,
+    run_harness,
+    tiny_project,
+)
+from harness import RUN_DIR
 
 FUNCTION = "aws:lambda/function:Function"
 PERMISSION = "aws:lambda/permission:Permission"
@@ -24,13 +31,7 @@ EXTRA_STATEMENT = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.evaluate_chalice_app", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_harness(*args)
 
 
 def evaluated(project: Path, stage: str, **args: Any) -> Packaged:
@@ -42,8 +43,8 @@ def evaluated(project: Path, stage: str, **args: Any) -> Packaged:
 
 def refused(project: Path, stage: str, **args: Any) -> str:
     result = run(str(project), stage, json.dumps(args))
-    assert result.returncode != 0
-    return result.stderr
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["error"]
 
 
 def of_type(packaged: Packaged, token: str) -> list[dict[str, Any]]:
@@ -73,6 +74,7 @@ def aliased(every: Path) -> Packaged:
         throttling=[5, 10],
         rest_api_name="every-private-stage",
         traffic_shifted_externally=True,
+        snap_start=True,
     )
 
 
@@ -97,13 +99,13 @@ def test_code_is_chalices_app_zip_and_the_layer_holds_the_vendored_code(
 ) -> None:
     archives = {f["state"]["code"]["archive"] for f in of_type(plain_dev, FUNCTION)}
     (archive,) = archives  # one zip for every function, as Chalice builds it
-    path = (ROOT / archive).resolve()
+    path = (RUN_DIR / archive).resolve()
     assert path.parent == every / ".chalice" / "deployments"
     names = zipfile.ZipFile(path).namelist()
     assert {n.rsplit(".", 1)[0] for n in names} >= {"app", "chalicelib/names"}
     assert not any(n.startswith("shared_helpers") for n in names)  # automatic_layer: app only
     layer = plain_dev.ours("aws:lambda/layerVersion:LayerVersion", "managed-layer")["state"]
-    layer_names = zipfile.ZipFile(ROOT / layer["code"]["archive"]).namelist()
+    layer_names = zipfile.ZipFile(RUN_DIR / layer["code"]["archive"]).namelist()
     runtime = layer["compatibleRuntimes"][0]
     assert f"python/lib/{runtime}/site-packages/shared_helpers/__init__.py" in layer_names
     for function in of_type(plain_dev, FUNCTION):
@@ -116,8 +118,11 @@ def test_alias_fronts_the_rest_handler_only(aliased: Packaged) -> None:
     assert handler["state"]["publish"] is True
     assert alias["name"] == "live"
     assert alias["functionVersion"] == handler["state"]["version"]
+    # SnapStart applies to published versions: the aliased handler's only.
+    assert handler["state"]["snapStart"] == {"applyOn": "PublishedVersions"}
     others = [f for f in of_type(aliased, FUNCTION) if f["name"] != "app-api_handler"]
     assert others and all("publish" not in f["state"] for f in others)
+    assert all("snapStart" not in f["state"] for f in others)
     body = json.loads(aliased.ours(REST_API, "rest_api")["state"]["body"])
     uris = {
         operation["x-amazon-apigateway-integration"]["uri"]
@@ -239,9 +244,10 @@ def test_chalices_terraform_generator_cannot_package_log_retention(every: Path, 
     assert "UnsupportedFeatureError: LogGroup" in result.stderr
 
 
-def test_two_projects_in_one_program(every: Path) -> None:
+def test_two_projects_in_one_program(every: Path, tmp_path: Path) -> None:
+    tiny = tiny_project(tmp_path / "tiny")
     apps = [
-        {"name": "hello", "project_dir": str(ROOT / "hello_app")},
+        {"name": "tiny", "project_dir": str(tiny)},
         {"name": "every", "project_dir": str(every), "chalice_stage": "private"},
     ]
     result = run("--apps", json.dumps(apps))
@@ -253,7 +259,7 @@ def test_two_projects_in_one_program(every: Path) -> None:
         if r["type"] == REST_API
     }
     assert bodies == {
-        "hello-rest_api": ["/hello/{username}"],
+        "tiny-rest_api": ["/"],
         "every-rest_api": ["/", "/from-blueprint", "/private"],
     }
     archives = {
@@ -261,8 +267,8 @@ def test_two_projects_in_one_program(every: Path) -> None:
         for r in resources
         if r["type"] == FUNCTION
     }
-    assert archives["hello"].startswith("hello_app/.chalice/deployments/")
-    assert Path(archives["every"]).resolve().is_relative_to(every)
+    assert (RUN_DIR / archives["tiny"]).resolve().is_relative_to(tiny / ".chalice" / "deployments")
+    assert (RUN_DIR / archives["every"]).resolve().is_relative_to(every)
 
 
 @pytest.mark.parametrize(
@@ -271,12 +277,14 @@ def test_two_projects_in_one_program(every: Path) -> None:
         (
             "private",
             {"environment": {"GLOBAL_SETTING": "x"}},
-            r"environment variables \['GLOBAL_SETTING'\] are set both in .chalice/config.json",
+            r"config.json, stage 'private':\n  function '\w+': environment_variables "
+            r"\['GLOBAL_SETTING'\] are also set by ChaliceAppArgs.environment",
         ),
         (
             "dev",
             {"policy_statements": [EXTRA_STATEMENT]},
-            "cannot be added to the pre-created role arn:aws:iam::123456789012:role/jobs",
+            r"function 'on_job': manage_iam_role is false \(iam_role_arn "
+            r"arn:aws:iam::123456789012:role/jobs\): ChaliceAppArgs.policy_statements cannot",
         ),
         ("dev", {"snap_start": True}, "snap_start applies to published versions"),
         ("dev", {"runtime": "python2.7"}, "Chalice cannot package for it"),

@@ -10,16 +10,11 @@ import sys
 import pytest
 from chalice.deploy import models
 
-from chalice_projects import EVERY_DECORATOR, ROOT, copy_project
+from chalice_projects import EVERY_DECORATOR, copy_project, tiny_project
 from pulumi_chalice.chalice_app import ChaliceAppArgs
 from pulumi_chalice.chalice_graph import build_graph
-from pulumi_chalice.chalice_resources import (
-    SOURCES,
-    PulumiGenerator,
-    UnsupportedChaliceFeature,
-)
-
-HELLO = ROOT / "hello_app"
+from pulumi_chalice.chalice_resources import PulumiGenerator
+from pulumi_chalice.checks import SOURCES, UnsupportedChaliceFeature
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +30,23 @@ def project_modules() -> dict[str, object]:
     }
 
 
-def test_two_projects_load_one_after_the_other_without_a_trace(every: str) -> None:
+def test_two_projects_load_one_after_the_other_without_a_trace(every: str, tmp_path) -> None:
+    """Both bring a module `app` and a package `chalicelib`: each gets its own."""
+    tiny = str(tiny_project(tmp_path / "tiny"))
     before_modules, before_path, before_environ = (
         project_modules(),
         list(sys.path),
         dict(os.environ),
     )
-    hello = build_graph(str(HELLO), "dev", "python3.12")
+    first = build_graph(tiny, "dev", "python3.12")
     other = build_graph(every, "dev", "python3.12")
-    again = build_graph(str(HELLO), "dev", "python3.12")
-    assert sorted(hello.config.chalice_app.routes) == ["/hello/{username}"]
+    again = build_graph(tiny, "dev", "python3.12")
+    assert sorted(first.config.chalice_app.routes) == ["/"]
     assert sorted(other.config.chalice_app.routes) == ["/", "/from-blueprint", "/private"]
-    assert sorted(again.config.chalice_app.routes) == ["/hello/{username}"]
+    assert sorted(again.config.chalice_app.routes) == ["/"]
+    # The tiny app's handler reads its own chalicelib, not every_decorator's.
+    index = again.config.chalice_app.routes["/"]["GET"].view_function
+    assert index() == {"owner": "tiny"}
     # Chalice's loader imports `app` and sets the stage's environment: all undone.
     assert project_modules() == before_modules
     assert sys.path == before_path

@@ -9,51 +9,37 @@ https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html).
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
+import botocore
 import pytest
 from chalice.deploy import models
 
-from chalice_projects import ROOT
-from pulumi_chalice import ChaliceProjectError
+from chalice_projects import TINY_CONFIG, run_harness, tiny_project
+from pulumi_chalice import (
+    ChaliceApp,
+    ChaliceAppArgs,
+    ChaliceProjectError,
+    UnsupportedChaliceFeature,
+    chalice_graph,
+    checks,
+)
 from pulumi_chalice.chalice_graph import build_graph
+from pulumi_chalice.chalice_resources import PulumiGenerator
 
 RUNTIME = "python3.12"
-APP = """\
-from chalice import Chalice
-
-app = Chalice(app_name="tiny")
-
-
-@app.route("/")
-def index():
-    return {}
-
-
-@app.lambda_function()
-def worker(event, context):
-    return event
-"""
+ENV = "environment_variables"  # Chalice's config key
 
 
 def project(where: Path, config: Any = None, config_text: str | None = None) -> Path:
     """A two-function Chalice project (the REST handler and `worker`) with this config."""
-    (where / ".chalice").mkdir(parents=True)
-    (where / "app.py").write_text(APP)
-    if config is None:
-        config = {"version": "2.0", "app_name": "tiny", "stages": {"dev": {}}}
-    text = config_text if config_text is not None else json.dumps(config)
-    (where / ".chalice" / "config.json").write_text(text)
-    return where
+    return tiny_project(where, config, config_text)
 
 
 def with_stage(**settings: Any) -> dict[str, Any]:
-    return {"version": "2.0", "app_name": "tiny", "stages": {"dev": settings}}
+    return {**TINY_CONFIG, "stages": {"dev": settings}}
 
 
 def refusal(project_dir: Path, **kwargs: Any) -> str:
@@ -185,8 +171,36 @@ def test_a_runtime_lambda_does_not_accept_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ChaliceProjectError) as raised:
         build_graph(str(tmp_path / "p"), "dev", "python3.99")
     message = str(raised.value)
-    assert message.startswith("runtime 'python3.99' is not a Lambda runtime (botocore's Lambda")
+    assert message.startswith(
+        f"runtime 'python3.99': botocore {botocore.__version__} does not list it among Lambda's "
+        "runtimes (its Lambda model accepts "
+    )
     assert "python3.12" in message  # what Lambda does accept, for Python
+    assert message.endswith("upgrade botocore if Lambda offers it, or choose one of these")
+
+
+def test_a_runtime_newer_than_botocores_model_asks_for_a_newer_botocore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An older botocore (1.35's model stops at python3.12) refuses a newer interpreter's
+    default runtime: the message says which botocore, and to upgrade it."""
+    monkeypatch.setattr(checks, "lambda_runtimes", lambda: ("python3.11", "python3.12"))
+    project(tmp_path / "p")
+    with pytest.raises(ChaliceProjectError) as raised:
+        build_graph(str(tmp_path / "p"), "dev", "python3.13")
+    assert str(raised.value) == (
+        f"runtime 'python3.13': botocore {botocore.__version__} does not list it among Lambda's "
+        "runtimes (its Lambda model accepts python3.11, python3.12 for Python): upgrade "
+        "botocore if Lambda offers it, or choose one of these"
+    )
+
+
+def test_the_declared_botocore_floor_lists_every_runtime_chalice_packages_for() -> None:
+    """The floor is the botocore tested (pyproject.toml): its model holds all of Chalice's."""
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    floor = re.search(r'"botocore>=([\d.]+),<2"', pyproject).group(1)
+    assert botocore.__version__.split(".")[:2] == floor.split(".")[:2]
+    assert set(checks.CHALICE_RUNTIMES) <= set(checks.lambda_runtimes())
 
 
 def test_a_lambda_runtime_chalice_cannot_package_is_refused(tmp_path: Path) -> None:
@@ -200,33 +214,135 @@ def test_a_lambda_runtime_chalice_cannot_package_is_refused(tmp_path: Path) -> N
     )
 
 
-# Runs ChaliceApp under the mocks in a process of its own, reporting the error and what was
-# registered before it.
-REGISTRATIONS = """
-import json, sys
-import pulumi
-from tools.evaluate_stack import HelloMocks, RecordingMonitor
-from pulumi_chalice import ChaliceApp, ChaliceAppArgs, ChaliceProjectError
-
-monitor = RecordingMonitor(HelloMocks("eu-west-1"))
-pulumi.runtime.set_mocks(monitor.mocks, project="p", stack="s", preview=False, monitor=monitor)
-try:
-    ChaliceApp("app", ChaliceAppArgs(project_dir=sys.argv[1], chalice_stage="dev"))
-except ChaliceProjectError as error:
-    print(json.dumps({"error": str(error), "registered": sorted(monitor.options)}))
-"""
+def test_snap_start_without_an_alias_is_refused_before_the_project_is_read(
+    tmp_path: Path,
+) -> None:
+    """SnapStart applies to published versions, which only alias_name makes; refused first,
+    before any project is read (the directory does not exist), with no Pulumi runtime."""
+    args = ChaliceAppArgs(project_dir=str(tmp_path / "nowhere"), snap_start=True)
+    with pytest.raises(ChaliceProjectError) as raised:
+        ChaliceApp("app", args)
+    assert str(raised.value) == "snap_start applies to published versions: set alias_name"
 
 
-def test_nothing_is_registered_before_a_refusal(tmp_path: Path) -> None:
-    project(tmp_path / "p", with_stage(lambda_timeout=1000))
-    result = subprocess.run(
-        [sys.executable, "-c", REGISTRATIONS, str(tmp_path / "p")],
-        cwd=ROOT,
-        env={**os.environ, "AWS_DEFAULT_REGION": "eu-west-1"},
-        capture_output=True,
-        text=True,
-        check=True,
+def pre_created_role(where: Path) -> Path:
+    """The tiny project whose `worker` runs under a role of its own (manage_iam_role false)."""
+    return project(
+        where,
+        with_stage(
+            lambda_functions={
+                "worker": {
+                    "manage_iam_role": False,
+                    "iam_role_arn": "arn:aws:iam::123456789012:role/jobs",
+                }
+            }
+        ),
     )
+
+
+def test_an_environment_variable_set_in_both_places_names_file_stage_and_key(
+    tmp_path: Path,
+) -> None:
+    project(tmp_path / "p", with_stage(lambda_functions={"worker": {ENV: {"TABLE": "a"}}}))
+    message = refusal(tmp_path / "p", added_environment=["TABLE", "OTHER"])
+    assert message == (
+        f"{tmp_path / 'p' / '.chalice' / 'config.json'}, stage 'dev':\n  function 'worker': "
+        "environment_variables ['TABLE'] are also set by ChaliceAppArgs.environment: set each "
+        "in one place"
+    )
+
+
+def test_policy_statements_for_a_pre_created_role_name_file_stage_and_key(tmp_path: Path) -> None:
+    pre_created_role(tmp_path / "p")
+    assert refusal(tmp_path / "p", adds_grants=True) == (
+        f"{tmp_path / 'p' / '.chalice' / 'config.json'}, stage 'dev':\n  function 'worker': "
+        "manage_iam_role is false (iam_role_arn arn:aws:iam::123456789012:role/jobs): "
+        "ChaliceAppArgs.policy_statements cannot be added to a role ChaliceApp does not "
+        "manage; grant them on that role"
+    )
+
+
+def test_a_pre_created_role_without_policy_statements_is_accepted(tmp_path: Path) -> None:
+    pre_created_role(tmp_path / "p")
+    graph = build_graph(str(tmp_path / "p"), "dev", RUNTIME, adds_grants=False)
+    (worker,) = [f for f in graph.of_kind(models.LambdaFunction) if f.resource_name == "worker"]
+    assert worker.role.role_arn == "arn:aws:iam::123456789012:role/jobs"
+
+
+def test_a_model_kind_without_a_generator_names_file_stage_and_setting(tmp_path: Path) -> None:
+    project(tmp_path / "p")
+    with pytest.raises(UnsupportedChaliceFeature) as raised:
+        build_graph(
+            str(tmp_path / "p"),
+            "dev",
+            RUNTIME,
+            supported=lambda model: type(model) is not models.RestAPI,
+        )
+    assert str(raised.value) == (
+        f"{tmp_path / 'p' / '.chalice' / 'config.json'}, stage 'dev': ChaliceApp cannot create "
+        "RestAPI (@app.route / @app.authorizer) 'rest_api' yet"
+    )
+    assert isinstance(raised.value, ChaliceProjectError)
+
+
+def test_refusals_come_before_anything_is_packaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Limits and options are checked on Chalice's graph before its build stage: a refused
+    project builds no zip and runs no pip."""
+
+    def no_build(config: Any) -> Any:
+        raise AssertionError("the build stage ran before the checks")
+
+    monkeypatch.setattr(chalice_graph, "build_stage", no_build)
+    project(tmp_path / "p", with_stage(lambda_functions={"worker": {"lambda_timeout": 1000}}))
+    assert "function 'worker': lambda_timeout 1000 is outside" in refusal(tmp_path / "p")
+    assert not (tmp_path / "p" / ".chalice" / "deployments").exists()
+
+
+def test_every_model_of_a_project_has_a_generator(tmp_path: Path) -> None:
+    pre_created_role(tmp_path / "p")
+    graph = build_graph(str(tmp_path / "p"), "dev", RUNTIME, supported=PulumiGenerator.handles)
+    assert {type(model).__name__ for model in graph.resources} >= {"RestAPI", "LambdaFunction"}
+
+
+# Each refusal ChaliceApp makes, from a project or its own options; with what the message says.
+# The program runs in a process of its own (harness.py), which reports the error and every
+# registration before it.
+ROOT_STACK = "pulumi:pulumi:Stack"
+EXTRA_STATEMENT = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:q"}
+REFUSALS = {
+    "limits": ({"lambda_timeout": 1000}, {}, "function 'worker': lambda_timeout 1000 is outside"),
+    "environment": (
+        {ENV: {"TABLE": "a"}},
+        {"environment": {"TABLE": "b"}},
+        "function 'worker': environment_variables ['TABLE'] are also set by "
+        "ChaliceAppArgs.environment",
+    ),
+    "pre-created-role": (
+        {"lambda_functions": {"worker": {"manage_iam_role": False, "iam_role_arn": "arn:r"}}},
+        {"policy_statements": [EXTRA_STATEMENT]},
+        "function 'worker': manage_iam_role is false (iam_role_arn arn:r): "
+        "ChaliceAppArgs.policy_statements cannot be added",
+    ),
+    "snap-start-without-alias": (
+        {},
+        {"snap_start": True},
+        "snap_start applies to published versions: set alias_name",
+    ),
+    "undefined-stage": ({}, {"chalice_stage": "prod"}, "chalice_stage 'prod' is not defined in"),
+    "runtime": ({}, {"runtime": "python3.99"}, "runtime 'python3.99': botocore"),
+}
+
+
+@pytest.mark.parametrize(("stage_settings", "args", "message"), REFUSALS.values(), ids=REFUSALS)
+def test_nothing_is_registered_before_a_refusal(
+    tmp_path: Path, stage_settings: dict[str, Any], args: dict[str, Any], message: str
+) -> None:
+    project(tmp_path / "p", with_stage(**stage_settings))
+    result = run_harness(str(tmp_path / "p"), "dev", json.dumps(args))
+    assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert "lambda_timeout 1000 is outside" in report["error"]
-    assert report["registered"] == []
+    assert message in report["error"]
+    # Pulumi registers the stack itself before any program runs; nothing else was.
+    assert [r["type"] for r in report["registered"]] == [ROOT_STACK]

@@ -3,7 +3,8 @@ virtualenv with nothing but its declared dependencies, and the README's example 
 Pulumi's mocks from a Chalice project outside this repository, run with `python -I` (no
 PYTHONPATH, no script directory, no user site: nothing of this repository can be imported).
 
-Offline: the wheels come from build/wheels, which `make test` fills (Makefile, WHEELS_STAMP).
+Offline: the wheels come from the repository's build/wheels, which its `make test` fills
+(Makefile, WHEELS_STAMP), or from the directory PULUMI_CHALICE_WHEELS names.
 The virtualenv is kept under build/installed/<the wheel's hash>, so only a changed package
 installs again.
 """
@@ -23,11 +24,12 @@ from typing import Any
 
 import pytest
 
-from chalice_projects import ROOT
+from chalice_projects import PACKAGE_DIR
 
-PACKAGE_DIR = ROOT / "pulumi-chalice"
-WHEELS = ROOT / "build" / "wheels"
-VENVS = ROOT / "build" / "installed"
+# The checkout the package lives in: the example must deploy from outside it.
+CHECKOUT = PACKAGE_DIR.parent
+WHEELS = Path(os.environ.get("PULUMI_CHALICE_WHEELS", CHECKOUT / "build" / "wheels"))
+VENVS = WHEELS.parent / "installed"
 README = PACKAGE_DIR / "README.md"
 # A fixed timestamp for the wheel's entries: the same sources give the same wheel (and hash).
 SOURCE_DATE_EPOCH = "315532800"
@@ -140,9 +142,9 @@ def venv(wheel: Path) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (target / ".ready").exists():
             shutil.rmtree(target, ignore_errors=True)  # a build cut short
-            run(sys.executable, "-m", "venv", target, cwd=ROOT)
+            run(sys.executable, "-m", "venv", target, cwd=VENVS)
             run(target / "bin" / "python", "-m", "pip", "install", "--quiet", "--find-links",
-                WHEELS, wheel, cwd=ROOT)  # fmt: skip
+                WHEELS, wheel, cwd=VENVS)  # fmt: skip
             (target / ".ready").write_text(wheel.name)
     return target
 
@@ -152,6 +154,7 @@ def installed(venv: Path) -> dict[str, Any]:
         "import importlib.metadata as m, importlib.util as u, json, pulumi_chalice;"
         "print(json.dumps({'file': pulumi_chalice.__file__, 'version': pulumi_chalice.__version__,"
         "'requires': m.requires('pulumi-chalice'),"
+        "'urls': m.metadata('pulumi-chalice').get_all('Project-URL'),"
         "'dists': sorted(d.metadata['Name'].lower() for d in m.distributions()),"
         "'reachable': [n for n in ('pulumi_random', 'components', 'hello_app', 'tools',"
         "'chalicelib') if u.find_spec(n)]}))"
@@ -168,10 +171,15 @@ def test_the_wheel_carries_the_package_its_types_and_declared_dependencies(
     assert (Path(facts["file"]).parent / "py.typed").exists()
     assert (Path(facts["file"]).parent / "compile_bytecode.py").exists()  # run by the packager
     assert sorted(facts["requires"]) == [
-        "botocore<2,>=1.35",
+        "botocore<2,>=1.44",
         "chalice<1.35,>=1.34.0",
         "pulumi-aws<8,>=7",
         "pulumi<4,>=3",
+    ]
+    # Where it comes from (the owner and name a fork fills in), and its changes.
+    assert sorted(facts["urls"]) == [
+        "Changelog, https://github.com/OWNER/REPO/blob/main/pulumi-chalice/CHANGELOG.md",
+        "Repository, https://github.com/OWNER/REPO/tree/main/pulumi-chalice",
     ]
     # Nothing of hello's and no pulumi-random: only what the package declares (and theirs).
     assert facts["reachable"] == []
@@ -181,7 +189,7 @@ def test_the_wheel_carries_the_package_its_types_and_declared_dependencies(
 def test_the_readmes_example_deploys_a_chalice_project_from_outside_the_repository(
     venv: Path, tmp_path: Path
 ) -> None:
-    assert not tmp_path.is_relative_to(ROOT)
+    assert not tmp_path.is_relative_to(CHECKOUT)
     run(venv / "bin" / "chalice", "new-project", "my_app", cwd=tmp_path)
     (tmp_path / "__main__.py").write_text(readme_example())
     (tmp_path / "harness.py").write_text(HARNESS)

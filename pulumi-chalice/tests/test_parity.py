@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from chalice_projects import CASES, Packaged
-from tools.evaluate_chalice_app import REGION
-from tools.evaluate_stack import ACCOUNT
+from harness import ACCOUNT, REGION
 
 # Terraform's resource type -> the Pulumi type ChaliceApp creates for it.
 TOKENS = {

@@ -13,12 +13,17 @@ mock monitor writes it into top-level components' URNs, so those are normalized.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from components.origin_secret import LEGACY_CHALICE_APP_TYPE
 from tests.infra.conftest import STACKS, Stack, cached
+from tools.evaluate_stack import ROOT
 
 COMMITTED = Path(__file__).with_name("chalice_app_urns.txt")
 ROOT_STACK = "pulumi:pulumi:Stack"
@@ -48,7 +53,11 @@ def make_urn(stack: str, type_: str, name: str, parent: str | None) -> str:
 def alias_urns(resource: dict[str, Any], by_urn: dict[str, dict[str, Any]], stack: str) -> set[str]:
     """Every URN the engine would match this resource's state under: its own, each alias of its
     own (unset fields are the resource's), and its own name and type under each of its parent's
-    aliases (children inherit them; no alias here renames, so the name stays)."""
+    aliases (children inherit them; no alias here renames, so the name stays).
+
+    Not modelled: the engine also combines a parent's aliases with the child's own aliases
+    (each child alias under each parent alias). No resource here has both, so the set is
+    complete for these stacks; a program that had both would need them added."""
     own = normalized(resource["urn"])
     urns = {own}
     parent = resource["parent"] or None
@@ -89,3 +98,39 @@ def test_without_the_aliases_nothing_would_be_found(stack_name: str) -> None:
     """The new type changed every URN: the aliases, not a coincidence, carry the state."""
     own = {normalized(resource["urn"]) for resource in cached(stack_name).resources}
     assert own & committed(stack_name) == set()
+
+
+# Two OriginSecrets under names of their own: one that a ChaliceApp named `hello-dev` made
+# before pulumi-chalice, one with no such history.
+ORIGIN_SECRETS = """
+import json
+from components.origin_secret import OriginSecret, OriginSecretArgs
+from tools.evaluate_stack import record
+
+def program():
+    OriginSecret("renamed", OriginSecretArgs(legacy_chalice_app_name="hello-dev"))
+    OriginSecret("fresh", OriginSecretArgs())
+
+print(json.dumps(record(program, "hello", "dev", {"aws:region": "eu-west-1"}), default=str))
+"""
+PASSWORD = "random:index/randomPassword:RandomPassword"
+
+
+def test_the_origin_secret_follows_the_legacy_app_it_is_told_not_its_own_name() -> None:
+    """The ChaliceApp that made the secret is named in OriginSecretArgs, not assumed to share
+    the secret's instance name: its old URN is `<app>-origin-secret` under that app."""
+    result = subprocess.run(
+        [sys.executable, "-c", ORIGIN_SECRETS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    resources = json.loads(result.stdout)["resources"]
+    by_urn = {resource["urn"]: resource for resource in resources}
+    passwords = {r["name"]: r for r in resources if r["type"] == PASSWORD}
+    legacy = f"urn:pulumi:dev::hello::{LEGACY_CHALICE_APP_TYPE}${PASSWORD}::hello-dev-origin-secret"
+    renamed = passwords["renamed-origin-secret"]
+    assert alias_urns(renamed, by_urn, "dev") == {normalized(renamed["urn"]), legacy}
+    fresh = passwords["fresh-origin-secret"]
+    assert alias_urns(fresh, by_urn, "dev") == {normalized(fresh["urn"])}

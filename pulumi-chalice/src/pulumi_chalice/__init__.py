@@ -2,8 +2,7 @@
 graph (see the package's README)."""
 
 from pulumi_chalice.chalice_app import TYPE_TOKEN, ChaliceApp, ChaliceAppArgs
-from pulumi_chalice.chalice_resources import UnsupportedChaliceFeature
-from pulumi_chalice.checks import ChaliceProjectError
+from pulumi_chalice.checks import ChaliceProjectError, UnsupportedChaliceFeature
 
 __version__ = "0.1.0"
 

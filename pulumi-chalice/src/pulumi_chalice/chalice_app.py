@@ -102,6 +102,9 @@ class ChaliceApp(pulumi.ComponentResource):
             args.runtime,
             overrides,
             allow_undefined_stage=args.allow_undefined_stage,
+            added_environment=tuple(args.environment),
+            adds_grants=bool(args.policy_statements),
+            supported=PulumiGenerator.handles,
         )
         super().__init__(TYPE_TOKEN, name, None, opts)
         if args.runtime != building_runtime():

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +44,6 @@ from chalice.deploy.packager import DependencyBuilder as PipDependencyBuilder
 from chalice.deploy.packager import LayerDeploymentPackager
 from chalice.deploy.swagger import TerraformSwaggerGenerator
 from chalice.deploy.validate import validate_configuration
-from chalice.package import ResourceBuilder
 from chalice.policy import AppPolicyGenerator
 
 from pulumi_chalice.chalice_package import (
@@ -54,11 +53,11 @@ from pulumi_chalice.chalice_package import (
     quiet_ui,
 )
 from pulumi_chalice.checks import (
-    CONFIG_FILE,
-    check_functions,
+    check_models,
     check_project,
     check_runtime,
     check_stage,
+    describe,
     read_config,
 )
 
@@ -85,6 +84,8 @@ class ChaliceGraph:
 
     config: Config
     resources: list[models.Model]
+    # The file, stage and overrides the settings come from, as errors name them.
+    where: str
 
     def of_kind(self, kind: type[models.Model]) -> list[Any]:
         return [resource for resource in self.resources if type(resource) is kind]
@@ -192,22 +193,32 @@ def build_graph(
     runtime: str,
     overrides: Mapping[str, Any] | None = None,
     allow_undefined_stage: bool = False,
+    added_environment: Collection[str] = (),
+    adds_grants: bool = False,
+    supported: Callable[[models.Model], bool] = lambda _: True,
 ) -> ChaliceGraph:
-    """Validates the project's configuration and builds its models, packages and policies;
-    refuses functions whose merged settings Lambda would reject."""
+    """Validates the project's configuration, refuses what cannot deploy (checks.check_models:
+    Lambda's limits per function after Chalice's merge, ChaliceApp's options against the graph,
+    model kinds without a generator), then packages and writes the policies. The checks run on
+    Chalice's graph before its build stage: no zip is built, no pip runs, for a refused project.
+    """
     project_dir = os.path.abspath(project_dir)
-    config = load_config(
-        project_dir, chalice_stage, runtime, overrides or {}, allow_undefined_stage
-    )
+    overrides = overrides or {}
+    config = load_config(project_dir, chalice_stage, runtime, overrides, allow_undefined_stage)
     with warnings.catch_warnings():
         # Chalice warns when this interpreter is not the runtime; ChaliceApp says so in
         # Pulumi's log, with what it costs (sources in the zip).
         warnings.filterwarnings("ignore", "You are currently running python", UserWarning)
         validate_configuration(config)
-    builder = ResourceBuilder(ApplicationGraphBuilder(), DependencyBuilder(), build_stage(config))
-    graph = ChaliceGraph(config, builder.construct_resources(config, chalice_stage))
-    where = f"{os.path.join(project_dir, CONFIG_FILE)}, stage {chalice_stage!r}"
-    if overrides:
-        where += f", with config_overrides {sorted(overrides)}"
-    check_functions(graph.of_kind(models.LambdaFunction), where)
-    return graph
+    where = describe(project_dir, chalice_stage, overrides)
+    # chalice.package.ResourceBuilder.construct_resources, with the checks before the build.
+    application = ApplicationGraphBuilder().build(config, chalice_stage)
+    dependencies = DependencyBuilder()
+    unbuilt: Sequence[models.Model] = dependencies.build_dependencies(application)
+    # Chalice's defaults (128 MB, 60 s) for what nothing set: the first build step, cheap and
+    # idempotent, so the checks see the values Lambda would get.
+    BuildStage(steps=[InjectDefaults()]).execute(config, list(unbuilt))
+    check_models(unbuilt, where, added_environment, adds_grants, supported)
+    build_stage(config).execute(config, list(unbuilt))
+    # Rebuilt, as Chalice does, in case the build stage changed the graph.
+    return ChaliceGraph(config, dependencies.build_dependencies(application), where)

@@ -26,51 +26,17 @@ import pulumi
 import pulumi_aws as aws
 from chalice.deploy import models
 
+from pulumi_chalice.checks import UnsupportedChaliceFeature
 from pulumi_chalice.iam import policy_document
 
 if TYPE_CHECKING:  # the component imports this module
     from pulumi_chalice.chalice_app import ChaliceAppArgs
 
-# The decorator or config key behind each model kind, for errors and the README's table.
-SOURCES = {
-    "LambdaFunction": "@app.lambda_function / any handler",
-    "ManagedIAMRole": "manage_iam_role (default)",
-    "PreCreatedIAMRole": "manage_iam_role: false + iam_role_arn",
-    "AutoGenIAMPolicy": "autogen_policy (default)",
-    "FileBasedIAMPolicy": "iam_policy_file",
-    "IAMPolicy": "api_gateway_endpoint_type: PRIVATE",
-    "DeploymentPackage": "the project's code",
-    "LambdaLayer": "automatic_layer",
-    "LogGroup": "log_retention_in_days",
-    "ScheduledEvent": "@app.schedule",
-    "CloudWatchEvent": "@app.on_cw_event",
-    "S3BucketNotification": "@app.on_s3_event",
-    "SNSLambdaSubscription": "@app.on_sns_message",
-    "SQSEventSource": "@app.on_sqs_message",
-    "KinesisEventSource": "@app.on_kinesis_record",
-    "DynamoDBEventSource": "@app.on_dynamodb_record",
-    "RestAPI": "@app.route / @app.authorizer",
-    "WebsocketAPI": "@app.on_ws_connect / _message / _disconnect",
-    "DomainName": "api_gateway_custom_domain / websocket_api_custom_domain",
-    "APIMapping": "url_prefix of a custom domain",
-}
 # Terraform's placeholder for a function's invoke ARN in Chalice's swagger document.
 INVOKE_ARN_PLACEHOLDER = re.compile(r"\$\{aws_lambda_function\.([\w-]+)\.invoke_arn\}")
 WEBSOCKET_HANDLERS = ("connect", "message", "disconnect")
 REST_HANDLER = "api_handler"  # Chalice's resource name for the function behind @app.route
 WEBSOCKET_ROUTES = {"$connect": "connect", "$disconnect": "disconnect"}
-
-
-class UnsupportedChaliceFeature(Exception):
-    """A model the generator has no method for: named, never skipped."""
-
-    def __init__(self, resource: models.Model) -> None:
-        kind = type(resource).__name__
-        source = SOURCES.get(kind, "an unknown decorator or setting")
-        super().__init__(
-            f"ChaliceApp cannot create {kind} ({source}) "
-            f"{getattr(resource, 'resource_name', '')!r} yet"
-        )
 
 
 @dataclass
@@ -126,11 +92,22 @@ class PulumiGenerator:
         self.domain_target: tuple[pulumi.Output[str], pulumi.Output[str]] | None = None
         self._notifications: dict[str, list[tuple[Any, aws.lambda_.Permission]]] = {}
 
+    @classmethod
+    def handles(cls, resource: models.Model) -> bool:
+        """Whether a model kind has a method here (checked before anything registers)."""
+        return hasattr(cls, cls._method_name(resource))
+
+    @staticmethod
+    def _method_name(resource: models.Model) -> str:
+        return f"_generate_{type(resource).__name__.lower()}"
+
     def generate(self, resources: Sequence[models.Model]) -> None:
-        """Every model in dependency order (Chalice's DependencyBuilder gives that order)."""
+        """Every model in dependency order (Chalice's DependencyBuilder gives that order).
+
+        ChaliceApp has refused, before registering anything, what this cannot create (checks.py);
+        the error here is for a generator used on its own."""
         for resource in resources:
-            name = f"_generate_{type(resource).__name__.lower()}"
-            handler = getattr(self, name, None)
+            handler = getattr(self, self._method_name(resource), None)
             if handler is None:
                 raise UnsupportedChaliceFeature(resource)
             handler(resource)
@@ -190,12 +167,8 @@ class PulumiGenerator:
         """A private API's resource policy: part of the REST API."""
 
     def _generate_precreatediamrole(self, resource: models.PreCreatedIAMRole) -> None:
-        """The function uses its ARN; a role ChaliceApp does not own takes no extra grants."""
-        if self._options.policy_statements:
-            raise ValueError(
-                f"{self._prefix}: policy_statements cannot be added to the pre-created role "
-                f"{resource.role_arn} (manage_iam_role is false): grant them on that role"
-            )
+        """The function uses its ARN; a role ChaliceApp does not own takes no extra grants
+        (refused in checks.py before anything registers)."""
 
     def _generate_domainname(self, resource: models.DomainName) -> None:
         """Created with its API, as Chalice's Terraform generator does."""
@@ -241,12 +214,7 @@ class PulumiGenerator:
         )
 
     def _environment(self, resource: models.LambdaFunction) -> dict[str, pulumi.Input[str]]:
-        clash = sorted(set(resource.environment_variables) & set(self._added_environment))
-        if clash:
-            raise ValueError(
-                f"{self._prefix}: environment variables {clash} are set both in "
-                f".chalice/config.json and by the program; set each in one place"
-            )
+        # A name set in both places was refused in checks.py before anything registered.
         return {**resource.environment_variables, **self._added_environment}
 
     def _generate_lambdafunction(self, resource: models.LambdaFunction) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import botocore.session
@@ -33,8 +33,54 @@ MEMORY_KEY, TIMEOUT_KEY, CONCURRENCY_KEY = (
 CHALICE_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
 
 
+# The decorator or config key behind each model kind, for errors and the README's table.
+SOURCES = {
+    "LambdaFunction": "@app.lambda_function / any handler",
+    "ManagedIAMRole": "manage_iam_role (default)",
+    "PreCreatedIAMRole": "manage_iam_role: false + iam_role_arn",
+    "AutoGenIAMPolicy": "autogen_policy (default)",
+    "FileBasedIAMPolicy": "iam_policy_file",
+    "IAMPolicy": "api_gateway_endpoint_type: PRIVATE",
+    "DeploymentPackage": "the project's code",
+    "LambdaLayer": "automatic_layer",
+    "LogGroup": "log_retention_in_days",
+    "ScheduledEvent": "@app.schedule",
+    "CloudWatchEvent": "@app.on_cw_event",
+    "S3BucketNotification": "@app.on_s3_event",
+    "SNSLambdaSubscription": "@app.on_sns_message",
+    "SQSEventSource": "@app.on_sqs_message",
+    "KinesisEventSource": "@app.on_kinesis_record",
+    "DynamoDBEventSource": "@app.on_dynamodb_record",
+    "RestAPI": "@app.route / @app.authorizer",
+    "WebsocketAPI": "@app.on_ws_connect / _message / _disconnect",
+    "DomainName": "api_gateway_custom_domain / websocket_api_custom_domain",
+    "APIMapping": "url_prefix of a custom domain",
+}
+ENVIRONMENT_KEY = "environment_variables"  # Chalice's config key
+
+
 class ChaliceProjectError(ValueError):
     """A project, its configuration or ChaliceApp's options that cannot deploy."""
+
+
+class UnsupportedChaliceFeature(ChaliceProjectError):
+    """A model the generator has no method for: named, never skipped."""
+
+    def __init__(self, resource: models.Model, where: str | None = None) -> None:
+        kind = type(resource).__name__
+        source = SOURCES.get(kind, "an unknown decorator or setting")
+        super().__init__(
+            (f"{where}: " if where else "") + f"ChaliceApp cannot create {kind} ({source}) "
+            f"{getattr(resource, 'resource_name', '')!r} yet"
+        )
+
+
+def describe(project_dir: str, stage: str, overrides: Mapping[str, Any]) -> str:
+    """Where a function's merged settings come from, for errors: the file, stage, overrides."""
+    where = f"{os.path.join(project_dir, CONFIG_FILE)}, stage {stage!r}"
+    if overrides:
+        where += f", with config_overrides {sorted(overrides)}"
+    return where
 
 
 def lambda_runtimes() -> tuple[str, ...]:
@@ -44,10 +90,17 @@ def lambda_runtimes() -> tuple[str, ...]:
 
 
 def check_runtime(runtime: str) -> None:
+    """Lambda's API (as this botocore knows it) and Chalice's packager both take the runtime.
+
+    A runtime newer than this botocore's model is refused with the advice to upgrade it: the
+    model only grows, so an older botocore is the likely cause (the declared floor is the
+    botocore tested, whose model lists every runtime Chalice can package for)."""
     if runtime not in lambda_runtimes():
+        python = [r for r in lambda_runtimes() if r.startswith("python")]
         raise ChaliceProjectError(
-            f"runtime {runtime!r} is not a Lambda runtime (botocore's Lambda model accepts "
-            f"{', '.join(r for r in lambda_runtimes() if r.startswith('python'))} for Python)"
+            f"runtime {runtime!r}: botocore {botocore.__version__} does not list it among "
+            f"Lambda's runtimes (its Lambda model accepts {', '.join(python)} for Python): "
+            "upgrade botocore if Lambda offers it, or choose one of these"
         )
     if runtime not in CHALICE_RUNTIMES:
         raise ChaliceProjectError(
@@ -99,8 +152,32 @@ def _outside(value: int, low: int, high: int | None = None) -> bool:
     return value < low or (high is not None and value > high)
 
 
-def check_functions(functions: Iterable[models.LambdaFunction], where: str) -> None:
-    """Memory, timeout and reserved concurrency of each function, as Chalice merged them."""
+def check_models(
+    resources: Sequence[models.Model],
+    where: str,
+    added_environment: Collection[str] = (),
+    adds_grants: bool = False,
+    supported: Callable[[models.Model], bool] = lambda _: True,
+) -> None:
+    """The application graph as Chalice merged it, before anything is packaged or registered:
+    every model kind has a generator, and each function's settings fit Lambda and
+    ChaliceApp's options (`added_environment`: the names ChaliceAppArgs.environment adds;
+    `adds_grants`: ChaliceAppArgs.policy_statements is not empty)."""
+    for resource in resources:
+        if not supported(resource):
+            raise UnsupportedChaliceFeature(resource, where)
+    functions = [r for r in resources if isinstance(r, models.LambdaFunction)]
+    check_functions(functions, where, added_environment, adds_grants)
+
+
+def check_functions(
+    functions: Iterable[models.LambdaFunction],
+    where: str,
+    added_environment: Collection[str] = (),
+    adds_grants: bool = False,
+) -> None:
+    """Memory, timeout and reserved concurrency of each function, as Chalice merged them; its
+    environment and role against what ChaliceApp's options add."""
     problems = []
     for function in sorted(functions, key=lambda function: function.resource_name):
         name = function.resource_name
@@ -117,6 +194,18 @@ def check_functions(functions: Iterable[models.LambdaFunction], where: str) -> N
         if function.reserved_concurrency is not None and function.reserved_concurrency < 0:
             problems.append(
                 f"function {name!r}: {CONCURRENCY_KEY} {function.reserved_concurrency} is negative"
+            )
+        clash = sorted(set(function.environment_variables) & set(added_environment))
+        if clash:
+            problems.append(
+                f"function {name!r}: {ENVIRONMENT_KEY} {clash} are also set by "
+                "ChaliceAppArgs.environment: set each in one place"
+            )
+        if adds_grants and isinstance(function.role, models.PreCreatedIAMRole):
+            problems.append(
+                f"function {name!r}: manage_iam_role is false (iam_role_arn "
+                f"{function.role.role_arn}): ChaliceAppArgs.policy_statements cannot be added "
+                "to a role ChaliceApp does not manage; grant them on that role"
             )
     if problems:
         raise ChaliceProjectError(f"{where}:\n  " + "\n  ".join(problems))
