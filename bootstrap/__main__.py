@@ -32,16 +32,13 @@ from components.permissions_boundary import (
 from components.table_backup import BACKUP_POLICY, RESTORE_POLICY
 from hello_stack import bootstrap_config, naming, stage_files
 
-# The AWS managed policies the stage stacks attach (release hooks, CodeDeploy, AWS Backup):
-# the deploy roles may attach these and no others.
-STAGE_MANAGED_POLICIES = (
-    BASIC_LOGS_POLICY,
-    CODEDEPLOY_LAMBDA_POLICY,
-    BACKUP_POLICY,
-    RESTORE_POLICY,
-)
+# The AWS managed policies the stage stacks attach (release hooks, CodeDeploy, and AWS Backup
+# where the stage backs up): the deploy roles may attach these and no others.
+STAGE_MANAGED_POLICIES = (BASIC_LOGS_POLICY, CODEDEPLOY_LAMBDA_POLICY)
+BACKUP_MANAGED_POLICIES = (BACKUP_POLICY, RESTORE_POLICY)
 
 settings = bootstrap_config.load()
+stage_files.refuse_shared_restore_tests(settings.stages, settings.region)
 name = f"{naming.PROJECT}-bootstrap"
 provider = aws.Provider(
     f"{name}-aws",
@@ -69,12 +66,13 @@ if settings.manage_api_gateway_account:
 federated_roles: list[pulumi.Output[str]] = []
 role_variables: dict[str, pulumi.Output[str]] = {}
 for stage in settings.stages:
+    backs_up = stage_files.backs_up(stage)
     boundary = PermissionsBoundary(
         f"{name}-{stage}",
         PermissionsBoundaryArgs(
             policy_name=naming.boundary_policy_name(stage),
             resource_prefix=naming.stage_prefix(stage),
-            restore_test_tables=stage_files.backs_up(stage),
+            restore_test_tables=backs_up,
             restore_test_region=stage_files.region(stage),
             metric_namespace=naming.log_metric_namespace(stage),
         ),
@@ -87,7 +85,11 @@ for stage in settings.stages:
             stage=stage,
             oidc_provider_arn=oidc_provider_arn,
             boundary_arn=boundary.policy_arn,
-            stage_managed_policies=STAGE_MANAGED_POLICIES,
+            stage_managed_policies=(
+                *STAGE_MANAGED_POLICIES,
+                *(BACKUP_MANAGED_POLICIES if backs_up else ()),
+            ),
+            backs_up=backs_up,
             state_bucket=settings.state_bucket,
             state_key_arn=settings.state_kms_key_arn,
         ),

@@ -11,12 +11,16 @@ values (components.ci_data_reads: every such read of AWS's ReadOnlyAccess, denie
   CI roles, their policies, the boundary or the provider.
 - preview: `pulumi preview` without `--refresh` on pull requests. That reads the stack's state
   from the backend and asks AWS nothing (the provider's credential check,
-  sts:GetCallerIdentity, needs no permission), so it may read nothing but a self-managed
-  state bucket, and is denied configuration that holds secrets too.
+  sts:GetCallerIdentity, needs no permission), so it may read nothing but its stage's state
+  in a self-managed bucket, and is denied configuration that holds secrets too.
 - drift: `pulumi preview --refresh` from drift.yml on main, in the drift environment: AWS's
   ReadOnlyAccess minus the data reads. A refresh must read each resource's configuration, so
   this role can read the function's environment and CloudFront's origin header (the origin
   secret).
+
+With a self-managed backend, each role reaches only its own stage's objects in the state bucket
+(state_keys) and decrypts the secrets key only under its own stage's encryption context: one
+stage's pipeline can neither rewrite nor read another stage's state.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from hello_stack import naming
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-# The services the stage passes its roles to: Lambda, CodeDeploy, AWS Backup.
-PASSED_TO = ("lambda.amazonaws.com", "codedeploy.amazonaws.com", "backup.amazonaws.com")
+# The services the stage passes its roles to: Lambda, CodeDeploy, and AWS Backup when the
+# stage backs up (hello_stack.stage_files.backs_up).
+PASSED_TO = ("lambda.amazonaws.com", "codedeploy.amazonaws.com")
+BACKUP_SERVICE = "backup.amazonaws.com"
 # IAM actions on a role that AWS checks against the role's boundary (iam:PermissionsBoundary).
 BOUNDED_ROLE_ACTIONS = (
     "iam:CreateRole",
@@ -89,7 +95,11 @@ class GithubCiRolesArgs:
     boundary_arn: pulumi.Input[str]
     # The AWS managed policies the stage's stack attaches to its roles, and no others.
     stage_managed_policies: Sequence[str]
-    # A self-managed backend's state bucket and secrets key, which preview and drift must read.
+    # Whether the stage's stack file turns AWS Backup on: only then may its deploy role manage
+    # AWS Backup's resources and pass roles to it.
+    backs_up: bool = False
+    # A self-managed backend's state bucket and secrets key: each role reaches only its own
+    # stage's objects in the bucket, and the key only with its stage's encryption context.
     state_bucket: str | None = None
     state_key_arn: str | None = None
 
@@ -130,7 +140,10 @@ def github_trust_policy(provider_arn: str, subject: str) -> str:
 
 
 def deploy_statements(
-    stage: str, boundary_arn: pulumi.Input[str], managed_policies: Sequence[str]
+    stage: str,
+    boundary_arn: pulumi.Input[str],
+    managed_policies: Sequence[str],
+    backs_up: bool = False,
 ) -> list[pulumi.Input[dict[str, Any]]]:
     stage_roles = f"arn:aws:iam::*:role/{naming.stage_prefix(stage)}*"
     with_boundary = {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
@@ -165,7 +178,11 @@ def deploy_statements(
             "Effect": "Allow",
             "Action": "iam:PassRole",
             "Resource": stage_roles,
-            "Condition": {"StringEquals": {"iam:PassedToService": list(PASSED_TO)}},
+            "Condition": {
+                "StringEquals": {
+                    "iam:PassedToService": [*PASSED_TO, *([BACKUP_SERVICE] if backs_up else [])]
+                }
+            },
         },
         {
             "Sid": "NeverTheCiRolesTheBoundaryOrTheProvider",
@@ -187,41 +204,128 @@ def deploy_statements(
     ]
 
 
+# Pulumi's self-managed ("DIY") backend, project-scoped layout (meta.yaml version 1): where a
+# stack's objects live under the bucket's root, from pulumi/pulumi pkg/backend/diy (store.go:
+# stacks, history, backups, journal; lock.go: locks under the stack's fully qualified name,
+# organization/<project>/<stack>; stack_tags.go: <stack>.pulumi-tags beside <stack>.json).
+# https://www.pulumi.com/docs/iac/concepts/state-and-backends/
+STATE_ROOT = ".pulumi"
+STATE_META = f"{STATE_ROOT}/meta.yaml"  # read at login; written once, by the operator's login
+# The encryption context each stage's stacks are created with (README, "Bootstrap"):
+# `--secrets-provider "awskms://<key>?region=<region>&context_stage=<stage>"` (Go CDK's
+# context_<key> parameters); a role may decrypt only under its own stage's context.
+SECRETS_CONTEXT_KEY = "stage"
+
+
+def state_keys(stage: str) -> list[str]:
+    """The object keys (IAM patterns) of the stage's stack in a self-managed backend: its
+    checkpoint and the files beside it (.json, .json.gz, .json.bak, .pulumi-tags), history,
+    backups, journal and locks. Another stage's never match: `dev.*` is not `prod.*`."""
+    project, root = naming.PROJECT, STATE_ROOT
+    return [
+        f"{root}/stacks/{project}/{stage}.*",
+        f"{root}/history/{project}/{stage}/*",
+        f"{root}/backups/{project}/{stage}/*",
+        f"{root}/journal/{project}/{stage}/*",
+        f"{root}/locks/organization/{project}/{stage}/*",
+    ]
+
+
+def _objects(bucket: str, keys: Sequence[str]) -> list[str]:
+    return [f"arn:aws:s3:::{bucket}/{key}" for key in keys]
+
+
 def state_statements(
-    bucket: str | None, key_arn: str | None, write: bool = False
+    bucket: str | None, key_arn: str | None, stage: str, write: bool = False
 ) -> list[dict[str, Any]]:
-    """A self-managed backend's state: read (preview, drift) or also written (deploy)."""
+    """A self-managed backend's state of this stage only: read (preview, drift) or also written
+    (deploy). Pulumi's KMS secrets provider decrypts the stack's data key once per run and
+    encrypts nothing (the key is encrypted when the stack is created): kms:Decrypt only."""
     statements: list[dict[str, Any]] = []
     if bucket:
-        objects = ["s3:GetObject", *(["s3:PutObject", "s3:DeleteObject"] if write else [])]
+        own = _objects(bucket, state_keys(stage))
+        statements += [
+            {
+                "Sid": "ReadTheStagesState",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": [*own, *_objects(bucket, [STATE_META])],
+            },
+            # Key names only, never contents. Without it S3 answers a missing object with 403,
+            # not 404 (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and
+            # Pulumi reads objects that may not exist (<stack>.pulumi-tags) expecting NotFound;
+            # whether S3 would weigh an s3:prefix condition in that answer is undocumented.
+            {
+                "Sid": "ListTheStateBucket",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+            },
+        ]
+        if write:
+            statements.append(
+                {
+                    "Sid": "WriteTheStagesState",
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject", "s3:DeleteObject"],
+                    "Resource": own,
+                }
+            )
+    if key_arn:
         statements.append(
             {
-                "Sid": "WriteTheStackState" if write else "ReadTheStackState",
+                "Sid": "DecryptTheStagesSecrets",
                 "Effect": "Allow",
-                "Action": [*objects, "s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                "Action": "kms:Decrypt",
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {_context_key(): stage}},
+            }
+        )
+    return statements
+
+
+def _context_key() -> str:
+    return f"kms:EncryptionContext:{SECRETS_CONTEXT_KEY}"
+
+
+def other_stages_state_denials(
+    bucket: str | None, key_arn: str | None, stage: str
+) -> list[dict[str, Any]]:
+    """Whatever else a role is granted: no object of the bucket but its stage's is written, and
+    the key decrypts nothing under another stage's context (or none)."""
+    statements: list[dict[str, Any]] = []
+    if bucket:
+        statements.append(
+            {
+                "Sid": "NeverAnotherStagesState",
+                "Effect": "Deny",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "NotResource": _objects(bucket, state_keys(stage)),
             }
         )
     if key_arn:
         statements.append(
             {
-                "Sid": "EncryptTheStackSecrets" if write else "DecryptTheStackSecrets",
-                "Effect": "Allow",
-                "Action": [
-                    "kms:Decrypt",
-                    *(["kms:Encrypt", "kms:GenerateDataKey"] if write else []),
-                ],
+                "Sid": "NeverAnotherStagesSecrets",
+                "Effect": "Deny",
+                "Action": "kms:Decrypt",
                 "Resource": key_arn,
+                "Condition": {"StringNotEquals": {_context_key(): stage}},
             }
         )
     return statements
 
 
 def no_data_statement(
-    bucket: str | None, key_arn: str | None, actions: Sequence[str]
+    bucket: str | None, key_arn: str | None, stage: str, actions: Sequence[str]
 ) -> dict[str, Any]:
-    """Deny these reads of data and secrets, except of the state the role exists to read."""
-    excepted = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"] if bucket else []
+    """Deny these reads of data and secrets, except of the stage's own state (and the bucket's
+    listing and meta.yaml) and the key, which other_stages_state_denials holds to the stage."""
+    excepted = (
+        [f"arn:aws:s3:::{bucket}", *_objects(bucket, [STATE_META, *state_keys(stage)])]
+        if bucket
+        else []
+    )
     excepted += [key_arn] if key_arn else []
     statement: dict[str, Any] = {
         "Sid": "NeverDataOrSecrets",
@@ -272,13 +376,14 @@ class GithubCiRoles(pulumi.ComponentResource):
                 opts=child,
             )
 
-        state = state_statements(args.state_bucket, args.state_key_arn)
-        bucket, key = args.state_bucket, args.state_key_arn
+        bucket, key, stage = args.state_bucket, args.state_key_arn, args.stage
+        state = state_statements(bucket, key, stage)
+        held_to_the_stage = other_stages_state_denials(bucket, key, stage)
 
         deploy = role("deploy", oidc_subject(args.repository, args.stage, "deploy"))
         # Managed policies of its own: with the IAM statements and the denials, the grants
         # exceed what IAM allows a role's inline policies (10,240 characters together).
-        for index, document in enumerate(policy_documents(args.stage), start=1):
+        for index, document in enumerate(policy_documents(stage, args.backs_up), start=1):
             stage_policy = aws.iam.Policy(
                 f"{naming.ci_role_name(args.stage, 'deploy')}-stage-{index}",
                 name=f"{naming.ci_role_name(args.stage, 'deploy')}-{index}",
@@ -291,21 +396,28 @@ class GithubCiRoles(pulumi.ComponentResource):
             deploy,
             "deploy",
             [
-                *deploy_statements(args.stage, args.boundary_arn, args.stage_managed_policies),
+                *deploy_statements(
+                    stage, args.boundary_arn, args.stage_managed_policies, args.backs_up
+                ),
                 ERROR_BUDGET_READ,
-                *state_statements(bucket, key, write=True),
-                *retag_denials(args.stage),
-                no_data_statement(bucket, key, DATA_READS),
+                *state_statements(bucket, key, stage, write=True),
+                *retag_denials(stage),
+                *held_to_the_stage,
+                no_data_statement(bucket, key, stage, DATA_READS),
             ],
         )
 
-        preview = role("preview", oidc_subject(args.repository, args.stage, "preview"))
-        no_reads = no_data_statement(bucket, key, [*DATA_READS, *CONFIGURATION_WITH_SECRETS])
-        inline(preview, "preview", [*state, no_reads])
+        preview = role("preview", oidc_subject(args.repository, stage, "preview"))
+        no_reads = no_data_statement(bucket, key, stage, [*DATA_READS, *CONFIGURATION_WITH_SECRETS])
+        inline(preview, "preview", [*state, *held_to_the_stage, no_reads])
 
-        drift = role("drift", oidc_subject(args.repository, args.stage, "drift"))
+        drift = role("drift", oidc_subject(args.repository, stage, "drift"))
         attach(drift, "drift", READ_ONLY_POLICY)
-        inline(drift, "drift", [*state, no_data_statement(bucket, key, DATA_READS)])
+        inline(
+            drift,
+            "drift",
+            [*state, *held_to_the_stage, no_data_statement(bucket, key, stage, DATA_READS)],
+        )
 
         self.deploy_role_arn = deploy.arn
         self.preview_role_arn = preview.arn

@@ -405,6 +405,9 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
                 "codedeploy:GetDeployment",
                 "codedeploy:ListDeployments",
                 "codedeploy:BatchGetDeployments",
+                # Every stage resource carries the provider's default tags; AWS's Service
+                # Authorization Reference lists the tagging actions on this resource type.
+                *_tagging("codedeploy"),
             ),
             DEPLOYMENT_GROUP,
             f"arn:aws:codedeploy:{REGIONAL}:deploymentgroup:{{appName}}/{{deploymentGroupName}}",
@@ -560,6 +563,19 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
         Grant(("iam:ListAttachedRolePolicies",), STAGE_ROLES, ROLE_ARN % "{role}", "iam"),
     ),
 }
+
+# AWS Backup's types are in the graph of a stage whose stack file turns backups on
+# (hello_stack.stage_files.backs_up), and the deploy role of no other stage gets their grants:
+# a restore-testing selection or a backup selection picks tables nothing else limits.
+BACKUP_TYPES = "aws:backup/"
+
+
+def grants(backs_up: bool) -> dict[str, tuple[Grant, ...]]:
+    """The table's rows a stage's deploy role holds: AWS Backup's only if the stage backs up."""
+    return {
+        kind: row for kind, row in ACCESS.items() if backs_up or not kind.startswith(BACKUP_TYPES)
+    }
+
 
 # Types of the stage's graph that make no AWS request of their own.
 NOT_AWS = ("random:index/randomPassword:RandomPassword",)

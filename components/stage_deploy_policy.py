@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.stage_access import ACCESS, API_TAGS
+from components.stage_access import API_TAGS, grants
 from hello_stack import naming
 
 
@@ -14,14 +14,15 @@ def _tag_condition(key: str, stage: str) -> dict[str, dict[str, str | list[str]]
     return {"StringEquals": {f"aws:{key}/{naming.STAGE_TAG}": stage}}
 
 
-def deploy_statements(stage: str) -> list[dict[str, Any]]:
+def deploy_statements(stage: str, backs_up: bool) -> list[dict[str, Any]]:
     """The deploy role's non-IAM grants, each held to the stage; grants that share a resource
     pattern and a condition merged into one statement (a managed policy holds 6,144 characters).
-    retag_denials go with them, in the role's inline policy."""
+    AWS Backup's only for a stage that backs up. retag_denials go with them, in the role's
+    inline policy."""
     prefix = naming.stage_prefix(stage)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for grants in ACCESS.values():
-        for grant in grants:
+    for row in grants(backs_up).values():
+        for grant in row:
             if grant.scope in ("iam", "withheld"):
                 continue
             condition = dict(grant.condition)
@@ -66,7 +67,11 @@ def retag_denials(stage: str) -> list[dict[str, Any]]:
     """No request sets another stage's tag, nor removes the stage's (an untag request lists the
     key in aws:TagKeys, with no value). API Gateway's tag edits, held by no resource tag, may
     not touch the stage tag at all: it is set when an API is created."""
-    touches_the_tag = {"ForAnyValue:StringEquals": {"aws:TagKeys": naming.STAGE_TAG}}
+    # Tag keys are case-sensitive in AWS, but condition key names, the tag key in
+    # aws:ResourceTag/<key> included, are not
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html):
+    # a `Stage` tag would stand beside `stage` and answer for it, so any spelling is denied.
+    touches_the_tag = {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": naming.STAGE_TAG}}
     return [
         {
             "Sid": "NeverAnotherStagesTag",
@@ -93,10 +98,10 @@ def retag_denials(stage: str) -> list[dict[str, Any]]:
 MANAGED_POLICY_LIMIT = 6144
 
 
-def policy_documents(stage: str) -> list[str]:
+def policy_documents(stage: str, backs_up: bool) -> list[str]:
     """The deploy role's stage grants as few managed policies as fit IAM's quota."""
     documents: list[list[dict[str, Any]]] = [[]]
-    for statement in deploy_statements(stage):
+    for statement in deploy_statements(stage, backs_up):
         if _size([*documents[-1], statement]) > MANAGED_POLICY_LIMIT:
             documents.append([])
         documents[-1].append(statement)

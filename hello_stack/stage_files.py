@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pulumi
 import yaml
 
 from hello_stack.config import StackConfig, full_key
@@ -38,3 +39,28 @@ def region(stage: str, project_dir: Path = ROOT) -> str | None:
     """The region the stage's stack file deploys to (aws:region), None when it names none."""
     value = _config(stage, project_dir).get("aws:region")
     return str(value) if value else None
+
+
+def refuse_shared_restore_tests(
+    stages: tuple[str, ...], default_region: str, project_dir: Path = ROOT
+) -> None:
+    """Two stages that back up in one account and region would share AWS Backup's restore-test
+    copies, whose names AWS Backup gives, not the stage: each stage's restore tests and their
+    boundary could then reach the other's copies. One bootstrap stack holds one account, so
+    refuse it here, naming the stack files."""
+    by_region: dict[str, list[str]] = {}
+    for stage in stages:
+        if backs_up(stage, project_dir):
+            by_region.setdefault(region(stage, project_dir) or default_region, []).append(stage)
+    shared = {where: names for where, names in by_region.items() if len(names) > 1}
+    if shared:
+        raise pulumi.RunError(
+            "invalid bootstrap config: stages that back up share an account and region ("
+            + "; ".join(
+                f"{where}: " + ", ".join(f"Pulumi.{name}.yaml" for name in names)
+                for where, names in sorted(shared.items())
+            )
+            + "): their restore-test copies would be one namespace. Turn "
+            "hello:backupRetentionDays off in all but one, or put them in separate accounts "
+            "or regions."
+        )

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from hello_stack import stage_files
 from tests.conftest import ROOT, computed_once
 from tests.infra.conftest import EXTRAS, Stack, evaluate
 
@@ -32,6 +33,19 @@ def full_graph(stage: str) -> Stack:
     """The stage's program under mocks with every feature on, evaluated once per test run."""
     data = computed_once(
         f"stack-{stage}-everything", lambda _: dataclasses.asdict(evaluate(stage, EVERYTHING))
+    )
+    return Stack(**data)
+
+
+def stage_graph(stage: str) -> Stack:
+    """The stage's program with every feature on but AWS Backup as its committed stack file
+    sets it: what the stage's deploy role must be able to make."""
+    if stage_files.backs_up(stage):
+        return full_graph(stage)
+    overrides = {k: v for k, v in EVERYTHING.items() if k != "hello:backupRetentionDays"}
+    data = computed_once(
+        f"stack-{stage}-everything-but-backups",
+        lambda _: dataclasses.asdict(evaluate(stage, overrides)),
     )
     return Stack(**data)
 

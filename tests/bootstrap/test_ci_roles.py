@@ -194,50 +194,149 @@ def test_preview_role_reads_no_data_and_no_secret(bootstrap: Stack, stage: str) 
     assert simulate(preview, [("dynamodb:DescribeTable", table, {})]) == [DENIED]
 
 
-def test_with_a_self_managed_backend_preview_reads_the_state_and_nothing_more() -> None:
-    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    stack = evaluate_bootstrap(
-        {"hello-bootstrap:stateBucket": "acme-pulumi-state", "hello-bootstrap:stateKmsKeyArn": key}
+STATE_BUCKET = "acme-pulumi-state"
+STATE_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+OTHER_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/ffffffff-12ab-34cd-56ef-1234567890ab"
+
+
+def stack_objects(stage: str) -> list[str]:
+    """Objects Pulumi's self-managed backend keeps for project hello's stack <stage>, as its
+    project-scoped layout names them (pulumi/pulumi pkg/backend/diy: store.go, lock.go,
+    stack_tags.go, state.go; https://www.pulumi.com/docs/iac/concepts/state-and-backends/)."""
+    return [
+        f"arn:aws:s3:::{STATE_BUCKET}/{key}"
+        for key in (
+            f".pulumi/stacks/hello/{stage}.json",
+            f".pulumi/stacks/hello/{stage}.json.gz",
+            f".pulumi/stacks/hello/{stage}.json.bak",
+            f".pulumi/stacks/hello/{stage}.pulumi-tags",
+            f".pulumi/history/hello/{stage}/{stage}-1764680000000000000.history.json",
+            f".pulumi/history/hello/{stage}/{stage}-1764680000000000000.checkpoint.json",
+            f".pulumi/backups/hello/{stage}/{stage}.1764680000000000000.json",
+            f".pulumi/journal/hello/{stage}/0001.json",
+            f".pulumi/locks/organization/hello/{stage}/7b8e2f5c-1f0e-4c1e-9d7a-2b1f.json",
+        )
+    ]
+
+
+# A key's default policy lets the account's IAM policies decide (AWS KMS's default).
+DEFAULT_KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def self_managed() -> Stack:
+    return evaluate_bootstrap(
+        {
+            "hello-bootstrap:stateBucket": STATE_BUCKET,
+            "hello-bootstrap:stateKmsKeyArn": STATE_KEY,
+        }
     )
-    preview = role_principal(stack, role(stack, "dev", "preview"))
-    other_key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/ffffffff-12ab-34cd-56ef-1234567890ab"
-    state = "arn:aws:s3:::acme-pulumi-state/.pulumi/stacks/hello/dev.json"
+
+
+@pytest.mark.parametrize("purpose", ["deploy", "preview", "drift"])
+def test_with_a_self_managed_backend_a_role_reaches_its_stages_state_only(
+    self_managed: Stack, purpose: str
+) -> None:
+    """Review 19, finding 1: dev's roles read (and deploy writes) dev's stack, its history,
+    backups, journal and locks, and never prod's: no merge to main rewrites prod's state."""
+    principal = role_principal(self_managed, role(self_managed, "dev", purpose))
+    own, other = stack_objects("dev"), stack_objects("prod")
+    bucket = f"arn:aws:s3:::{STATE_BUCKET}"
+    written = ALLOWED if purpose == "deploy" else DENIED
+    assert simulate(principal, [("s3:GetObject", o, {}) for o in own]) == [ALLOWED] * len(own)
     assert simulate(
-        preview,
-        [
-            ("s3:GetObject", state, {}),
-            ("s3:ListBucket", "arn:aws:s3:::acme-pulumi-state", {}),
-            ("s3:GetObject", "arn:aws:s3:::another-bucket/data.csv", {}),
-            ("s3:PutObject", state, {}),
-        ],
-    ) == [ALLOWED, ALLOWED, EXPLICIT, DENIED]
-    deploy = role_principal(stack, role(stack, "dev", "deploy"))
+        principal, [(a, o, {}) for o in own for a in ("s3:PutObject", "s3:DeleteObject")]
+    ) == [written] * (2 * len(own))
     assert simulate(
-        deploy,
+        principal,
+        [(a, o, {}) for o in other for a in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")],
+    ) == [EXPLICIT] * (3 * len(other))
+    assert simulate(
+        principal,
         [
-            ("s3:PutObject", state, {}),
-            ("s3:GetObject", state, {}),
-            ("s3:ListBucket", "arn:aws:s3:::acme-pulumi-state", {}),
+            ("s3:ListBucket", bucket, {}),  # names, so that a missing object is a 404
+            ("s3:GetObject", f"{bucket}/.pulumi/meta.yaml", {}),
+            ("s3:PutObject", f"{bucket}/.pulumi/meta.yaml", {}),
             ("s3:GetObject", "arn:aws:s3:::another-bucket/data.csv", {}),
             ("s3:PutObject", "arn:aws:s3:::another-bucket/data.csv", {}),
         ],
-    ) == [ALLOWED, ALLOWED, ALLOWED, EXPLICIT, DENIED]
-    # A key's default policy lets the account's IAM policies decide (AWS KMS's default).
-    default_key_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Enable IAM User Permissions",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            }
-        ],
-    }
+    ) == [ALLOWED, ALLOWED, EXPLICIT, EXPLICIT, EXPLICIT]
+
+
+def kms_statements(stack: Stack, stage: str, purpose: str) -> list[dict[str, Any]]:
+    inline = stack.one_named(
+        "aws:iam/rolePolicy:RolePolicy", f"{naming.ci_role_name(stage, purpose)}-policy"
+    )
+    return [
+        {key: value for key, value in statement.items() if key != "Sid"}
+        for statement in json.loads(inline["state"]["policy"])["Statement"]
+        if statement.get("Resource") == STATE_KEY
+    ]
+
+
+@pytest.mark.parametrize("purpose", ["deploy", "preview", "drift"])
+def test_with_a_self_managed_backend_a_role_decrypts_its_stages_secrets_only(
+    self_managed: Stack, purpose: str
+) -> None:
+    """Stacks are created with the stage as encryption context (context_stage=<stage> in the
+    awskms URL, README): dev's roles decrypt nothing of prod's, nor anything without it. No
+    role encrypts: Pulumi decrypts the stack's data key once per run.
+
+    The simulator drops kms:EncryptionContext:<key> (its variable follows a colon), so what
+    depends on it is checked in the document, in AWS KMS's documented form
+    (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context);
+    the simulator decides the rest."""
+    principal = role_principal(self_managed, role(self_managed, "dev", purpose))
     assert simulate(
-        preview, [("kms:Decrypt", key, {}), ("kms:Decrypt", other_key, {})], default_key_policy
-    ) == [ALLOWED, EXPLICIT]
+        principal,
+        [
+            ("kms:Decrypt", STATE_KEY, {}),  # no context: no stage's
+            ("kms:Decrypt", OTHER_KEY, {}),
+            ("kms:Encrypt", STATE_KEY, {}),
+            ("kms:GenerateDataKey", STATE_KEY, {}),
+        ],
+        DEFAULT_KEY_POLICY,
+    ) == [EXPLICIT, EXPLICIT, DENIED, DENIED]
+    context = "kms:EncryptionContext:stage"
+    assert kms_statements(self_managed, "dev", purpose) == [
+        {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": STATE_KEY,
+            "Condition": {"StringEquals": {context: "dev"}},
+        },
+        {
+            "Effect": "Deny",
+            "Action": "kms:Decrypt",
+            "Resource": STATE_KEY,
+            "Condition": {"StringNotEquals": {context: "dev"}},
+        },
+    ]
+    assert kms_statements(self_managed, "prod", purpose)[1]["Condition"] == {
+        "StringNotEquals": {context: "prod"}
+    }
+
+
+def test_prods_roles_reach_prods_state_and_not_devs(self_managed: Stack) -> None:
+    deploy = role_principal(self_managed, role(self_managed, "prod", "deploy"))
+    own, other = stack_objects("prod"), stack_objects("dev")
+    assert simulate(
+        deploy,
+        [("s3:PutObject", own[0], {}), ("s3:GetObject", own[-1], {})]
+        + [("s3:PutObject", o, {}) for o in other]
+        + [("s3:GetObject", o, {}) for o in other],
+    ) == [ALLOWED, ALLOWED] + [EXPLICIT] * (2 * len(other))
 
 
 def test_drift_role_reads_configuration_but_no_data(bootstrap: Stack) -> None:

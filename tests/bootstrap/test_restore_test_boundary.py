@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from hello_stack import stage_files
@@ -176,3 +177,35 @@ def test_backs_up_reads_the_setting_and_its_default(tmp_path: Path) -> None:
     assert stage_files.region("default", tmp_path) == REGION
     assert stage_files.region("on", tmp_path) is None
     assert stage_files.region("missing", tmp_path) is None
+
+
+def test_the_bootstrap_refuses_two_stages_backing_up_in_one_account_and_region(
+    tmp_path: Path,
+) -> None:
+    """Review 19, finding 4: AWS Backup names restore-test copies itself, so two stages that
+    back up in one account and region would share them. One bootstrap stack is one account."""
+    for name, config in {
+        "a": {"hello:backupRetentionDays": "7", "aws:region": "eu-west-1"},
+        "b": {"hello:backupRetentionDays": "35", "aws:region": "eu-west-1"},
+        "c": {"hello:backupRetentionDays": "7", "aws:region": "us-east-1"},
+        "d": {"aws:region": "eu-west-1"},  # no backups
+        "e": {"hello:backupRetentionDays": "7"},  # the bootstrap's region
+    }.items():
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(json.dumps({"config": config}))
+
+    def refuse(stages: tuple[str, ...], region: str) -> None:
+        stage_files.refuse_shared_restore_tests(stages, region, tmp_path)
+
+    refuse(("a", "c", "d"), "eu-west-1")
+    refuse(("a", "e"), "us-west-2")
+    for stages, region in ((("a", "b", "d"), "eu-west-1"), (("a", "e"), "eu-west-1")):
+        with pytest.raises(pulumi.RunError) as refused:
+            refuse(stages, region)
+        assert f"Pulumi.{stages[0]}.yaml, Pulumi.{stages[1]}.yaml" in str(refused.value)
+        assert "Pulumi.d.yaml" not in str(refused.value)
+        assert "eu-west-1" in str(refused.value)
+
+
+def test_the_committed_stages_may_share_an_account() -> None:
+    """dev backs nothing up, prod does: the committed bootstrap stack passes."""
+    stage_files.refuse_shared_restore_tests(("dev", "prod"), REGION)

