@@ -173,9 +173,10 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
         for w in body["widgets"][slo_widgets:]
     }
     alarms = [a for a in stack.all(ALARM) if "-slo-" not in a["name"]]
-    # 9: the paging and release alarms; hello_stack/limits.py's (4, 3 in dev, whose file leaves
-    # the account-wide one to prod); the restore tests' where backups are on.
-    limit_alarms = 4 if stack.settings["account_alarms"] else 3
+    # 9: the paging and release alarms; hello_stack/limits.py's (5: stage throttle, 429s,
+    # reserved and account concurrency, CloudFront requests; 4 in dev, whose file leaves the
+    # account-wide one to prod); the restore tests' where backups are on.
+    limit_alarms = 5 if stack.settings["account_alarms"] else 4
     restore_tests = 2 if stack.settings["backup_retention_days"] else 0  # failed, missing
     expected = 9 + limit_alarms + restore_tests
     assert len(graphs) == len(alarms) == len(body["widgets"]) - slo_widgets == expected
