@@ -135,7 +135,7 @@ def limits(config: StackConfig) -> list[Limit]:
             ALL,
             f"alarm limit-api-stage-throttle: requests per minute above "
             f"{stage_throttle_alarm_threshold(config):,.0f} ({WARNING_FRACTION:.0%}; a "
-            "per-minute sum); alarm limit-api-throttled: any 429 in the access log",
+            "per-minute sum); alarm limit-api-throttled: 429s in the access log",
         ),
         Limit(
             "api-account-throttle",
