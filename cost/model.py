@@ -31,7 +31,8 @@ XRAY_FIXED_RATE = 0.05
 IDLE_ENVIRONMENT_SECONDS = 600
 ENVIRONMENT_LIFETIME_SECONDS = 2 * 3600
 # The always-on alternative: at least two tasks (two zones), each 0.5 vCPU and 1 GB, each serving
-# TASK_RPS (a Python WSGI server on half a vCPU; `make bench` prints the local server's ceiling).
+# TASK_RPS (a Python WSGI server on half a vCPU: an estimate, not measured; `make bench` measures
+# only the local development server, on this machine).
 MIN_TASKS = 2
 TASK_VCPU = 0.5
 TASK_GB = 1.0
