@@ -186,7 +186,8 @@ regional_alarms = alarms.regional_alarms(
     function_log_group_name=api.log_group_name,
     log_metric_namespace=naming.log_metric_namespace(stage),
 )
-regional_alarms += limits.limit_alarms(settings, api)  # an alarm before each limit
+# An alarm before each limit.
+regional_alarms += limits.limit_alarms(settings, api, naming.log_metric_namespace(stage))
 if restore_testing is not None:
     regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.

@@ -42,8 +42,11 @@ def request_plan(count: int) -> list[tuple[str, str]]:
 
 
 def p99(latencies: list[float]) -> float:
+    """Nearest rank: the smallest value with at least 99 % of the values at or below it, the
+    ceil(0.99 n)-th (integer arithmetic: 0.99 x n in floating point can land above an integer)."""
     ordered = sorted(latencies)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    rank = -(-99 * len(ordered) // 100)  # ceil(99 n / 100)
+    return ordered[rank - 1]
 
 
 @contextlib.contextmanager

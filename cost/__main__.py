@@ -13,7 +13,14 @@ from pathlib import Path
 import pulumi
 
 from cost import chart, model, prices
-from cost.usage import Usage, load_settings, usage_for
+from cost.usage import (
+    RELEASES_PER_MONTH,
+    SNAPSHOT_IDLE_DAYS,
+    Usage,
+    load_settings,
+    snap_start_cached_versions,
+    usage_for,
+)
 from hello_stack import limits, workload
 from hello_stack.config import StackConfig
 
@@ -60,7 +67,8 @@ def millions(requests: float) -> str:
 
 
 def over_throttle(settings: StackConfig, requests: float) -> bool:
-    return workload.peak_rps(requests) > settings.throttle_rate_limit
+    """The busiest minute passes the rate at which the stage's per-method throttle binds."""
+    return workload.peak_rps(requests) > limits.stage_binds_at_rps(settings)
 
 
 def rows(usage: Usage, settings: StackConfig, extras: model.Extras) -> list[list[str]]:
@@ -158,12 +166,17 @@ def markdown_table(header: list[str], body: list[list[str]]) -> str:
 
 def report(extras: model.Extras, markdown: bool) -> str:
     table = markdown_table if markdown else text_table
+    regions = sorted({load_settings(stack).region for stack in stacks()})
     out = [
         f"List prices: {prices.PRICED_REGION}, read {prices.READ_ON} (cost/prices.py names each "
-        f"source); {workload.GET_SHARE:.0%} GET / {workload.PUT_SHARE:.0%} PUT; always-on: "
-        f"{model.MIN_TASKS}+ Fargate tasks ({model.TASK_VCPU:g} vCPU, {model.TASK_GB:g} GB, "
-        f"{model.TASK_RPS:g} req/s each at a peak of {workload.PEAK_TO_AVERAGE:g}x the "
-        "average) behind an ALB, same CloudFront, WAF and table."
+        f"source), while the stacks run in {', '.join(regions)}, where {prices.REGIONAL_GAP}: "
+        f"the figures are a floor. {workload.GET_SHARE:.0%} GET / {workload.PUT_SHARE:.0%} PUT; "
+        f"SnapStart caches {snap_start_cached_versions():.1f} versions on average "
+        f"({RELEASES_PER_MONTH:g} releases a month, each cached {SNAPSHOT_IDLE_DAYS} days after "
+        f"it is superseded); always-on: {model.MIN_TASKS}+ Fargate tasks ({model.TASK_VCPU:g} "
+        f"vCPU, {model.TASK_GB:g} GB, {model.TASK_RPS:g} req/s each, an unmeasured estimate, at "
+        f"a peak of {workload.PEAK_TO_AVERAGE:g}x the average) behind an ALB, same CloudFront, "
+        "WAF and table."
     ]
     if extras != model.NONE:
         out.append(f"Extras: {extras}")
@@ -204,7 +217,7 @@ def write_chart(extras: model.Extras, path: Path = CHART) -> Path:
                 group=group,
             )
         )
-        throttle = settings.throttle_rate_limit / workload.PEAK_TO_AVERAGE
+        throttle = limits.stage_binds_at_rps(settings) / workload.PEAK_TO_AVERAGE
         markers.append(chart.Marker(f"{stack} stage throttle", throttle * workload.MONTH_SECONDS))
         found = model.crossover(usage, extras)
         if found is not None:

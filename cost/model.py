@@ -10,7 +10,13 @@ import math
 from dataclasses import dataclass
 
 from cost import prices
-from cost.usage import CLIENT_MIX, ITEM_BYTES, SNAP_START_CACHED_VERSIONS, CheckLocation, Usage
+from cost.usage import (
+    CLIENT_MIX,
+    ITEM_BYTES,
+    CheckLocation,
+    Usage,
+    snap_start_cached_versions,
+)
 from deploy.checks import Step, cycle
 from hello_stack import workload
 from synthetics.handler import Outcome, metric_data, usernames
@@ -25,7 +31,8 @@ XRAY_FIXED_RATE = 0.05
 IDLE_ENVIRONMENT_SECONDS = 600
 ENVIRONMENT_LIFETIME_SECONDS = 2 * 3600
 # The always-on alternative: at least two tasks (two zones), each 0.5 vCPU and 1 GB, each serving
-# TASK_RPS (a Python WSGI server on half a vCPU; `make bench` prints the local server's ceiling).
+# TASK_RPS (a Python WSGI server on half a vCPU: an estimate, not measured; `make bench` measures
+# only the local development server, on this machine).
 MIN_TASKS = 2
 TASK_VCPU = 0.5
 TASK_GB = 1.0
@@ -178,14 +185,14 @@ def restore_tests(usage: Usage) -> float:
     return tests * per_test + validator
 
 
-def cold_starts(requests: float) -> float:
+def cold_starts(requests: float, memory_mb: int) -> float:
     """New execution environments in a month of evenly spread (Poisson) requests: a request
     that follows an idle gap longer than Lambda keeps an environment, plus each busy
     environment's replacement."""
     rate = workload.average_rps(requests)
     idle_gap = math.exp(-IDLE_ENVIRONMENT_SECONDS * rate)  # P(no request for that long)
     after_idle = requests * idle_gap
-    environments = max(1.0, rate * workload.WARM_BILLED_MS / 1000)
+    environments = max(1.0, rate * workload.warm_seconds(memory_mb))
     # Only an environment that stays busy lives long enough to be replaced.
     replaced = environments * workload.MONTH_SECONDS / ENVIRONMENT_LIFETIME_SECONDS
     return min(requests, after_idle + replaced * (1 - idle_gap))
@@ -193,8 +200,8 @@ def cold_starts(requests: float) -> float:
 
 def lambda_compute(usage: Usage, requests: float) -> float:
     """Requests, GB-seconds (warm + init when SnapStart is off) and SnapStart's charges."""
-    cold = cold_starts(requests) if requests else 0.0
-    seconds = requests * workload.WARM_BILLED_MS / 1000
+    cold = cold_starts(requests, usage.memory_mb) if requests else 0.0
+    seconds = requests * workload.warm_seconds(usage.memory_mb)
     if not usage.snap_start:
         seconds += cold * workload.init_seconds(usage.memory_mb)
     total = requests * prices.LAMBDA_REQUEST
@@ -205,9 +212,11 @@ def lambda_compute(usage: Usage, requests: float) -> float:
 
 
 def snap_start_cache(usage: Usage) -> float:
+    """Every cached version's snapshot (cost/usage.py: the live one and those superseded in
+    the last 14 days), the function's memory each, all month."""
     if not usage.snap_start:
         return 0.0
-    cached = usage.memory_gb * workload.MONTH_SECONDS * SNAP_START_CACHED_VERSIONS
+    cached = usage.memory_gb * workload.MONTH_SECONDS * snap_start_cached_versions()
     return cached * prices.SNAP_START_CACHE_GB_SECOND
 
 

@@ -22,9 +22,20 @@ CLIENT_MIX = {"north_america_europe": 0.8, "asia_pacific": 0.15, "south_america"
 # Table size: users x (item + DynamoDB's 100-byte per-item overhead). An assumption.
 USERS = 1_000_000
 ITEM_BYTES = 100 + 100
-# SnapStart keeps a snapshot per published version; `live` points at one (a release briefly
-# keeps two).
-SNAP_START_CACHED_VERSIONS = 1
+# SnapStart bills the snapshot cache of every published version while the version is active,
+# at least 3 hours each (https://aws.amazon.com/lambda/pricing/). Every release publishes a
+# version and nothing here deletes the superseded ones; Lambda deletes a snapshot not invoked
+# for 14 days (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-security.html), so each
+# superseded version stays cached ~14 days after its release moved `live` off it. Releases a
+# month: an assumption (two a week).
+RELEASES_PER_MONTH = 8.0
+SNAPSHOT_IDLE_DAYS = 14
+
+
+def snap_start_cached_versions(releases_per_month: float = RELEASES_PER_MONTH) -> float:
+    """Versions cached on average: the live one, plus every release of the last 14 days."""
+    superseded_seconds = SNAPSHOT_IDLE_DAYS * 86_400
+    return 1 + releases_per_month * superseded_seconds / workload.MONTH_SECONDS
 
 
 @dataclass(frozen=True)

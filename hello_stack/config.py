@@ -58,6 +58,8 @@ DEPLOYMENT_CONFIGS = (
 )
 # The function's environment variable that `republish` sets: a configuration change of its own.
 REPUBLISH_ENV = "HELLO_REPUBLISH"
+# Lambda keeps this many of the account's concurrent executions unreserved.
+UNRESERVED_CONCURRENCY_MINIMUM = 100
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
@@ -129,7 +131,17 @@ class StackConfig:
         "Lambda SnapStart on published versions (see docs/architecture.md, Cold starts)",
     )
     reserved_concurrency: int | None = setting(
-        "reservedConcurrency", None, "reserved concurrent executions", between(0, 10000)
+        "reservedConcurrency",
+        None,
+        "reserved concurrent executions; at most lambdaAccountConcurrency - 100",
+        between(0, 10000),
+    )
+    lambda_account_concurrency: int = setting(
+        "lambdaAccountConcurrency",
+        1000,
+        "the account's Lambda concurrency quota in the region (Service Quotas; new accounts "
+        "may have less than the default 1,000)",
+        above(0),
     )
     log_retention_days: int = setting(
         "logRetentionDays", 14, "function and access log retention", one_of(*LOG_RETENTION_DAYS)
@@ -305,6 +317,7 @@ class StackConfig:
                 f" (or {PROJECT}:requireAlarmSubscriber: false where nobody is paged, e.g. dev)"
             )
         problems.extend(self._erasure_window_problems())
+        problems.extend(self._concurrency_problems())
         problems += self._alerting_problems()
         if problems:
             raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
@@ -323,6 +336,18 @@ class StackConfig:
             f"{PROJECT}:{culprit} keeps an erased date of birth restorable for {window.days}"
             f" days, above {PROJECT}:erasureWindowMaxDays ({self.erasure_window_max_days}):"
             " lower the one or raise the other (docs/data-retention.md)"
+        ]
+
+    def _concurrency_problems(self) -> list[str]:
+        """Lambda refuses a reservation that leaves the account under 100 unreserved
+        executions (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html)."""
+        room = self.lambda_account_concurrency - UNRESERVED_CONCURRENCY_MINIMUM
+        if self.reserved_concurrency is None or self.reserved_concurrency <= room:
+            return []
+        return [
+            f"{PROJECT}:reservedConcurrency ({self.reserved_concurrency}) must be at most "
+            f"{PROJECT}:lambdaAccountConcurrency ({self.lambda_account_concurrency}) - "
+            f"{UNRESERVED_CONCURRENCY_MINIMUM}: Lambda keeps that many unreserved"
         ]
 
     @property

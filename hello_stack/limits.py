@@ -15,7 +15,7 @@ from typing import Protocol
 
 import pulumi
 
-from components.alarm_spec import AlarmSpec
+from components.alarm_spec import AlarmSpec, LogMetric
 from hello_stack import workload
 from hello_stack.config import StackConfig
 
@@ -23,10 +23,16 @@ from hello_stack.config import StackConfig
 WARNING_FRACTION = 0.8
 PERIOD_SECONDS = 60  # Monitoring's alarm period: a Sum over it is requests per minute
 
-# https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html
+# The account's quota is a setting (hello:lambdaAccountConcurrency, default 1,000): new accounts
+# may have less. https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
 LAMBDA_CONCURRENCY_SOURCE = "https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html"
-LAMBDA_ACCOUNT_CONCURRENCY = 1000  # default per account and region
-# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+# Each function may add at most 1,000 execution environments every 10 seconds.
+LAMBDA_SCALING_SOURCE = "https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html"
+LAMBDA_SCALING_ENVIRONMENTS = 1000
+LAMBDA_SCALING_SECONDS = 10
+# A stage's throttle applies to each method ("per-API, per-stage throttling limits are applied
+# at the API method level for a stage"; pulumi-chalice sets it for `*/*`, every method), so the
+# stage refuses requests when its busiest method passes the rate, not the whole stage.
 API_GATEWAY_THROTTLING_SOURCE = "https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html"
 API_GATEWAY_ACCOUNT_RPS = 10_000  # per account and region, all APIs together
 API_GATEWAY_ACCOUNT_BURST = 5_000
@@ -41,12 +47,19 @@ DYNAMODB_PARTITION_SOURCE = (
 )
 DYNAMODB_PARTITION_READ_UNITS = 3000  # per second, per partition: one username is one partition
 DYNAMODB_PARTITION_WRITE_UNITS = 1000
+# An on-demand table's throughput is bounded by the account's per-table quota by default.
+DYNAMODB_TABLE_SOURCE = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html"
+DYNAMODB_TABLE_READ_UNITS = 40_000  # per second, per table
+DYNAMODB_TABLE_WRITE_UNITS = 40_000
 # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html
 CLOUDFRONT_QUOTAS_SOURCE = (
     "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
 )
 CLOUDFRONT_RPS_PER_DISTRIBUTION = 250_000
 CLOUDFRONT_GBPS_PER_DISTRIBUTION = 150
+
+# An access log line of a throttled request (its status is a JSON string).
+THROTTLED_PATTERN = '{ $.status = "429" }'
 
 ALL = "all clients"
 ONE_IP = "one client IP"
@@ -70,15 +83,17 @@ class Api(Protocol):
     rest_api_name: pulumi.Input[str]
     stage_name: pulumi.Input[str]
     function_name: pulumi.Input[str]
+    access_log_group_name: pulumi.Input[str]
 
 
-def warm_seconds() -> float:
-    return workload.WARM_BILLED_MS / 1000
+def rps_at_concurrency(concurrency: float, memory_mb: int) -> float:
+    """Little's law: concurrent executions = request rate x duration (at this memory)."""
+    return concurrency / workload.warm_seconds(memory_mb)
 
 
-def rps_at_concurrency(concurrency: float) -> float:
-    """Little's law: concurrent executions = request rate x duration."""
-    return concurrency / warm_seconds()
+def stage_binds_at_rps(config: StackConfig) -> float:
+    """The stage's request rate when its busiest method reaches the per-method throttle."""
+    return config.throttle_rate_limit / max(workload.GET_SHARE, workload.PUT_SHARE)
 
 
 def waf_warning_limit(config: StackConfig) -> int:
@@ -88,13 +103,21 @@ def waf_warning_limit(config: StackConfig) -> int:
 
 
 def stage_throttle_alarm_threshold(config: StackConfig) -> float:
-    return config.throttle_rate_limit * PERIOD_SECONDS * WARNING_FRACTION
+    """Requests a minute at WARNING_FRACTION of the rate the stage binds at: a per-minute sum,
+    blind to a burst inside the minute (limit-api-throttled sees those)."""
+    return stage_binds_at_rps(config) * PERIOD_SECONDS * WARNING_FRACTION
 
 
 def limits(config: StackConfig) -> list[Limit]:
     """Every limit on the request path for this stack, the first to bind first."""
-    stage_rps = config.throttle_rate_limit
+    stage_rps = stage_binds_at_rps(config)
     behind_stage = f"cannot bind: the stage throttle ({stage_rps:g} req/s) refuses requests first"
+    memory = config.lambda_memory_mb
+    scaling_rps = rps_at_concurrency(LAMBDA_SCALING_ENVIRONMENTS, memory)
+    table_rps = min(
+        DYNAMODB_TABLE_READ_UNITS / (workload.GET_SHARE * workload.READ_UNITS_PER_GET),
+        DYNAMODB_TABLE_WRITE_UNITS / (workload.PUT_SHARE * workload.WRITE_UNITS_PER_PUT),
+    )
     hot_rps = min(
         DYNAMODB_PARTITION_READ_UNITS / workload.READ_UNITS_PER_GET,
         DYNAMODB_PARTITION_WRITE_UNITS / workload.WRITE_UNITS_PER_PUT,
@@ -104,12 +127,15 @@ def limits(config: StackConfig) -> list[Limit]:
         Limit(
             "api-stage-throttle",
             "API Gateway stage throttle",
-            f"{stage_rps:g} req/s, burst {config.throttle_burst_limit}",
+            f"{config.throttle_rate_limit:g} req/s and burst {config.throttle_burst_limit} per "
+            f"method: the busiest ({max(workload.GET_SHARE, workload.PUT_SHARE):.0%} of "
+            "requests) binds first",
             API_GATEWAY_THROTTLING_SOURCE,
             stage_rps,
             ALL,
             f"alarm limit-api-stage-throttle: requests per minute above "
-            f"{WARNING_FRACTION:.0%} of the throttle",
+            f"{stage_throttle_alarm_threshold(config):,.0f} ({WARNING_FRACTION:.0%}; a "
+            "per-minute sum); alarm limit-api-throttled: 429s in the access log",
         ),
         Limit(
             "api-account-throttle",
@@ -128,9 +154,10 @@ def limits(config: StackConfig) -> list[Limit]:
         Limit(
             "lambda-account-concurrency",
             "Lambda concurrent executions (account, region)",
-            f"{LAMBDA_ACCOUNT_CONCURRENCY:,}",
+            f"{config.lambda_account_concurrency:,} (hello:lambdaAccountConcurrency) at "
+            f"~{workload.warm_billed_ms(memory)} ms a request",
             LAMBDA_CONCURRENCY_SOURCE,
-            rps_at_concurrency(LAMBDA_ACCOUNT_CONCURRENCY),
+            rps_at_concurrency(config.lambda_account_concurrency, memory),
             ALL,
             (
                 f"alarm limit-lambda-account-concurrency: ClaimedAccountConcurrency above "
@@ -153,6 +180,29 @@ def limits(config: StackConfig) -> list[Limit]:
                 if config.throttle_rate_limit + config.throttle_burst_limit < hot_rps
                 else "REACHABLE: enable Contributor Insights on the table"
             ),
+        ),
+        Limit(
+            "lambda-scaling-rate",
+            "Lambda concurrency scaling rate (per function)",
+            f"{LAMBDA_SCALING_ENVIRONMENTS:,} new execution environments every "
+            f"{LAMBDA_SCALING_SECONDS} s: a rise of {scaling_rps:,.0f} req/s within "
+            f"{LAMBDA_SCALING_SECONDS} s at ~{workload.warm_billed_ms(memory)} ms a request",
+            LAMBDA_SCALING_SOURCE,
+            scaling_rps,
+            ALL,
+            behind_stage if stage_rps < scaling_rps else "REACHABLE: no metric; watch Throttles",
+        ),
+        Limit(
+            "dynamodb-table-throughput",
+            "DynamoDB on-demand table throughput (account quota per table)",
+            f"{DYNAMODB_TABLE_READ_UNITS:,} read and {DYNAMODB_TABLE_WRITE_UNITS:,} write "
+            "request units/s",
+            DYNAMODB_TABLE_SOURCE,
+            table_rps,
+            ALL,
+            behind_stage
+            if stage_rps < table_rps * WARNING_FRACTION
+            else "REACHABLE: alarm on ConsumedWriteCapacityUnits",
         ),
         Limit(
             "cloudfront-requests",
@@ -181,12 +231,13 @@ def limits(config: StackConfig) -> list[Limit]:
             Limit(
                 "lambda-reserved-concurrency",
                 "Lambda reserved concurrency (hello:reservedConcurrency)",
-                f"{config.reserved_concurrency:,} at ~{workload.WARM_BILLED_MS:g} ms a request; "
+                f"{config.reserved_concurrency:,} at ~{workload.warm_billed_ms(memory)} ms a "
+                "request; "
                 f"cold starts ({cold:.1f} s of init each"
                 f"{'; SnapStart restores faster' if config.snap_start else ''}) fill it at "
                 f"{config.reserved_concurrency / cold:,.0f} new environments/s",
                 LAMBDA_CONCURRENCY_SOURCE,
-                rps_at_concurrency(config.reserved_concurrency),
+                rps_at_concurrency(config.reserved_concurrency, memory),
                 ALL,
                 f"alarm limit-lambda-reserved-concurrency: ConcurrentExecutions above "
                 f"{WARNING_FRACTION:.0%}",
@@ -209,16 +260,26 @@ def limits(config: StackConfig) -> list[Limit]:
     return sorted(found, key=lambda limit: limit.binds_at_rps)
 
 
-def limit_alarms(config: StackConfig, api: Api) -> list[AlarmSpec]:
+def limit_alarms(config: StackConfig, api: Api, log_metric_namespace: str) -> list[AlarmSpec]:
     """The regional alarms before each limit that has a metric."""
     stage = {"ApiName": api.rest_api_name, "Stage": api.stage_name}
     found = [
         AlarmSpec(
             "limit-api-stage-throttle",
-            f"Requests per minute are above {WARNING_FRACTION:.0%} of the stage throttle: "
-            "429s are next.",
+            f"Requests per minute are above {WARNING_FRACTION:.0%} of the rate at which the "
+            "busiest method reaches the stage's per-method throttle: 429s are next.",
             "AWS/ApiGateway", "Count", [stage], "Sum",
             stage_throttle_alarm_threshold(config),
+        ),
+        # API Gateway publishes no throttle metric for a REST stage: the access log's status
+        # (hello_stack/access_log.py, a string) is the throttle itself, bursts included.
+        AlarmSpec(
+            "limit-api-throttled",
+            "API Gateway answered 429 Too Many Requests: a method is over its throttle (or the "
+            "account's).",
+            log_metric_namespace, "ApiThrottled", [{}], "Sum",
+            0,
+            from_logs=LogMetric(api.access_log_group_name, THROTTLED_PATTERN),
         ),
     ]  # fmt: skip
     if config.account_alarms:  # an account-wide metric: watched by one stack of the account
@@ -228,7 +289,7 @@ def limit_alarms(config: StackConfig, api: Api) -> list[AlarmSpec]:
                 f"The account's claimed Lambda concurrency is above {WARNING_FRACTION:.0%} of "
                 "its quota: throttles are next.",
                 "AWS/Lambda", "ClaimedAccountConcurrency", [{}], "Maximum",
-                LAMBDA_ACCOUNT_CONCURRENCY * WARNING_FRACTION,
+                config.lambda_account_concurrency * WARNING_FRACTION,
             )
         )  # fmt: skip
     if config.reserved_concurrency is not None:

@@ -185,6 +185,8 @@ def test_stage_access_logs_and_throttling(aliased: Packaged) -> None:
     throttling = aliased.ours("aws:apigateway/methodSettings:MethodSettings", "rest_api")
     assert throttling["state"]["settings"] == {"throttlingRateLimit": 5, "throttlingBurstLimit": 10}
     assert throttling["state"]["methodPath"] == "*/*"
+    # The group's name is an output, for metric filters on the access log lines.
+    assert aliased.outputs["app"]["access_log_group_name"] == logs["name"]
 
 
 def test_without_options_there_is_no_alias_access_log_or_throttling(plain_dev: Packaged) -> None:
@@ -193,6 +195,7 @@ def test_without_options_there_is_no_alias_access_log_or_throttling(plain_dev: P
     assert (
         "accessLogSettings" not in plain_dev.ours("aws:apigateway/stage:Stage", "rest_api")["state"]
     )
+    assert plain_dev.outputs["app"]["access_log_group_name"] is None
 
 
 def test_outputs_name_every_function_and_the_apis(plain_dev: Packaged) -> None:

@@ -15,9 +15,13 @@ def test_the_plan_is_bounded_and_half_put_half_get() -> None:
     assert plan[:2] == [("PUT", "Alice"), ("GET", "Alice")]
 
 
-def test_p99_is_the_99th_percentile_by_rank() -> None:
-    assert load.p99([float(n) for n in range(1, 101)]) == 100.0
-    assert load.p99([float(n) for n in range(200, 0, -1)]) == 199.0
+def test_p99_is_the_99th_percentile_by_nearest_rank() -> None:
+    # Nearest rank: the ceil(0.99 n)-th smallest. 1..100: the 99th, 99 (not the maximum);
+    # 1..200 in any order: the 198th, 198; 1..101: ceil(99.99) = the 100th; one value: itself.
+    assert load.p99([float(n) for n in range(1, 101)]) == 99.0
+    assert load.p99([float(n) for n in range(200, 0, -1)]) == 198.0
+    assert load.p99([float(n) for n in range(1, 102)]) == 100.0
+    assert load.p99([float(n) for n in range(1, 11)]) == 10.0  # ceil(9.9) = the 10th
     assert load.p99([5.0]) == 5.0
 
 

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from cost import model, prices
-from cost.usage import Usage
+from cost.usage import Usage, snap_start_cached_versions
 
 MONTH_S = 730 * 3600  # AWS's billing month
 
@@ -60,9 +60,17 @@ def test_lambda_gb_seconds_tiers_start_past_7_5_billion_on_arm64() -> None:
 
 
 def test_a_busy_month_has_one_cold_start_per_environment_lifetime() -> None:
-    # 10^8 requests: 38 req/s, never idle for 10 minutes; ~0.4 concurrent environments at 10 ms,
-    # so one environment, replaced every 2 hours: 730 h / 2 h.
-    assert model.cold_starts(1e8) == pytest.approx(365)
+    # 10^8 requests: 38 req/s, never idle for 10 minutes; ~0.4 concurrent environments at 11 ms
+    # (1,024 MB), so one environment, replaced every 2 hours: 730 h / 2 h.
+    assert model.cold_starts(1e8, 1024) == pytest.approx(365)
+
+
+def test_a_busier_month_keeps_as_many_environments_as_little_s_law_says() -> None:
+    # 10^10 requests: 3,805 req/s x 16 ms (256 MB) = 60.9 environments, each replaced every
+    # 2 hours (365 a month), never idle.
+    rate = 1e10 / MONTH_S
+    assert model.cold_starts(1e10, 256) == pytest.approx(rate * 0.016 * 365)
+    assert model.cold_starts(1e10, 1769) == pytest.approx(rate * 0.010 * 365)
 
 
 def test_a_quiet_month_is_mostly_cold_starts() -> None:
@@ -70,26 +78,48 @@ def test_a_quiet_month_is_mostly_cold_starts() -> None:
     # environment when the gap before it exceeds 10 minutes, e^(-600 x rate); the environment
     # otherwise kept is replaced every 2 hours in the busy share of the month.
     idle = math.exp(-600 * 1e3 / MONTH_S)
-    assert model.cold_starts(1e3) == pytest.approx(1e3 * idle + 365 * (1 - idle))
-    assert model.cold_starts(1e3) <= 1e3
+    assert model.cold_starts(1e3, 1024) == pytest.approx(1e3 * idle + 365 * (1 - idle))
+    assert model.cold_starts(1e3, 1024) <= 1e3
 
 
 def test_lambda_without_snap_start_bills_init_as_duration() -> None:
-    # 10^8 requests x 10 ms x 1 GB, plus 365 inits of 0.25 s x 1769/1024 (CPU-bound below one
-    # vCPU), at $0.0000133334 per GB-s; plus $0.20 per million requests.
+    # 10^8 requests x 11 ms (1 ms of CPU x 1769/1024 + 9 ms waiting = 10.73, rounded up) x 1 GB,
+    # plus 365 inits of 0.25 s x 1769/1024 (CPU-bound below one vCPU), at $0.0000133334 per
+    # GB-s; plus $0.20 per million requests.
     init = 0.25 * 1769 / 1024
-    gb_seconds = 1e8 * 0.010 + 365 * init
+    gb_seconds = 1e8 * 0.011 + 365 * init
     expected = 100 * 0.20 + gb_seconds * 0.0000133334
     assert model.lambda_compute(DEV_LIKE, 1e8) == pytest.approx(expected, rel=1e-6)
 
 
-def test_lambda_with_snap_start_pays_restores_and_the_cached_snapshot() -> None:
-    # The same warm seconds, no init; each of the 365 restores is $0.0001397998 per GB, and one
-    # cached 1 GB snapshot a month is 2,628,000 GB-s at $0.0000015046.
-    expected = 100 * 0.20 + 1e6 * 0.0000133334 + 365 * 0.0001397998
+def test_a_smaller_function_bills_its_slower_cpu() -> None:
+    # At 256 MB Lambda gives 256/1769 of a vCPU: 1 ms of CPU takes 6.91 ms, + 9 ms waiting =
+    # 15.91, billed 16 ms; x 0.25 GB. Init: 0.25 s x 1769/256 for each of the 365.
+    small = dataclasses.replace(DEV_LIKE, memory_mb=256)
+    gb_seconds = (1e8 * 0.016 + 365 * 0.25 * 1769 / 256) * 0.25
+    expected = 100 * 0.20 + gb_seconds * 0.0000133334
+    assert model.lambda_compute(small, 1e8) == pytest.approx(expected, rel=1e-6)
+
+
+def test_lambda_with_snap_start_pays_restores_and_the_cached_snapshots() -> None:
+    # The same warm seconds (11 ms at 1 GB), no init; each of the 365 restores is $0.0001397998
+    # per GB.
+    expected = 100 * 0.20 + 1.1e6 * 0.0000133334 + 365 * 0.0001397998
     assert model.lambda_compute(PROD_LIKE, 1e8) == pytest.approx(expected, rel=1e-6)
-    assert model.snap_start_cache(PROD_LIKE) == pytest.approx(MONTH_S * 0.0000015046)
+    # The cache: the live version all month (2,628,000 GB-s at 1 GB) plus each of 8 releases'
+    # superseded version for the 14 days until Lambda drops its uninvoked snapshot
+    # (8 x 1,209,600 GB-s), at $0.0000015046 per GB-s: 12,304,800 GB-s, $18.51.
+    assert model.snap_start_cache(PROD_LIKE) == pytest.approx(12_304_800 * 0.0000015046)
+    assert model.snap_start_cache(PROD_LIKE) == pytest.approx(18.51, abs=0.005)
     assert model.snap_start_cache(DEV_LIKE) == 0
+
+
+@pytest.mark.parametrize(
+    ("releases", "versions"), [(0, 1.0), (8, 1 + 8 * 14 / 30.4167), (30, 1 + 30 * 14 / 30.4167)]
+)
+def test_each_release_keeps_a_cached_version_for_14_days(releases: float, versions: float) -> None:
+    # A 730-hour month is 30.4167 days; a version superseded by a release stays cached 14 days.
+    assert snap_start_cached_versions(releases) == pytest.approx(versions, rel=1e-5)
 
 
 def test_dynamodb_half_strongly_consistent_reads_half_writes() -> None:

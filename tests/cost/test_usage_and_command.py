@@ -14,7 +14,7 @@ import pulumi
 import pytest
 
 from cost import model
-from cost.__main__ import report, stacks, write_chart
+from cost.__main__ import over_throttle, report, stacks, write_chart
 from cost.usage import load_settings, usage_for
 from tests.conftest import ROOT
 
@@ -62,6 +62,15 @@ def test_rows_beyond_the_stage_throttle_are_marked() -> None:
     rows = {line.split()[0]: line for line in dev.splitlines() if line.startswith("10^")}
     assert "over the stage throttle" not in rows["10^7"]
     assert "over the stage throttle" in rows["10^8"]
+
+
+def test_the_stage_throttle_note_counts_the_per_method_throttle() -> None:
+    # prod's throttle is 200 req/s a method; half GET, half PUT, the stage takes 400 req/s.
+    # 262.8 M requests a month is 100 req/s on average, 300 at the busiest minute: under 400
+    # (over 200, had the throttle been the stage's); 360 M peaks at 411 req/s: over.
+    prod = load_settings("prod")
+    assert not over_throttle(prod, 262.8e6)
+    assert over_throttle(prod, 360e6)
 
 
 def test_the_chart_is_an_svg_with_both_designs_for_each_stack(tmp_path: Path) -> None:

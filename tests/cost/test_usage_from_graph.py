@@ -15,8 +15,9 @@ from tests.infra.conftest import STACKS, Stack, cached
 
 # Single-metric alarms every stack has: lambda-errors, lambda-throttles, release-lambda-errors,
 # release-api-5xx, api-latency-p99, dynamodb read and write throttles, storage-misconfigured,
-# limit-api-stage-throttle, limit-lambda-reserved-concurrency, limit-cloudfront-requests.
-ALWAYS_ONE_METRIC = 11
+# limit-api-stage-throttle, limit-api-throttled (429s counted from the access log),
+# limit-lambda-reserved-concurrency, limit-cloudfront-requests.
+ALWAYS_ONE_METRIC = 12
 # dynamodb-system-errors sums SystemErrors of GetItem, PutItem and DeleteItem.
 SYSTEM_ERRORS_METRICS = 3
 # Each SLI has 6 window alarms (1h, 5m, 6h and 30m, 1d and 6h at their burn rates); the server
@@ -52,8 +53,9 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
     usage = usage_for(name, settings)
     assert usage.alarm_metrics == graph_metrics(stack) == expected_alarm_metrics(settings)
     assert usage.composite_alarms == len(stack.all(graph.COMPOSITE_ALARM)) == 4
-    # storage-misconfigured, and with backups the restore tests' heartbeat (validated runs)
-    filters = 2 if settings.backup_retention_days > 0 else 1
+    # storage-misconfigured, the access log's 429s, and with backups the restore tests'
+    # heartbeat (validated runs)
+    filters = 3 if settings.backup_retention_days > 0 else 2
     assert usage.custom_metrics == len(stack.all(graph.LOG_METRIC_FILTER)) == filters
     assert usage.dashboards == len(stack.all(graph.DASHBOARD)) == 1
     waf = stack.all(graph.WEB_ACL)
@@ -66,10 +68,12 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
 
 
 def test_hand_counted_alarms_per_stack() -> None:
-    # dev: 11 + 3 + 6 x 4 + 6 x 2 + 1 silence alarm = 51; prod (2 locations, account alarms,
-    # backups): 11 + 3 + 6 x 6 + 6 x 4 + 2 silence alarms + 1 account + 2 restore tests = 79.
-    assert usage_for("dev", load_settings("dev")).alarm_metrics == 51
-    assert usage_for("prod", load_settings("prod")).alarm_metrics == 79
+    # dev: 12 + 3 + 6 x 4 + 6 x 2 + 1 silence alarm = 52; prod (2 locations, account alarms,
+    # backups): 12 + 3 + 6 x 6 + 6 x 4 + 2 silence alarms + 1 account + 2 restore tests = 80.
+    # Custom metrics from logs: dev 2 (storage-misconfigured, 429s), prod 3 (+ the heartbeat).
+    dev, prod = (usage_for(name, load_settings(name)) for name in ("dev", "prod"))
+    assert (dev.alarm_metrics, dev.custom_metrics) == (52, 2)
+    assert (prod.alarm_metrics, prod.custom_metrics) == (80, 3)
 
 
 def test_restore_tests_where_backups_are_on() -> None:

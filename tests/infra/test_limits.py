@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import math
 
+import pulumi
 import pytest
 
 from cost.usage import load_settings
-from hello_stack import limits
+from hello_stack import limits, workload
 from hello_stack.config import StackConfig
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack
@@ -27,7 +28,16 @@ def function_name(stack: Stack) -> str:
     return stack.state("aws:lambda/function:Function", "-api_handler")["name"]
 
 
-def test_stage_throttle_alarm_at_80_percent_of_the_rate_a_minute(stack: Stack) -> None:
+# The stage throttle applies to each method: "per-API, per-stage throttling limits are applied
+# at the API method level for a stage" (pulumi-chalice sets it on `*/*`). With half GET, half
+# PUT, the stage takes rate / 0.5 before either method is throttled: dev 20 / 0.5 = 40 req/s,
+# prod 200 / 0.5 = 400 req/s; a minute at 80 %: dev 40 x 60 x 0.8 = 1,920, prod 19,200.
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+STAGE_BINDS_AT = {"dev": 40.0, "prod": 400.0}
+STAGE_ALARM_PER_MINUTE = {"dev": 1920.0, "prod": 19_200.0}
+
+
+def test_stage_throttle_alarm_at_80_percent_of_the_per_method_rate_a_minute(stack: Stack) -> None:
     state = alarm(stack, "-limit-api-stage-throttle")
     assert (state["namespace"], state["metricName"], state["statistic"]) == (
         "AWS/ApiGateway",
@@ -37,8 +47,39 @@ def test_stage_throttle_alarm_at_80_percent_of_the_rate_a_minute(stack: Stack) -
     api = stack.state("aws:apigateway/restApi:RestApi")["name"]
     assert state["dimensions"] == {"ApiName": api, "Stage": "api"}
     assert state["period"] == 60
-    # requests per minute: throttleRateLimit x 60 s x 0.8
-    assert state["threshold"] == pytest.approx(stack.settings["throttle_rate_limit"] * 60 * 0.8)
+    assert state["threshold"] == pytest.approx(STAGE_ALARM_PER_MINUTE[stack.name])
+
+
+@pytest.mark.parametrize("stack_name", STACK_FILES)
+def test_the_stage_binds_when_its_busiest_method_reaches_the_throttle(stack_name: str) -> None:
+    found = {x.key: x for x in limits.limits(load_settings(stack_name))}
+    assert found["api-stage-throttle"].binds_at_rps == pytest.approx(STAGE_BINDS_AT[stack_name])
+    assert "per method" in found["api-stage-throttle"].value
+
+
+def test_a_429_in_the_access_log_pages(stack: Stack) -> None:
+    """API Gateway publishes no throttle count for a REST stage; the access log's status is the
+    throttle itself, a one-second burst included (the Count alarm is a per-minute sum)."""
+    access_logs = stack.state("aws:cloudwatch/logGroup:LogGroup", "-rest_api-access-logs")
+    metric_filter = stack.state(
+        "aws:cloudwatch/logMetricFilter:LogMetricFilter", "-limit-api-throttled"
+    )
+    assert metric_filter["logGroupName"] == access_logs["name"]
+    # hello_stack/access_log.py writes the status as a JSON string.
+    assert (
+        '"status": "$context.status"'
+        in stack.state("aws:apigateway/stage:Stage")["accessLogSettings"]["format"]
+    )
+    assert metric_filter["pattern"] == '{ $.status = "429" }'
+    transformation = metric_filter["metricTransformation"]
+    state = alarm(stack, "-limit-api-throttled")
+    assert (state["namespace"], state["metricName"]) == (
+        transformation["namespace"],
+        transformation["name"],
+    )
+    assert (state["statistic"], state["threshold"]) == ("Sum", 0)
+    assert state["comparisonOperator"] == "GreaterThanThreshold"
+    assert state["alarmActions"]
 
 
 def test_reserved_concurrency_alarm_at_80_percent(stack: Stack) -> None:
@@ -56,12 +97,42 @@ def test_reserved_concurrency_alarm_at_80_percent(stack: Stack) -> None:
 
 def test_account_concurrency_alarm_at_80_percent_of_the_default_quota(prod: Stack) -> None:
     # ClaimedAccountConcurrency: unreserved executions plus all reserved and provisioned
-    # concurrency, against the account's 1,000 default.
+    # concurrency, against hello:lambdaAccountConcurrency (default 1,000, AWS's default).
     # https://docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html
     state = alarm(prod, "-limit-lambda-account-concurrency")
     assert (state["metricName"], state["statistic"]) == ("ClaimedAccountConcurrency", "Maximum")
     assert state.get("dimensions") in (None, {})
     assert state["threshold"] == pytest.approx(1000 * 0.8)
+
+
+def test_a_smaller_account_quota_moves_the_limit_and_its_alarm() -> None:
+    # New accounts may have less than 1,000 ("New AWS accounts have reduced concurrency ...
+    # quotas"): at 400, 80 % is 320; at 256 MB a request bills 16 ms, so 400 / 0.016 = 25,000.
+    # https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+    settings = config(lambda_account_concurrency=400, reserved_concurrency=300)
+    found = {x.key: x for x in limits.limits(settings)}
+    assert found["lambda-account-concurrency"].binds_at_rps == pytest.approx(25_000)
+    assert found["lambda-account-concurrency"].value.startswith("400 ")
+    alarms = {a.key: a for a in limits.limit_alarms(settings, FakeApi(), "ns")}
+    assert alarms["limit-lambda-account-concurrency"].threshold == pytest.approx(320)
+
+
+@pytest.mark.parametrize(
+    ("quota", "reserved", "refused"), [(1000, 900, False), (1000, 901, True), (200, 101, True)]
+)
+def test_reserved_concurrency_must_leave_the_account_100_unreserved(
+    quota: int, reserved: int, refused: bool
+) -> None:
+    # "You can reserve up to the Unreserved account concurrency value ... minus 100":
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+    if not refused:
+        config(lambda_account_concurrency=quota, reserved_concurrency=reserved)
+        return
+    with pytest.raises(pulumi.RunError) as error:
+        config(lambda_account_concurrency=quota, reserved_concurrency=reserved)
+    message = str(error.value)
+    assert "hello:reservedConcurrency" in message
+    assert "hello:lambdaAccountConcurrency" in message
 
 
 def test_only_one_stack_of_the_account_watches_its_shared_limits(dev: Stack) -> None:
@@ -93,7 +164,8 @@ def test_cloudfront_request_quota_alarm_lives_in_us_east_1(stack: Stack) -> None
 def test_every_limit_alarm_pages_and_has_a_runbook_entry(stack: Stack) -> None:
     doc = (ROOT / "docs" / "architecture.md").read_text()
     found = [a for a in stack.all(ALARM) if "-limit-" in a["name"]]
-    assert len(found) == (4 if stack.settings["account_alarms"] else 3)
+    # stage throttle, 429s, reserved and account concurrency, CloudFront (dev: not the account's)
+    assert len(found) == (5 if stack.settings["account_alarms"] else 4)
     for each in found:
         assert each["state"]["alarmActions"], each["name"]
         key = each["name"].split("-limit-", 1)[1]
@@ -140,17 +212,20 @@ def test_all_stages_together_stay_under_the_account_api_throttle() -> None:
     # 10,000 req/s per account and region across every API: the stages' throttles together,
     # burst included, stay under 80 % of it, so the account throttle cannot bind first.
     # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-request-throttling.html
+    # The throttle is per method: each of GET, PUT and DELETE (hello_app/app.py) has its own.
+    methods = 3
     stages = [load_settings(name) for name in STACK_FILES]
-    assert sum(s.throttle_rate_limit for s in stages) < 10_000 * 0.8
-    assert sum(s.throttle_burst_limit for s in stages) < 5_000
+    assert sum(s.throttle_rate_limit * methods for s in stages) < 10_000 * 0.8
+    assert sum(s.throttle_burst_limit * methods for s in stages) < 5_000
 
 
 def test_reserved_concurrency_leaves_the_account_its_unreserved_100() -> None:
-    # Lambda keeps 100 of the account's 1,000 unreserved: stages sharing an account must reserve
-    # at most 900 between them.
-    # https://docs.aws.amazon.com/lambda/latest/dg/configuring-concurrency.html
-    reserved = [load_settings(name).reserved_concurrency or 0 for name in STACK_FILES]
-    assert sum(reserved) <= 1000 - 100
+    # Lambda keeps 100 of the account's quota unreserved: stages sharing an account (the
+    # README's layout) must reserve at most the smallest quota they state, less 100.
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+    stages = [load_settings(name) for name in STACK_FILES]
+    reserved = sum(s.reserved_concurrency or 0 for s in stages)
+    assert reserved <= min(s.lambda_account_concurrency for s in stages) - 100
 
 
 def test_cloudfront_bandwidth_cannot_bind_before_its_request_quota() -> None:
@@ -167,22 +242,60 @@ def config(**overrides: object) -> StackConfig:
     return StackConfig(region="eu-west-1", require_alarm_subscriber=False, **overrides)
 
 
+class FakeApi:
+    rest_api_name, stage_name, function_name = "api", "stage", "fn"
+    access_log_group_name = "access-logs"
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "billed_ms"),
+    # 1 ms of CPU at one vCPU (1,769 MB), slowed by 1769 / memory below it, + 9 ms waiting,
+    # rounded up to the millisecond: 1769 MB 10; 3008 MB 10; 1024 MB 10.73 -> 11;
+    # 256 MB 15.91 -> 16; 128 MB 22.82 -> 23.
+    [(1769, 10), (3008, 10), (1024, 11), (256, 16), (128, 23)],
+)
+def test_warm_duration_slows_with_the_cpu_below_one_vcpu(memory_mb: int, billed_ms: int) -> None:
+    # https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+    assert workload.warm_billed_ms(memory_mb) == billed_ms
+
+
 def test_limits_are_in_the_order_they_bind() -> None:
     found = limits.limits(config(waf_enabled=True, reserved_concurrency=100))
     rates = [x.binds_at_rps for x in found]
     assert rates == sorted(rates)
     # One client is stopped by the WAF first (1,000 per 5 minutes = 3.3 req/s); all clients
-    # together by the stage throttle (100 req/s by default).
+    # together by the stage throttle (100 req/s a method by default: 200 req/s half and half).
     assert [x.key for x in found[:2]] == ["waf-per-ip", "api-stage-throttle"]
     assert found[0].binds_at_rps == pytest.approx(1000 / 300)
-    assert found[1].binds_at_rps == 100
+    assert found[1].binds_at_rps == 200
 
 
 def test_reserved_concurrency_binds_at_concurrency_over_duration() -> None:
-    # Little's law: 100 executions at ~10 ms each serve 10,000 req/s.
+    # Little's law: 100 executions at 16 ms each (256 MB, the default) serve 6,250 req/s; the
+    # account's 1,000, 62,500; at 1,024 MB (11 ms) 100 serve 9,090.9.
     found = {x.key: x for x in limits.limits(config(reserved_concurrency=100))}
-    assert found["lambda-reserved-concurrency"].binds_at_rps == pytest.approx(10_000)
-    assert found["lambda-account-concurrency"].binds_at_rps == pytest.approx(100_000)
+    assert found["lambda-reserved-concurrency"].binds_at_rps == pytest.approx(6_250)
+    assert found["lambda-account-concurrency"].binds_at_rps == pytest.approx(62_500)
+    bigger = {
+        x.key: x for x in limits.limits(config(reserved_concurrency=100, lambda_memory_mb=1024))
+    }
+    assert bigger["lambda-reserved-concurrency"].binds_at_rps == pytest.approx(100 / 0.011)
+
+
+def test_lambdas_scaling_rate_and_the_tables_quota_are_listed_and_out_of_reach() -> None:
+    # Lambda adds at most 1,000 environments every 10 s per function: at 16 ms a request, a
+    # rise of 62,500 req/s within 10 s. An on-demand table takes 40,000 read and 40,000 write
+    # units a second by default: half the requests write, so 80,000 req/s.
+    # https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html
+    found = {x.key: x for x in limits.limits(config())}
+    assert found["lambda-scaling-rate"].binds_at_rps == pytest.approx(62_500)
+    assert found["dynamodb-table-throughput"].binds_at_rps == pytest.approx(80_000)
+    for key in ("lambda-scaling-rate", "dynamodb-table-throughput"):
+        assert found[key].warning.startswith("cannot bind: the stage throttle (200 req/s)")
+    near = {x.key: x for x in limits.limits(config(throttle_rate_limit=40_000))}
+    assert near["lambda-scaling-rate"].warning.startswith("REACHABLE")
+    assert near["dynamodb-table-throughput"].warning.startswith("REACHABLE")
 
 
 def test_without_reserved_concurrency_or_waf_those_limits_and_alarms_are_absent() -> None:
@@ -191,11 +304,12 @@ def test_without_reserved_concurrency_or_waf_those_limits_and_alarms_are_absent(
     assert "lambda-reserved-concurrency" not in keys
     assert "waf-per-ip" not in keys
 
-    class Api:
-        rest_api_name, stage_name, function_name = "api", "stage", "fn"
-
-    alarms = {a.key for a in limits.limit_alarms(settings, Api())}
-    assert alarms == {"limit-api-stage-throttle", "limit-lambda-account-concurrency"}
+    alarms = {a.key for a in limits.limit_alarms(settings, FakeApi(), "ns")}
+    assert alarms == {
+        "limit-api-stage-throttle",
+        "limit-api-throttled",
+        "limit-lambda-account-concurrency",
+    }
 
 
 def test_a_throttle_high_enough_to_reach_a_hot_partition_says_so() -> None:

@@ -59,14 +59,15 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
     ]
     # The two release alarms page nobody (CodeDeploy acts on them), nor do the SLO's window
     # alarms (their composites do: test_slo.py). With backups, restore tests page too, on one
-    # datapoint (tests/infra/test_restore_testing.py). 3 are hello_stack/limits.py's (2 in dev,
-    # whose stack file leaves the account-wide alarm to prod).
+    # datapoint (tests/infra/test_restore_testing.py). 4 are hello_stack/limits.py's (stage
+    # throttle, 429s, reserved and account concurrency; 3 in dev, whose stack file leaves the
+    # account-wide alarm to prod).
     restore_tests = [
         a for a in regional if a["name"].endswith(("-restore-test-failed", "-restore-test-missing"))
     ]
     assert len(restore_tests) == (2 if stack.settings["backup_retention_days"] else 0)
     regional = [a for a in regional if a not in restore_tests]
-    assert len(regional) == 7 + (3 if stack.settings["account_alarms"] else 2)
+    assert len(regional) == 7 + (4 if stack.settings["account_alarms"] else 3)
     for each in regional:
         assert each["state"]["alarmActions"] == [topic]
         assert each["state"]["okActions"] == [topic]
@@ -173,9 +174,10 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
         for w in body["widgets"][slo_widgets:]
     }
     alarms = [a for a in stack.all(ALARM) if "-slo-" not in a["name"]]
-    # 9: the paging and release alarms; hello_stack/limits.py's (4, 3 in dev, whose file leaves
-    # the account-wide one to prod); the restore tests' where backups are on.
-    limit_alarms = 4 if stack.settings["account_alarms"] else 3
+    # 9: the paging and release alarms; hello_stack/limits.py's (5: stage throttle, 429s,
+    # reserved and account concurrency, CloudFront requests; 4 in dev, whose file leaves the
+    # account-wide one to prod); the restore tests' where backups are on.
+    limit_alarms = 5 if stack.settings["account_alarms"] else 4
     restore_tests = 2 if stack.settings["backup_retention_days"] else 0  # failed, missing
     expected = 9 + limit_alarms + restore_tests
     assert len(graphs) == len(alarms) == len(body["widgets"]) - slo_widgets == expected

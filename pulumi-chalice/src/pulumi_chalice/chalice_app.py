@@ -79,6 +79,9 @@ class ChaliceApp(pulumi.ComponentResource):
     rest_api_id: pulumi.Output[str] | None
     rest_api_name: pulumi.Output[str] | None
     stage_name: pulumi.Output[str] | None
+    # The REST stage's access log group (None without access_log_format): what a metric
+    # filter on the access log lines (e.g. counting 429s) attaches to.
+    access_log_group_name: pulumi.Output[str] | None
     api_url: pulumi.Output[str] | None
     # The REST API's custom domain: the name and zone a DNS alias record points at.
     domain_alias_name: pulumi.Output[str] | None
@@ -140,6 +143,8 @@ class ChaliceApp(pulumi.ComponentResource):
         self.rest_api_name = rest_api.name if rest_api else None
         self.stage_name = stage.stage_name if stage else None
         self.api_url = stage.invoke_url if stage else None
+        access_logs = generator.rest_access_log_group
+        self.access_log_group_name = access_logs.name if access_logs else None
         self.domain_alias_name, self.domain_zone_id = generator.domain_target or (None, None)
         websocket, websocket_stage = generator.websocket_api, generator.websocket_stage
         self.websocket_api_id = websocket.id if websocket else None
@@ -151,6 +156,7 @@ class ChaliceApp(pulumi.ComponentResource):
                 "api_url": self.api_url,
                 "rest_api_id": self.rest_api_id,
                 "stage_name": self.stage_name,
+                "access_log_group_name": self.access_log_group_name,
                 "alias_arn": self.alias_arn,
                 "websocket_url": self.websocket_url,
                 "domain_alias_name": self.domain_alias_name,

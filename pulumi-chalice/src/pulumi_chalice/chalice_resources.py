@@ -86,6 +86,7 @@ class PulumiGenerator:
         self.layers: dict[int, aws.lambda_.LayerVersion] = {}
         self.rest_api: aws.apigateway.RestApi | None = None
         self.rest_stage: aws.apigateway.Stage | None = None
+        self.rest_access_log_group: aws.cloudwatch.LogGroup | None = None
         self.websocket_api: aws.apigatewayv2.Api | None = None
         self.websocket_stage: aws.apigatewayv2.Stage | None = None
         # What a DNS alias record for the REST API's custom domain points at.
@@ -508,6 +509,7 @@ class PulumiGenerator:
             retention_in_days=self._options.access_log_retention_days,
             opts=self._opts(),
         )
+        self.rest_access_log_group = log_group
         return {"destination_arn": log_group.arn, "format": self._options.access_log_format}
 
     def _rest_domain_name(
