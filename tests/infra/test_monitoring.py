@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.infra.conftest import Stack
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -216,3 +218,22 @@ def test_storage_misconfiguration_is_counted_from_the_functions_logs_and_pages(
     assert state["comparisonOperator"] == "GreaterThanThreshold"
     topic = stack.state("aws:sns/topic:Topic", "-alarms")["arn"]
     assert state["alarmActions"] == [topic]
+
+
+def test_the_runbook_has_an_entry_for_every_alarm_and_no_other(
+    dev: Stack, prod: Stack, stack_with_extras: Stack
+) -> None:
+    """Every alarm's description links its runbook entry, and every entry is an alarm some stack
+    makes: an entry left behind by a removed alarm would send the on-call reading the wrong page."""
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    entries = set(re.findall(r"^### alarm-([\w-]+)$", doc, flags=re.MULTILINE))
+    linked = set()
+    for stack in (dev, prod, stack_with_extras):
+        for token in (ALARM, "aws:cloudwatch/compositeAlarm:CompositeAlarm"):
+            for each in stack.all(token):
+                found = re.search(
+                    r"docs/architecture\.md#alarm-([\w-]+)", each["state"]["alarmDescription"]
+                )
+                assert found, each["name"]
+                linked.add(found.group(1))
+    assert entries == linked
