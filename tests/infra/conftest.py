@@ -13,7 +13,7 @@ import pytest
 
 from pulumi_chalice import TYPE_TOKEN
 from tests.conftest import ROOT, computed_once
-from tools.evaluate_stack import OPERATOR_SETTINGS
+from tools.evaluate_stack import OPERATOR_SETTINGS, REFUSED
 
 STACKS = ["dev", "prod"]
 # The program's components: hello's own, and pulumi-chalice's ChaliceApp.
@@ -75,6 +75,11 @@ class Stack:
         return next(r for r in self.resources if r["urn"] == urn)
 
 
+class Refused(Exception):
+    """The program refused its configuration before building anything; the message is what
+    `pulumi up` would print."""
+
+
 def evaluate(stack: str, overrides: dict[str, str] | None = None, operator: bool = True) -> Stack:
     """The stack's program under mocks, with what its operator must add unless `operator` is
     false (to see what the committed file alone does)."""
@@ -83,7 +88,9 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None, operator: bool
     if added:
         command.append(json.dumps(added))
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stderr
+    if result.returncode == REFUSED:
+        raise Refused(result.stderr.strip())
+    assert result.returncode == 0, result.stderr  # a crash: never taken for a refusal
     data = json.loads(result.stdout)
     return Stack(stack, data["resources"], data["outputs"], data["config"], data["settings"])
 
