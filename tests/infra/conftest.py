@@ -34,6 +34,35 @@ EXTRAS = {
 }
 
 
+# What each stage's function, API, CDN and deployment must be, written from its stack file
+# (Pulumi.<stack>.yaml) and, where the file sets nothing, the README's configuration table: the
+# expected values of the tests that check those properties, never the program's own `load()`.
+STAGE = {
+    "dev": {
+        "region": "eu-west-1",
+        "lambda_memory_mb": 256,
+        "lambda_timeout_seconds": 10,
+        "reserved_concurrency": 10,
+        "log_retention_days": 14,
+        "throttle_rate_limit": 20,
+        "throttle_burst_limit": 40,
+        "price_class": "PriceClass_100",
+        "deployment_config": "CodeDeployDefault.LambdaCanary10Percent5Minutes",
+    },
+    "prod": {
+        "region": "eu-west-1",
+        "lambda_memory_mb": 1024,
+        "lambda_timeout_seconds": 10,
+        "reserved_concurrency": 100,
+        "log_retention_days": 90,
+        "throttle_rate_limit": 200,
+        "throttle_burst_limit": 400,
+        "price_class": "PriceClass_All",
+        "deployment_config": "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+    },
+}
+
+
 @dataclass
 class Stack:
     name: str
@@ -41,6 +70,11 @@ class Stack:
     outputs: dict[str, Any]
     config: dict[str, str]
     settings: dict[str, Any]  # resolved: hello_stack.config.StackConfig as a dict
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        """This stage's expected values (STAGE), independent of the program's config loader."""
+        return STAGE[self.name]
 
     def all(self, token: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == token]

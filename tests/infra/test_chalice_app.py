@@ -32,9 +32,9 @@ def test_function_properties(stack: Stack) -> None:
     assert function["handler"] == "app.app"
     assert function["publish"] is True
     assert function["tracingConfig"] == {"mode": "Active"}
-    assert function["memorySize"] == stack.settings["lambda_memory_mb"]
-    assert function["timeout"] == stack.settings["lambda_timeout_seconds"]
-    assert function["reservedConcurrentExecutions"] == stack.settings["reserved_concurrency"]
+    assert function["memorySize"] == stack.expected["lambda_memory_mb"]
+    assert function["timeout"] == stack.expected["lambda_timeout_seconds"]
+    assert function["reservedConcurrentExecutions"] == stack.expected["reserved_concurrency"]
 
 
 def test_snap_start_on_published_versions_in_prod_only(dev: Stack, prod: Stack) -> None:
@@ -95,7 +95,7 @@ def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
     logs = stack.one(LOG_GROUP, "-api_handler-log-group")
     assert function["state"]["loggingConfig"]["logGroup"] == logs["state"]["name"]
     assert logs["urn"] in function["dependencies"]
-    assert logs["state"]["retentionInDays"] == stack.settings["log_retention_days"]
+    assert logs["state"]["retentionInDays"] == stack.expected["log_retention_days"]
 
 
 def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
@@ -209,8 +209,8 @@ def test_stage_throttling_from_config(stack: Stack) -> None:
     assert settings["methodPath"] == "*/*"
     assert settings["stageName"] == "api"
     assert settings["restApi"] == stack.one(REST_API)["id"]
-    assert settings["settings"]["throttlingRateLimit"] == stack.settings["throttle_rate_limit"]
-    assert settings["settings"]["throttlingBurstLimit"] == stack.settings["throttle_burst_limit"]
+    assert settings["settings"]["throttlingRateLimit"] == stack.expected["throttle_rate_limit"]
+    assert settings["settings"]["throttlingBurstLimit"] == stack.expected["throttle_burst_limit"]
 
 
 def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> None:

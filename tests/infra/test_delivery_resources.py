@@ -14,7 +14,7 @@ def test_deployment_group_shifts_lambda_traffic_and_rolls_back(stack: Stack) -> 
     application = stack.state("aws:codedeploy/application:Application")
     assert application["computePlatform"] == "Lambda"
     assert group["appName"] == application["name"]
-    assert group["deploymentConfigName"] == stack.settings["deployment_config"]
+    assert group["deploymentConfigName"] == stack.expected["deployment_config"]
     assert group["deploymentStyle"] == {
         "deploymentType": "BLUE_GREEN",
         "deploymentOption": "WITH_TRAFFIC_CONTROL",

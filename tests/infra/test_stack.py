@@ -197,7 +197,7 @@ def test_resources_are_created_in_the_configured_region_or_at_the_edge(stack: St
     # invoke: the program asks AWS nothing else.
     regions = {r["state"]["region"] for r in stack.all("pulumi:providers:aws")}
     locations = stack.settings["synthetic_check_regions"].split(",")
-    assert regions == {stack.settings["region"], "us-east-1", *locations}
+    assert regions == {stack.expected["region"], "us-east-1", *locations}
     for resource in stack.resources:
         if resource["type"].startswith("aws:"):
             assert resource["provider"], f"{resource['urn']} uses the default provider"
