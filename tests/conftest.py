@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.shared_results import computed_once
+from tools.shared_results import computed_once, end_run, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "hello_app"
@@ -41,6 +41,14 @@ def require_e2e_mark(what: str) -> None:
     """Refuses `what` inside a test not marked e2e: a test that starts the server must say so."""
     if _running and _running[-1].get_closest_marker(E2E) is None:
         raise pytest.UsageError(f"{_running[-1].nodeid} {what}: mark it @pytest.mark.{E2E}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    start_run(config)  # one folder for the run's shared results, under build/test-runs
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    end_run(session.config)
 
 
 @pytest.fixture
