@@ -54,7 +54,10 @@ test: $(STAMP) $(WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
 # routes and the table's key schema, from both stacks evaluated under mocks). No Node tools, no
 # local server, no packaging of every Chalice template: `make test` runs everything.
 CHECK_TESTS := tests/domain tests/app tests/infra/test_stack_config.py \
-  tests/infra/test_chalice_app.py tests/infra/test_table_and_data_safety.py
+  tests/infra/test_table_and_data_safety.py \
+  tests/infra/test_chalice_app.py::test_function_environment_names_this_table \
+  tests/infra/test_chalice_app.py::test_role_is_for_lambda_with_chalices_policy_and_the_table \
+  tests/infra/test_chalice_app.py::test_swagger_has_exactly_the_apps_operations
 check: $(STAMP)
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider $(CHECK_TESTS) $(PYTEST_ARGS); status=$$?; \

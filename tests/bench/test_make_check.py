@@ -20,7 +20,10 @@ def check_tests() -> list[str]:
 def test_make_check_runs_the_domain_app_settings_and_contract_tests() -> None:
     paths = check_tests()
     assert {"tests/domain", "tests/app", "tests/infra/test_stack_config.py"} <= set(paths)
-    assert all((ROOT / path).exists() for path in paths), paths
+    for path in paths:  # a folder, a file, or one test of a file
+        file, _, test = path.partition("::")
+        assert (ROOT / file).exists(), path
+        assert not test or f"\ndef {test}(" in (ROOT / file).read_text(), path
     assert not [p for p in paths if p.startswith(("tests/e2e", "tests/bench", "pulumi-chalice"))]
     recipe = MAKEFILE.split("\ncheck: ")[1].split("\n\n")[0]
     assert "-m pytest -q -n 2 -p no:cacheprovider $(CHECK_TESTS)" in recipe
