@@ -88,7 +88,8 @@ def test_a_run_shares_one_folder_and_removes_it(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     folders = {Path(path.read_text()) for path in seen.iterdir()}
     assert len({path.name.split("-")[1] for path in seen.iterdir()}) == 2  # two workers
-    (folder,) = folders  # one folder for the whole run
+    (folder,) = folders  # one folder for the whole run, not this run's own
+    assert folder != shared_results.shared_dir()
     assert folder.parent == shared_results.BUILD
     assert not folder.exists()
 

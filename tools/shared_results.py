@@ -26,8 +26,8 @@ def shared_dir() -> Path:
 def start_run(config: Any) -> None:
     """pytest_configure: in the starting process, one id for the run, given to xdist's workers."""
     if not hasattr(config, "workerinput"):
-        run_id = getattr(config.option, "testrunuid", None) or os.environ.get(RUN_ID)
-        run_id = run_id or uuid.uuid4().hex
+        # Never an inherited RUN_ID: a pytest run started by a test is a run of its own.
+        run_id = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
         config.option.testrunuid = run_id  # xdist hands it to each worker as RUN_ID
         os.environ[RUN_ID] = run_id
 
