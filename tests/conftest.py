@@ -7,12 +7,48 @@ from pathlib import Path
 
 import pytest
 
-from tools.shared_results import computed_once
+from tools.shared_results import computed_once, end_run, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "hello_app"
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+E2E = "e2e"  # pyproject's marker: the test starts the local server as `make run` does
+# The test being set up or run, for start_local_server's check that it is marked e2e.
+_running: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the local server fixture starts that server: it is an e2e test, so that
+    `pytest -m "not e2e"` runs with no server and no open port."""
+    for item in items:
+        if "local_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(E2E)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> object:
+    _running.append(item)
+    try:
+        return (yield)
+    finally:
+        _running.pop()
+
+
+def require_e2e_mark(what: str) -> None:
+    """Refuses `what` inside a test not marked e2e: a test that starts the server must say so."""
+    if _running and _running[-1].get_closest_marker(E2E) is None:
+        raise pytest.UsageError(f"{_running[-1].nodeid} {what}: mark it @pytest.mark.{E2E}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    start_run(config)  # one folder for the run's shared results, under build/test-runs
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    end_run(session.config)
 
 
 @pytest.fixture
@@ -24,4 +60,4 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
 
 
-__all__ = ["APP_DIR", "ROOT", "computed_once", "fake_aws_credentials"]
+__all__ = ["APP_DIR", "E2E", "ROOT", "computed_once", "fake_aws_credentials", "require_e2e_mark"]

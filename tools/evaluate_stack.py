@@ -230,6 +230,21 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, A
     }
 
 
+# The exit status when the program refuses its configuration (a pulumi.RunError, as `pulumi up`
+# reports it): distinct from a crash, so a test can tell a refusal from a broken harness.
+REFUSED = 3
+
+
+def main(argv: list[str]) -> int:
+    overrides = json.loads(argv[1]) if len(argv) > 1 else None
+    try:
+        result = evaluate(argv[0], overrides)
+    except pulumi.RunError as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return REFUSED
+    json.dump(result, sys.stdout, default=str, sort_keys=True)
+    return 0
+
+
 if __name__ == "__main__":
-    overrides = json.loads(sys.argv[2]) if len(sys.argv) > 2 else None
-    json.dump(evaluate(sys.argv[1], overrides), sys.stdout, default=str, sort_keys=True)
+    sys.exit(main(sys.argv[1:]))

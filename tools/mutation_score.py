@@ -1,4 +1,4 @@
-"""Prints mutmut's score beside its target (`make mutation`): killed / (killed + survived)."""
+"""Prints mutmut's score beside its target (`make mutation`) and fails below the target."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ def main(stats_path: str) -> int:
         f"mutation_score: {score:.1%} killed ({stats['killed']} of {stats['total']} mutants, "
         f"{stats['timeout']} by timeout; target >= {TARGET:.0%})"
     )
+    if score < TARGET:
+        print(f"mutation score {score:.1%} is below its target {TARGET:.0%}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 
 from chalice_projects import Packaged, package_and_evaluate
-from shared_results import computed_once
+from shared_results import computed_once, end_run, start_run
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    start_run(config)  # one folder for the run's shared results, under build/test-runs
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    end_run(session.config)
+
 
 _packaged: dict[tuple[str, str], Packaged] = {}
 

@@ -29,6 +29,27 @@ def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
     return [step for job in workflow["jobs"].values() for step in job["steps"]]
 
 
+def strings(node: Any) -> list[str]:
+    """Every key and scalar of a parsed workflow, so a check covers the whole file as YAML reads
+    it (a comment or a key spelt in another case is no reference)."""
+    if isinstance(node, dict):
+        return [text for key, value in node.items() for text in [str(key), *strings(value)]]
+    if isinstance(node, list):
+        return [text for item in node for text in strings(item)]
+    return [str(node)]
+
+
+def environments(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    """The workflow's, each job's and each step's `env` mapping."""
+    jobs = workflow["jobs"].values()
+    found = [
+        workflow.get("env"),
+        *(j.get("env") for j in jobs),
+        *(s.get("env") for s in steps(workflow)),
+    ]
+    return [env for env in found if env]
+
+
 def uses(step: dict[str, Any], action: str) -> bool:
     return step.get("uses", "").split("@")[0] == action
 
@@ -111,8 +132,9 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     assert shift_script.index("deploy.probe") < ready < shift_script.index("shift_traffic.py")
     assert 'kill -INT "$probe" || true' in shift_script
     assert "stack-outputs.json" in order[outputs] and "stack-outputs.json" in order[shift]
-    # The up step's outputs carry its whole log: never passed through an environment variable.
-    assert "steps.up.outputs" not in (ROOT / ".github/workflows/deploy.yml").read_text()
+    # The up step's outputs carry its whole log: never read anywhere, so never passed through an
+    # environment variable.
+    assert not [text for text in strings(workflow) if "steps.up.outputs" in text]
 
 
 ALL = ["ci.yml", "preview.yml", "deploy.yml", "drift.yml"]
@@ -120,12 +142,15 @@ ALL = ["ci.yml", "preview.yml", "deploy.yml", "drift.yml"]
 
 @pytest.mark.parametrize("name", ALL)
 def test_aws_access_is_oidc_only(name: str) -> None:
-    text = (WORKFLOWS / name).read_text()
-    assert "aws-access-key-id" not in text and "AWS_SECRET_ACCESS_KEY" not in text
-    for step in steps(load(name)):
+    workflow = load(name)
+    for step in steps(workflow):
+        assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step.get("with", {}))
         if uses(step, "aws-actions/configure-aws-credentials"):
-            assert "role-to-assume" in step["with"]
-            assert load(name)["permissions"]["id-token"] == "write"
+            assert step["with"]["role-to-assume"]
+            assert workflow["permissions"]["id-token"] == "write"
+    for env in environments(workflow):
+        assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} & set(env)
+    assert not [text for text in strings(workflow) if "AWS_SECRET_ACCESS_KEY" in text]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -146,10 +171,9 @@ def test_the_build_python_is_one_patch_of_the_runtimes_python() -> None:
 
 @pytest.mark.parametrize("name", ALL)
 def test_no_long_lived_pulumi_token_or_passphrase_anywhere(name: str) -> None:
-    text = (WORKFLOWS / name).read_text()
-    assert "secrets.PULUMI_ACCESS_TOKEN" not in text
-    assert "PULUMI_CONFIG_PASSPHRASE" not in text
     workflow = load(name)
+    assert not [text for text in strings(workflow) if "secrets.PULUMI_ACCESS_TOKEN" in text]
+    assert not [text for text in strings(workflow) if "PULUMI_CONFIG_PASSPHRASE" in text]
     for job in workflow["jobs"].values():
         pulumi = [s for s in job["steps"] if uses(s, "pulumi/actions")]
         auth = [s for s in job["steps"] if uses(s, "pulumi/auth-actions")]
@@ -230,9 +254,9 @@ def run_role_step(env: dict[str, str], tmp_path: Path) -> tuple[subprocess.Compl
 @pytest.mark.parametrize("name", sorted(ROLE_PURPOSE))
 def test_each_job_assumes_the_role_its_stage_variable_names_or_stops(name: str) -> None:
     """No `a && vars.X || vars.Y`: an unset prod variable would silently give dev's role."""
-    text = (WORKFLOWS / name).read_text()
-    assert not re.search(r"vars\.[A-Z_]*ROLE_ARN", text)
-    (job,) = [j for j in load(name)["jobs"].values() if any(map(is_aws_login, j["steps"]))]
+    workflow = load(name)
+    assert not [text for text in strings(workflow) if re.search(r"vars\.[A-Z_]*ROLE_ARN", text)]
+    (job,) = [j for j in workflow["jobs"].values() if any(map(is_aws_login, j["steps"]))]
     choice = ROLE_CHOICE.match(job["env"]["ROLE_VARIABLE"])
     assert choice, job["env"]["ROLE_VARIABLE"]
     purpose = ROLE_PURPOSE[name]
@@ -316,11 +340,13 @@ def test_prod_releases_pass_the_error_budget_gate_before_anything_changes() -> N
 def test_each_ci_role_is_assumed_from_the_workflow_its_trust_names(purpose: str) -> None:
     """The roles trust one workflow file each (components.github_ci_roles.oidc_subject): the
     file that reads the roles' variables, and no other."""
+    wanted = {naming.github_variable(stage, purpose) for stage in ("dev", "prod")}
     readers = {
         path.name
         for path in WORKFLOWS.glob("*.yml")
-        # each job names its variable as a literal, read with vars[env.ROLE_VARIABLE]
-        if f"'{naming.github_variable('dev', purpose)}'" in path.read_text()
-        or f"'{naming.github_variable('prod', purpose)}'" in path.read_text()
+        for job in load(path.name)["jobs"].values()
+        # each job names its variables as literals in ROLE_VARIABLE, read with vars[...]
+        if (choice := ROLE_CHOICE.match(job.get("env", {}).get("ROLE_VARIABLE", "")))
+        and wanted & {choice.group(3), choice.group(4)}
     }
     assert readers == {naming.WORKFLOWS[purpose]}

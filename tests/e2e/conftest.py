@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_e2e_mark
 
 
 @dataclass
@@ -56,6 +56,7 @@ def wait_until_serving(url: str, process: subprocess.Popen[str], timeout_s: floa
 def start_local_server(port: int | None = None) -> LocalServer:
     """`python -m tools.run_local` with PORT set (a free one unless given); the URL is the one
     it prints once the port is bound."""
+    require_e2e_mark("starts the local server")
     env = {**os.environ, "PORT": str(free_port() if port is None else port)}
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(

@@ -6,6 +6,8 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
+import pytest
+
 from tests.e2e.conftest import LocalServer, start_local_server, stop
 
 
@@ -71,6 +73,7 @@ def test_get_and_delete_ignore_the_content_type_over_http(local_server: LocalSer
     assert request(local_server, "DELETE", "/hello/Nobody", headers=plain)[0] == 204
 
 
+@pytest.mark.e2e
 def test_ctrl_c_stops_server_and_emulator_cleanly() -> None:
     server = start_local_server()
     status, _, _ = request(server, "GET", "/hello/Nobody")

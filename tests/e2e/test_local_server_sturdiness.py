@@ -30,6 +30,7 @@ def run_local(port: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("port", ["abc", "", "-1", "70000", "²"])
 def test_a_bad_port_is_one_line_and_exit_2(port: str) -> None:
     result = run_local(port)
@@ -40,6 +41,7 @@ def test_a_bad_port_is_one_line_and_exit_2(port: str) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.e2e
 def test_a_busy_port_says_so_before_claiming_to_serve() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -126,6 +128,7 @@ def test_clients_that_hang_up_are_not_an_error(local_server: LocalServer) -> Non
     assert status == 404  # still serving
 
 
+@pytest.mark.e2e
 def test_port_zero_serves_on_the_port_it_prints() -> None:
     started = start_local_server(port=0)
     try:

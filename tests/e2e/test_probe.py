@@ -23,6 +23,7 @@ def test_twenty_requests_a_second_for_three_seconds_without_a_failure(
     assert 0 < report.percentile(0.5) <= report.percentile(0.99)
 
 
+@pytest.mark.e2e
 def test_a_server_that_stops_half_way_fails_the_probe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

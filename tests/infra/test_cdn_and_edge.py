@@ -35,7 +35,7 @@ def test_viewer_behaviour(stack: Stack) -> None:
     assert behaviour["originRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
     assert distribution["httpVersion"] == "http2and3"
     assert distribution["enabled"] is True
-    assert distribution["priceClass"] == stack.settings["price_class"]
+    assert distribution["priceClass"] == stack.expected["price_class"]
 
 
 def test_default_certificate_without_a_custom_domain(stack: Stack) -> None:

@@ -14,10 +14,12 @@ from openapi_spec_validator import validate
 
 from pulumi_chalice.chalice_package import building_runtime
 from tests.conftest import ROOT
-from tests.infra.conftest import Stack, evaluate, statements
+from tests.infra.conftest import Refused, Stack, evaluate, statements
 
 FUNCTION = "aws:lambda/function:Function"
 ALIAS = "aws:lambda/alias:Alias"
+# How the program refuses a stack file, as `pulumi up` prints it (hello_stack/config.py).
+REFUSAL = r"^refused: invalid stack config:\n  "
 REST_API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -30,9 +32,9 @@ def test_function_properties(stack: Stack) -> None:
     assert function["handler"] == "app.app"
     assert function["publish"] is True
     assert function["tracingConfig"] == {"mode": "Active"}
-    assert function["memorySize"] == stack.settings["lambda_memory_mb"]
-    assert function["timeout"] == stack.settings["lambda_timeout_seconds"]
-    assert function["reservedConcurrentExecutions"] == stack.settings["reserved_concurrency"]
+    assert function["memorySize"] == stack.expected["lambda_memory_mb"]
+    assert function["timeout"] == stack.expected["lambda_timeout_seconds"]
+    assert function["reservedConcurrentExecutions"] == stack.expected["reserved_concurrency"]
 
 
 def test_snap_start_on_published_versions_in_prod_only(dev: Stack, prod: Stack) -> None:
@@ -61,9 +63,7 @@ def test_runtime_python313_is_packaged_for_it() -> None:
 
 
 def test_unsupported_runtime_is_refused() -> None:
-    with pytest.raises(
-        AssertionError, match=r"hello:lambdaRuntime must be one of python3\.12, python3\.13"
-    ):
+    with pytest.raises(Refused, match=REFUSAL + r"hello:lambdaRuntime must be one of python3\.12"):
         evaluate("dev", {"hello:lambdaRuntime": "python3.9"})
 
 
@@ -86,7 +86,7 @@ def test_republish_changes_the_functions_configuration_and_nothing_else() -> Non
 
 
 def test_a_republish_value_that_is_no_token_is_refused() -> None:
-    with pytest.raises(AssertionError, match=r"hello:republish must be like 2026-12-02"):
+    with pytest.raises(Refused, match=REFUSAL + "hello:republish must be like 2026-12-02"):
         evaluate("dev", {"hello:republish": "two words"})
 
 
@@ -95,7 +95,7 @@ def test_function_logs_to_its_own_group_created_first(stack: Stack) -> None:
     logs = stack.one(LOG_GROUP, "-api_handler-log-group")
     assert function["state"]["loggingConfig"]["logGroup"] == logs["state"]["name"]
     assert logs["urn"] in function["dependencies"]
-    assert logs["state"]["retentionInDays"] == stack.settings["log_retention_days"]
+    assert logs["state"]["retentionInDays"] == stack.expected["log_retention_days"]
 
 
 def test_alias_live_points_at_the_published_version_and_is_left_to_codedeploy(
@@ -209,8 +209,8 @@ def test_stage_throttling_from_config(stack: Stack) -> None:
     assert settings["methodPath"] == "*/*"
     assert settings["stageName"] == "api"
     assert settings["restApi"] == stack.one(REST_API)["id"]
-    assert settings["settings"]["throttlingRateLimit"] == stack.settings["throttle_rate_limit"]
-    assert settings["settings"]["throttlingBurstLimit"] == stack.settings["throttle_burst_limit"]
+    assert settings["settings"]["throttlingRateLimit"] == stack.expected["throttle_rate_limit"]
+    assert settings["settings"]["throttlingBurstLimit"] == stack.expected["throttle_burst_limit"]
 
 
 def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> None:
@@ -225,3 +225,10 @@ def test_permission_is_scoped_to_the_alias_and_this_api_stage(stack: Stack) -> N
     assert permission["function"] == stack.state(FUNCTION, "-api_handler")["name"]
     assert permission["qualifier"] == "live"
     assert permission["sourceArn"] == f"{rest_api['executionArn']}/api/*/*"
+
+
+def test_a_harness_crash_is_no_refusal() -> None:
+    """evaluate() reports a refusal only for the program's own pulumi.RunError: a stack file
+    that is missing crashes the harness, which no refusal test may take as its proof."""
+    with pytest.raises(AssertionError, match="FileNotFoundError"):
+        evaluate("no-such-stack")

@@ -92,7 +92,7 @@ def test_reserved_concurrency_alarm_at_80_percent(stack: Stack) -> None:
         "Maximum",
     )
     assert state["dimensions"] == {"FunctionName": function_name(stack)}
-    assert state["threshold"] == pytest.approx(stack.settings["reserved_concurrency"] * 0.8)
+    assert state["threshold"] == pytest.approx(stack.expected["reserved_concurrency"] * 0.8)
 
 
 def test_account_concurrency_alarm_at_80_percent_of_the_default_quota(prod: Stack) -> None:

@@ -75,7 +75,7 @@ def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
         assert each["state"]["okActions"] == [topic]
         assert each["state"]["treatMissingData"] == "notBreaching"
         assert (each["state"]["evaluationPeriods"], each["state"]["datapointsToAlarm"]) == (5, 3)
-        assert stack.provider_region(each) == stack.settings["region"]
+        assert stack.provider_region(each) == stack.expected["region"]
 
 
 def test_thresholds_follow_the_stack_config(stack: Stack) -> None:
@@ -126,7 +126,7 @@ def test_the_symptom_alarms_the_burn_rate_alerts_replace_are_gone(stack: Stack) 
     release_5xx = alarm(stack, "release-api-5xx")["state"]  # the release still watches 5XX
     assert (release_5xx["evaluationPeriods"], release_5xx["datapointsToAlarm"]) == (1, 1)
     assert sorted(stack.provider_region(t) for t in stack.all("aws:sns/topic:Topic")) == sorted(
-        [stack.settings["region"]] * 2 + ["us-east-1"]
+        [stack.expected["region"]] * 2 + ["us-east-1"]
     )  # pages and tickets; pages at the edge
 
 

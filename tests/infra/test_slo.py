@@ -244,7 +244,7 @@ def test_exactly_these_slo_alarms_exist(stack: Stack) -> None:
     }
     for each in [*stack.all(ALARM), *stack.all(COMPOSITE)]:
         if each["name"] in slo_alarms | composites:
-            assert stack.provider_region(each) == stack.settings["region"]
+            assert stack.provider_region(each) == stack.expected["region"]
 
 
 # CloudWatch's limits, over every alarm the stack builds, as AWS documents them:
@@ -324,7 +324,7 @@ def test_a_silent_check_location_pages(stage: str) -> None:
         assert state["alarmActions"] == state["okActions"] == [pages]
         assert "docs/architecture.md#alarm-slo-checks-silent" in state["alarmDescription"]
         alarm = stack.one(ALARM, f"-slo-checks-silent-{location}")
-        assert stack.provider_region(alarm) == stack.settings["region"]
+        assert stack.provider_region(alarm) == stack.expected["region"]
 
 
 def test_four_check_locations_still_fit_an_alarms_ten_metrics() -> None:
@@ -359,7 +359,7 @@ def test_the_dashboard_opens_with_budget_left_and_burn_rate(
     props = budget["properties"]
     assert props["view"] == "singleValue" and props["setPeriodToTimeRange"] is True
     assert (props["start"], props["end"]) == ("-P28D", "P0D")  # sloWindowDays
-    assert props["region"] == stack.settings["region"]
+    assert props["region"] == stack.expected["region"]
     assert visible_expression(budget)["expression"] == (
         f"100 * (1 - IF(total > 0, bad / total, 0) / {BUDGET[stack.name]})"
     )
@@ -382,7 +382,7 @@ def test_the_slo_output_carries_the_alarms_queries_for_the_release_gate(stack: S
     exported = stack.outputs["slo"]
     objective = {"prod": 99.9, "dev": 99.0}[stack.name]
     assert (exported["objective_percent"], exported["window_days"]) == (objective, 28)
-    assert exported["region"] == stack.settings["region"]
+    assert exported["region"] == stack.expected["region"]
     # Half of what the checks send in a day: 4 requests a minute, 1,440 minutes, per location.
     assert exported["checks_min_per_day"] == {"prod": 5_760, "dev": 2_880}[stack.name]
     assert set(exported["slis"]) == set(SLIS)
@@ -423,4 +423,4 @@ def test_the_dashboard_shows_what_clients_wait_per_location(stack: Stack) -> Non
     ]
     bound = {"prod": 1000.0, "dev": 1500.0}[stack.name]  # latencyP99SloMs
     assert latency["annotations"]["horizontal"] == [{"label": "latency objective", "value": bound}]
-    assert latency["region"] == stack.settings["region"]
+    assert latency["region"] == stack.expected["region"]

@@ -26,7 +26,7 @@ def located(stack: Stack, token: str, location: str, suffix: str = "") -> dict:
 def test_one_check_per_location_outside_the_serving_region(stack: Stack) -> None:
     checks = [f for f in stack.all(FUNCTION) if "-checks-" in f["name"]]
     assert sorted(stack.provider_region(f) for f in checks) == LOCATIONS[stack.name]
-    assert stack.settings["region"] not in LOCATIONS[stack.name]
+    assert stack.expected["region"] not in LOCATIONS[stack.name]
 
 
 @pytest.mark.parametrize(
@@ -45,11 +45,11 @@ def test_each_location_runs_the_checks_every_minute_against_the_public_url(
         "CHECK_PUBLIC_URL": stack.outputs["url"],
         "CHECK_LOCATION": location,
         "CHECK_METRIC_NAMESPACE": f"hello/{stack.name}",
-        "CHECK_METRIC_REGION": stack.settings["region"],  # where the SLO's alarms read them
+        "CHECK_METRIC_REGION": stack.expected["region"],  # where the SLO's alarms read them
     }
     logs = located(stack, "aws:cloudwatch/logGroup:LogGroup", location, "-logs")
     assert state["loggingConfig"] == {"logFormat": "Text", "logGroup": logs["state"]["name"]}
-    assert logs["state"]["retentionInDays"] == stack.settings["log_retention_days"]
+    assert logs["state"]["retentionInDays"] == stack.expected["log_retention_days"]
     rule = located(stack, "aws:cloudwatch/eventRule:EventRule", location, "-schedule")
     assert rule["state"]["scheduleExpression"] == "rate(1 minute)"
     target = located(stack, "aws:cloudwatch/eventTarget:EventTarget", location, "-target")

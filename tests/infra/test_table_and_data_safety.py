@@ -18,7 +18,7 @@ def test_table_properties(stack: Stack) -> None:
         "recoveryPeriodInDays": stack.settings["pitr_recovery_days"],
     }
     assert table["serverSideEncryption"] == {"enabled": True}
-    assert stack.provider_region(stack.one(TABLE)) == stack.settings["region"]
+    assert stack.provider_region(stack.one(TABLE)) == stack.expected["region"]
 
 
 def test_prod_destroy_cannot_delete_the_table(prod: Stack) -> None:
