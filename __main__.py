@@ -38,6 +38,8 @@ if mismatch := config.build_python_mismatch(platform.python_version()):
     pulumi.log.warn(mismatch)
 stage = pulumi.get_stack()
 name = naming.stack_name(stage)
+# Where the stage's own metrics live (log metrics, checks, restore tests): one per stage.
+metric_namespace = naming.log_metric_namespace(stage)
 # Every AWS resource is tagged through its provider, never one by one.
 tags = {"tags": {"project": naming.PROJECT, "stage": stage, "managed-by": "pulumi"}}
 regional_provider = aws.Provider(f"{name}-aws", region=settings.region, default_tags=tags)
@@ -162,7 +164,7 @@ if backup is not None:
     restore_testing = RestoreTesting(
         name,
         RestoreTestingArgs(
-            plan_name=name.replace("-", "_") + "_restore_test",
+            plan_name=naming.restore_testing_plan_name(stage),
             table_name=table.name,
             table_arn=table.arn,
             vault_arn=backup.vault_arn,
@@ -171,7 +173,7 @@ if backup is not None:
             count_tolerance_percent=settings.restore_count_tolerance_percent,
             runtime=settings.lambda_runtime,
             log_retention_days=settings.log_retention_days,
-            metric_namespace=naming.log_metric_namespace(stage),
+            metric_namespace=metric_namespace,
             permissions_boundary=boundary_arn,
         ),
         opts=regional,
@@ -184,10 +186,10 @@ regional_alarms = alarms.regional_alarms(
     alias_name=api.alias_name,
     table_name=table.name,
     function_log_group_name=api.log_group_name,
-    log_metric_namespace=naming.log_metric_namespace(stage),
+    log_metric_namespace=metric_namespace,
 )
 # An alarm before each limit.
-regional_alarms += limits.limit_alarms(settings, api, naming.log_metric_namespace(stage))
+regional_alarms += limits.limit_alarms(settings, api, metric_namespace)
 if restore_testing is not None:
     regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
@@ -201,7 +203,6 @@ edge_monitoring = Monitoring(
 
 # The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
 # and tickets on their burn rates, the budget on the dashboard and in the release gate.
-metric_namespace = naming.log_metric_namespace(stage)
 SyntheticChecks(
     name,
     SyntheticChecksArgs(

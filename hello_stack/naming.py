@@ -36,6 +36,12 @@ def log_metric_namespace(stage: str) -> str:
     return f"{PROJECT}/{stage}"
 
 
+def restore_testing_plan_name(stage: str) -> str:
+    """AWS Backup's restore testing plan of the stage: letters, digits and underscores only
+    (CreateRestoreTestingPlan), so the stack's hyphenated name with underscores."""
+    return f"{stack_name(stage).replace('-', '_')}_restore_test"
+
+
 def stage_prefix(stage: str) -> str:
     return f"{stack_name(stage)}-"
 
