@@ -20,16 +20,18 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from chalice.deploy.packager import (
     AppOnlyDeploymentPackager,
     DependencyBuilder,
     LambdaDeploymentPackager,
 )
-from chalice.utils import UI, OSUtils
+from chalice.utils import UI, ChaliceZipFile, OSUtils
 
 
 class ReproducibleOSUtils(OSUtils):
@@ -44,6 +46,38 @@ class ReproducibleOSUtils(OSUtils):
         for root, dirnames, filenames in os.walk(path, followlinks=followlinks):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
             yield root, dirnames, sorted(f for f in filenames if not f.endswith(".pyc"))
+
+    # Two programs (or test workers) may package one project at once. Chalice checks for its
+    # output folder and then creates it, and writes a zip under its final name, which the other
+    # takes as a finished cached package: the folder may already exist, and a zip appears under
+    # its name only whole.
+    def makedirs(self, path: str) -> None:
+        os.makedirs(path, exist_ok=True)
+
+    def open_zip(self, filename: str, mode: str, compression: int = zipfile.ZIP_DEFLATED) -> Any:
+        if mode != "w":
+            return super().open_zip(filename, mode, compression)
+        return WholeZipFile(filename, compression=compression, osutils=self)
+
+
+def partial_path(target: str) -> str:
+    """Where a builder writes `target` before moving it into place: its own name per process and
+    thread, so two builders never write, or move away, each other's file."""
+    return f"{target}.{os.getpid()}-{threading.get_ident()}.partial"
+
+
+class WholeZipFile(ChaliceZipFile):
+    """Chalice's deterministic zip, written beside its name and moved there when closed."""
+
+    def __init__(self, filename: str, **kwargs: Any) -> None:
+        self._target = filename
+        self._partial = partial_path(filename)
+        super().__init__(self._partial, "w", **kwargs)
+
+    def close(self) -> None:
+        super().close()
+        if os.path.exists(self._partial):
+            os.replace(self._partial, self._target)
 
 
 COMPILER = Path(__file__).with_name("compile_bytecode.py")
@@ -113,7 +147,7 @@ def with_bytecode(sources_zip: str) -> str:
         subprocess.run(
             [sys.executable, "-X", "no_debug_ranges", str(COMPILER), str(tree)], check=True
         )
-        partial = target.with_suffix(".partial")
+        partial = Path(partial_path(str(target)))
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for path in sorted(tree.rglob("*")):
                 if path.is_file():
