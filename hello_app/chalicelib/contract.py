@@ -42,6 +42,13 @@ PUT_ITEM = "PutItem"
 DELETE_ITEM = "DeleteItem"
 DYNAMODB_OPERATIONS = (GET_ITEM, PUT_ITEM, DELETE_ITEM)
 
+# The health route a region's DNS health check calls (Route 53 health checks send no headers,
+# so it is the one route exempt from the origin check): it reads HEALTH_KEY from the region's
+# own replica, strongly consistent, and answers 200 or 503, never data. HEALTH_KEY is no
+# username (usernames are letters only), so it can never collide with a user's item.
+HEALTH_PATH = "/health"
+HEALTH_KEY = "#health"
+
 # API Gateway's stage, the first segment of every URL path behind the stage URL.
 STAGE_NAME = "api"
 

@@ -1,0 +1,27 @@
+"""How fast one public name stops sending requests to a failed region: one owner of the timings.
+
+A region is taken out of DNS answers after `FAILURE_THRESHOLD` failed health checks
+`CHECK_INTERVAL_S` apart; resolvers that cached the old answer keep using it for at most
+`DNS_TTL_S`. The worst case, from the first failed request to the last one sent to the failed
+region, is therefore interval x threshold + TTL (`failover_bound_s`).
+Route 53: https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html
+(request interval 10 or 30 s, failure threshold 1-10) and
+https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html.
+The local drill (a health-checking router on loopback) uses the same formula with its own,
+shorter interval.
+"""
+
+from __future__ import annotations
+
+CHECK_INTERVAL_S = 10  # Route 53's "fast" interval
+FAILURE_THRESHOLD = 3
+DNS_TTL_S = 60
+
+
+def failover_bound_s(
+    interval_s: float = CHECK_INTERVAL_S,
+    threshold: int = FAILURE_THRESHOLD,
+    ttl_s: float = DNS_TTL_S,
+) -> float:
+    """Worst-case seconds a failed region keeps receiving requests."""
+    return interval_s * threshold + ttl_s
