@@ -20,7 +20,7 @@ class LogMetric:
 
 @dataclass(frozen=True)
 class AlarmSpec:
-    key: str  # names the alarm and its runbook entry: docs/architecture.md#alarm-<key>
+    key: str  # names the alarm and its runbook entry: docs/runbook.md#alarm-<key>
     description: str
     namespace: str
     metric: str

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from components.alarm_spec import AlarmSpec
 
 PERIOD_SECONDS = 60
-RUNBOOK = "docs/architecture.md"
+RUNBOOK = "docs/runbook.md"
 
 
 @dataclass

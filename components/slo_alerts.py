@@ -33,11 +33,11 @@ class SloAlertsArgs:
 
 
 def alert_key(sli: slo.Sli, severity: str) -> str:
-    """The composite alarm's key, and its runbook entry's: docs/architecture.md#alarm-<key>."""
+    """The composite alarm's key, and its runbook entry's: docs/runbook.md#alarm-<key>."""
     return f"slo-{sli.key}-{severity}"
 
 
-SILENCE_KEY = "slo-checks-silent"  # its runbook: docs/architecture.md#alarm-slo-checks-silent
+SILENCE_KEY = "slo-checks-silent"  # its runbook: docs/runbook.md#alarm-slo-checks-silent
 
 
 class SloAlerts(pulumi.ComponentResource):

@@ -1,5 +1,5 @@
 """hello's cause, latency and release alarms, as a table. Monitoring turns each row into an alarm
-and Dashboard into a graph; docs/architecture.md has a runbook entry per key.
+and Dashboard into a graph; docs/runbook.md has a runbook entry per key.
 
 What users feel as failed requests is the availability SLO's, alerted on by burn rate
 (hello_stack/slo.py, components/slo_alerts.py): the API's 5XX share and CloudFront's 5xx rate

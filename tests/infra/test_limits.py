@@ -162,14 +162,14 @@ def test_cloudfront_request_quota_alarm_lives_in_us_east_1(stack: Stack) -> None
 
 
 def test_every_limit_alarm_pages_and_has_a_runbook_entry(stack: Stack) -> None:
-    doc = (ROOT / "docs" / "architecture.md").read_text()
+    doc = (ROOT / "docs" / "runbook.md").read_text()
     found = [a for a in stack.all(ALARM) if "-limit-" in a["name"]]
     # stage throttle, 429s, reserved and account concurrency, CloudFront (dev: not the account's)
     assert len(found) == (5 if stack.settings["account_alarms"] else 4)
     for each in found:
         assert each["state"]["alarmActions"], each["name"]
         key = each["name"].split("-limit-", 1)[1]
-        assert f"docs/architecture.md#alarm-limit-{key}" in each["state"]["alarmDescription"]
+        assert f"docs/runbook.md#alarm-limit-{key}" in each["state"]["alarmDescription"]
         assert f"### alarm-limit-{key}\n" in doc
 
 

@@ -47,7 +47,7 @@ def test_alarm_watches_the_right_metric(
     assert state["metricName"] == metric
     assert state["dimensions"] == dimensions(stack)[dims]
     assert state.get("statistic", state.get("extendedStatistic")) == statistic
-    assert f"docs/architecture.md#alarm-{key}" in state["alarmDescription"]
+    assert f"docs/runbook.md#alarm-{key}" in state["alarmDescription"]
 
 
 def test_every_regional_alarm_notifies_the_topic(stack: Stack) -> None:
@@ -225,14 +225,14 @@ def test_the_runbook_has_an_entry_for_every_alarm_and_no_other(
 ) -> None:
     """Every alarm's description links its runbook entry, and every entry is an alarm some stack
     makes: an entry left behind by a removed alarm would send the on-call reading the wrong page."""
-    doc = (ROOT / "docs" / "architecture.md").read_text()
+    doc = (ROOT / "docs" / "runbook.md").read_text()
     entries = set(re.findall(r"^### alarm-([\w-]+)$", doc, flags=re.MULTILINE))
     linked = set()
     for stack in (dev, prod, stack_with_extras):
         for token in (ALARM, "aws:cloudwatch/compositeAlarm:CompositeAlarm"):
             for each in stack.all(token):
                 found = re.search(
-                    r"docs/architecture\.md#alarm-([\w-]+)", each["state"]["alarmDescription"]
+                    r"docs/runbook\.md#alarm-([\w-]+)", each["state"]["alarmDescription"]
                 )
                 assert found, each["name"]
                 linked.add(found.group(1))

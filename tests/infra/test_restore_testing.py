@@ -214,7 +214,7 @@ def test_a_restore_test_that_never_passes_pages_within_two_days(prod: Stack) -> 
     assert counted["metricTransformation"]["namespace"] == namespace
     assert counted["metricTransformation"]["name"] == "RestoreTestsValidated"
     assert alarm["alarmDescription"].endswith(
-        "Runbook: docs/architecture.md#alarm-restore-test-missing"
+        "Runbook: docs/runbook.md#alarm-restore-test-missing"
     )
 
 
@@ -233,7 +233,7 @@ def test_a_failed_restore_test_pages_through_the_stages_topic(prod: Stack) -> No
     assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (1, 1)
     assert alarm["treatMissingData"] == "notBreaching"  # no test ran: nothing failed
     assert alarm["alarmDescription"].endswith(
-        "Runbook: docs/architecture.md#alarm-restore-test-failed"
+        "Runbook: docs/runbook.md#alarm-restore-test-failed"
     )
     assert "## When a restore test fails" in (ROOT / "docs" / "restore.md").read_text()
 

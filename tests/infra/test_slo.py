@@ -92,7 +92,7 @@ def test_every_window_alarm_returns_the_burn_rate_over_its_window(
     assert (state["evaluationPeriods"], state["datapointsToAlarm"]) == (1, 1)
     assert state["treatMissingData"] == "notBreaching"  # no traffic spends no budget
     assert "alarmActions" not in state and "okActions" not in state  # the composites act
-    assert f"docs/architecture.md#alarm-slo-{sli}-{severity}" in state["alarmDescription"]
+    assert f"docs/runbook.md#alarm-slo-{sli}-{severity}" in state["alarmDescription"]
     found = queries(state)
     metrics = {k: q["metric"] for k, q in found.items() if "metric" in q}
     assert {k: (m["namespace"], m["metricName"], m["dimensions"]) for k, m in metrics.items()} == (
@@ -215,7 +215,7 @@ def test_pages_need_both_windows_of_a_fast_or_a_slow_burn(stack: Stack, sli: str
     pages = stack.state("aws:sns/topic:Topic", "-alarms")["arn"]
     assert state["alarmActions"] == state["okActions"] == [pages]
     assert state["alarmName"] == f"hello-{stack.name}-slo-{sli}-page"
-    assert f"docs/architecture.md#alarm-slo-{sli}-page" in state["alarmDescription"]
+    assert f"docs/runbook.md#alarm-slo-{sli}-page" in state["alarmDescription"]
 
 
 @pytest.mark.parametrize("sli", SLIS)
@@ -322,7 +322,7 @@ def test_a_silent_check_location_pages(stage: str) -> None:
         assert (state["comparisonOperator"], state["threshold"]) == ("LessThanThreshold", 30.0)
         assert state["treatMissingData"] == "breaching"
         assert state["alarmActions"] == state["okActions"] == [pages]
-        assert "docs/architecture.md#alarm-slo-checks-silent" in state["alarmDescription"]
+        assert "docs/runbook.md#alarm-slo-checks-silent" in state["alarmDescription"]
         alarm = stack.one(ALARM, f"-slo-checks-silent-{location}")
         assert stack.provider_region(alarm) == stack.expected["region"]
 
