@@ -1,7 +1,7 @@
 """Every stack setting: its key, type, default, rule and meaning, in one table.
 
 `load()` is the only code that reads Pulumi config. Stack files (`Pulumi.<stack>.yaml`) set only
-what differs from these defaults; the README's config table is generated from this module
+what differs from these defaults; docs/configuration.md's table is generated from this module
 (`python -m tools.config_table`) and a test keeps the two identical.
 """
 
@@ -72,7 +72,7 @@ SYNTHETIC_REGIONS_PATTERN = rf"{_REGION}(,{_REGION}){{0,{MAX_CHECK_LOCATIONS - 1
 
 
 def rule(text: str, accepts: Callable[[Any], bool]) -> Check:
-    """A check whose rule reads `text` both in its error message and in the README's table."""
+    """A check whose rule reads `text` both in its error message and in docs/configuration.md's table."""
 
     def check(value: Any) -> str | None:
         return None if accepts(value) else f"must be {text}, not {value!r}"
@@ -117,7 +117,7 @@ class StackConfig:
         one_of(*SUPPORTED_RUNTIMES),
     )
     lambda_memory_mb: int = setting(
-        "lambdaMemoryMb", 256, "function memory (see Performance)", between(128, 10240)
+        "lambdaMemoryMb", 256, "function memory (docs/operations.md, Lambda memory)", between(128, 10240)
     )
     lambda_timeout_seconds: int = setting(
         "lambdaTimeoutSeconds",
@@ -213,7 +213,7 @@ class StackConfig:
         "wafRateLimitPerIp",
         1000,
         "WAF: requests per client IP per 5 minutes; a release's probe and smoke test must fit "
-        "(README, Releases)",
+        "(docs/delivery.md)",
         between(release_traffic.minimum_rate_limit(), 2_000_000_000),
     )
     alarm_email: str | None = setting(

@@ -1,6 +1,6 @@
-"""Prints the README's config table from hello_stack/config.py and the stack files.
+"""Prints docs/configuration.md's config table from hello_stack/config.py and the stack files.
 
-Run as `python -m tools.config_table`; a test keeps the README's copy identical.
+Run as `python -m tools.config_table`; a test keeps that copy identical.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""docs/architecture.md shows the model's own output, not a hand-computed copy, and the README's
-cost paragraph quotes the model's figures, rounded as the paragraph rounds them."""
+"""docs/architecture.md shows the model's own output, not a hand-computed copy, and the cost
+paragraph of docs/operations.md quotes the model's figures, rounded as the paragraph rounds them."""
 
 from __future__ import annotations
 
@@ -18,14 +18,14 @@ def test_architecture_doc_holds_the_models_report() -> None:
     assert "(cost.svg)" in doc
 
 
-def readme_cost_paragraph() -> str:
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("**What it costs and what binds first**")
-    return " ".join(readme[start : readme.index("\n\n", start)].split())
+def cost_paragraph() -> str:
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    start = operations.index("**What it costs and what binds first**")
+    return " ".join(operations[start : operations.index("\n\n", start)].split())
 
 
-def readme_figures() -> list[str]:
-    """Each figure the README's cost paragraph states, from the model, as the text rounds it."""
+def stated_figures() -> list[str]:
+    """Each figure the cost paragraph states, from the model, as the text rounds it."""
     dev_settings, prod_settings = load_settings("dev"), load_settings("prod")
     dev, prod = usage_for("dev", dev_settings), usage_for("prod", prod_settings)
     dev_items, prod_items = model.serverless(dev, 1e6), model.serverless(prod, 1e6)
@@ -60,9 +60,9 @@ def readme_figures() -> list[str]:
     ]
 
 
-def test_readme_cost_paragraph_quotes_the_models_figures() -> None:
+def test_the_cost_paragraph_quotes_the_models_figures() -> None:
     """Computed in the test, not at collection: the figures evaluate both stacks, which every
     xdist worker would otherwise do at once while collecting."""
-    paragraph = readme_cost_paragraph()
-    missing = [figure for figure in readme_figures() if figure not in paragraph]
-    assert missing == [], "update the README's cost paragraph from `make cost`"
+    paragraph = cost_paragraph()
+    missing = [figure for figure in stated_figures() if figure not in paragraph]
+    assert missing == [], "update docs/operations.md's cost paragraph from `make cost`"

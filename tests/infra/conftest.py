@@ -35,7 +35,7 @@ EXTRAS = {
 
 
 # What each stage's function, API, CDN and deployment must be, written from its stack file
-# (Pulumi.<stack>.yaml) and, where the file sets nothing, the README's configuration table: the
+# (Pulumi.<stack>.yaml) and, where the file sets nothing, docs/configuration.md's table: the
 # expected values of the tests that check those properties, never the program's own `load()`.
 STAGE = {
     "dev": {

@@ -1,5 +1,5 @@
 """hello_stack/config.py: every key typed, defaulted and checked in one place; the stack files
-set only what differs; the README's table is the generated one."""
+set only what differs; docs/configuration.md's table is the generated one."""
 
 from __future__ import annotations
 
@@ -214,7 +214,7 @@ def test_prod_as_committed_refuses_to_deploy_until_someone_hears_its_alarms() ->
     )
     assert result.returncode != 0
     assert NOBODY in result.stderr and NO_TICKETS in result.stderr
-    assert evaluate("prod").settings["alarm_email"]  # with what README's bootstrap adds
+    assert evaluate("prod").settings["alarm_email"]  # with what docs/bootstrap.md adds
     assert evaluate("dev", operator=False).settings["require_alarm_subscriber"] is False
 
 
@@ -234,8 +234,9 @@ def test_stack_files_set_only_known_keys_and_never_a_default(stack: str) -> None
         assert value != default, f"{stack}: {key} repeats its default {default!r}"
 
 
-def test_readme_config_table_is_the_generated_one() -> None:
-    assert table() in (ROOT / "README.md").read_text(), "run: python -m tools.config_table"
+def test_the_configuration_doc_holds_the_generated_table() -> None:
+    configuration = (ROOT / "docs" / "configuration.md").read_text()
+    assert table() in configuration, "run: python -m tools.config_table, paste into docs/configuration.md"
 
 
 def test_the_build_python_is_pinned_to_one_patch_and_another_is_warned_about() -> None:
