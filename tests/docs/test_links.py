@@ -102,3 +102,40 @@ def test_a_broken_link_or_anchor_is_reported(tmp_path: Path) -> None:
         "#nowhere: no heading with that anchor",
         "other.md#twice-2: no heading with that anchor",
     ]
+
+
+THREAT_MODEL = ROOT / "docs" / "threat-model.md"
+# `tests/x.py`, `tests/x.py::test_y`, or `::test_y` for one more test of the file named last.
+CITED_TEST = re.compile(r"`(tests/[\w/]+(?:\.py)?)?(?:::(test_\w+))?`")
+
+
+def missing_citations(markdown: str) -> list[str]:
+    """Each test path or test function the text cites that the repository does not hold."""
+    missing, last = [], None
+    for path, test in CITED_TEST.findall(markdown):
+        last = path or last
+        if not (path or test):
+            continue
+        if last is None or not (ROOT / last).exists():
+            missing.append(f"{path or last}::{test}" if test else path)
+        elif test and f"\ndef {test}(" not in (ROOT / last).read_text():
+            missing.append(f"{last}::{test}")
+    return missing
+
+
+def test_the_threat_model_cites_only_tests_that_exist() -> None:
+    """A mitigation's guard that was renamed or removed would leave the model claiming a test."""
+    cited = CITED_TEST.findall(THREAT_MODEL.read_text())
+    assert len([c for c in cited if c[1]]) >= 40  # the model does cite tests by name
+    assert missing_citations(THREAT_MODEL.read_text()) == []
+
+
+def test_a_citation_of_a_missing_test_is_reported() -> None:
+    text = (
+        "`tests/app/test_routes.py::test_body_over_one_kib_is_413_and_changes_nothing`, "
+        "`::test_no_such_test`, `tests/no_such_folder/`, `tests/app/test_events.py`"
+    )
+    assert missing_citations(text) == [
+        "tests/app/test_routes.py::test_no_such_test",
+        "tests/no_such_folder/",
+    ]
