@@ -104,7 +104,7 @@ for variable, arn in role_variables.items():
     pulumi.export(variable, arn)
 
 # The GitHub side the roles' trust relies on, and the variables the workflows read. The
-# provider takes its token from GITHUB_TOKEN (README, "Bootstrap").
+# provider takes its token from GITHUB_TOKEN (docs/bootstrap.md).
 GithubSettings(
     f"{name}-github",
     GithubSettingsArgs(

@@ -211,7 +211,7 @@ def deploy_statements(
 # https://www.pulumi.com/docs/iac/concepts/state-and-backends/
 STATE_ROOT = ".pulumi"
 STATE_META = f"{STATE_ROOT}/meta.yaml"  # read at login; written once, by the operator's login
-# The encryption context each stage's stacks are created with (README, "Bootstrap"):
+# The encryption context each stage's stacks are created with (docs/bootstrap.md):
 # `--secrets-provider "awskms://<key>?region=<region>&context_stage=<stage>"` (Go CDK's
 # context_<key> parameters); a role may decrypt only under its own stage's context.
 SECRETS_CONTEXT_KEY = "stage"

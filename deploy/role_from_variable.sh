@@ -5,7 +5,7 @@
 set -euo pipefail
 : "${ROLE_VARIABLE:?ROLE_VARIABLE must name the GitHub variable that holds the role ARN}"
 if [[ -z "${ROLE_ARN:-}" ]]; then
-  echo "::error::The GitHub Actions variable ${ROLE_VARIABLE} is not set: set it to the bootstrap stack's output of that name (README, Bootstrap). No other stage's role is used instead." >&2
+  echo "::error::The GitHub Actions variable ${ROLE_VARIABLE} is not set: set it to the bootstrap stack's output of that name (docs/bootstrap.md). No other stage's role is used instead." >&2
   exit 1
 fi
 if [[ ! "$ROLE_ARN" =~ ^arn:aws[a-z-]*:iam::[0-9]{12}:role/ ]]; then

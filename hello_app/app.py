@@ -10,7 +10,7 @@ import gc
 
 # Init creates ~90,000 long-lived objects (boto3's service model, Chalice); cycle collections
 # during init only scan them again and again (~80 ms of a cold start in the Lambda-shaped
-# sandbox, see the README's "Performance"). Off while the module loads; at its end they are
+# sandbox, see docs/operations.md, "Performance"). Off while the module loads; at its end they are
 # frozen out of every later collection, and collection resumes for what requests allocate.
 gc.disable()
 

@@ -72,7 +72,7 @@ SYNTHETIC_REGIONS_PATTERN = rf"{_REGION}(,{_REGION}){{0,{MAX_CHECK_LOCATIONS - 1
 
 
 def rule(text: str, accepts: Callable[[Any], bool]) -> Check:
-    """A check whose rule reads `text` both in its error message and in docs/configuration.md's table."""
+    """A check whose rule reads `text` in its error message and in docs/configuration.md."""
 
     def check(value: Any) -> str | None:
         return None if accepts(value) else f"must be {text}, not {value!r}"
@@ -117,7 +117,10 @@ class StackConfig:
         one_of(*SUPPORTED_RUNTIMES),
     )
     lambda_memory_mb: int = setting(
-        "lambdaMemoryMb", 256, "function memory (docs/operations.md, Lambda memory)", between(128, 10240)
+        "lambdaMemoryMb",
+        256,
+        "function memory (docs/operations.md, Lambda memory)",
+        between(128, 10240),
     )
     lambda_timeout_seconds: int = setting(
         "lambdaTimeoutSeconds",

@@ -25,13 +25,14 @@ WRITE_UNITS_PER_PUT = 1.0
 # FULL_VCPU_MB / memory times longer there; waiting on the network does not.
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
 FULL_VCPU_MB = 1769
-# A warm invocation at one full vCPU: ~1 ms of CPU (the app's ~0.13 ms, README "Lambda memory",
-# plus botocore building, signing and parsing its one DynamoDB call: an estimate, not measured
-# here) and ~9 ms of waiting (the DynamoDB round trip and the runtime API's hand-offs), 10 ms.
+# A warm invocation at one full vCPU: ~1 ms of CPU (the app's ~0.13 ms, docs/operations.md,
+# "Lambda memory", plus botocore building, signing and parsing its one DynamoDB call: an
+# estimate, not measured here) and ~9 ms of waiting (the DynamoDB round trip and the runtime
+# API's hand-offs), 10 ms.
 # Only the CPU part slows down below one vCPU.
 WARM_CPU_MS = 1.0
 WARM_WAIT_MS = 9.0
-# Init (cold start) CPU at one full vCPU (bench's cold_start_ms, README "Performance").
+# Init (cold start) CPU at one full vCPU (bench's cold_start_ms, docs/benchmarks.md).
 INIT_CPU_SECONDS = 0.25
 # Bytes per request: the response CloudFront sends the client (headers + a JSON body under
 # 100 bytes), and the request CloudFront forwards to API Gateway (headers, origin secret, body).

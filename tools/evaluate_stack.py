@@ -30,8 +30,8 @@ from hello_stack.config import load as load_stack_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
-# What an operator adds to a committed stack file before that stack may deploy (README,
-# "Bootstrap"): prod must name who hears its alarms and who gets its SLO tickets. Tests and the
+# What an operator adds to a committed stack file before that stack may deploy (docs/bootstrap.md,
+# step 5): prod must name who hears its alarms and who gets its SLO tickets. Tests and the
 # bench evaluate with it.
 OPERATOR_SETTINGS = {
     "prod": {"hello:alarmEmail": "oncall@example.com", "hello:ticketEmail": "tickets@example.com"}

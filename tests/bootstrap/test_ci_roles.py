@@ -290,8 +290,8 @@ def test_with_a_self_managed_backend_a_role_decrypts_its_stages_secrets_only(
     self_managed: Stack, purpose: str
 ) -> None:
     """Stacks are created with the stage as encryption context (context_stage=<stage> in the
-    awskms URL, README): dev's roles decrypt nothing of prod's, nor anything without it. No
-    role encrypts: Pulumi decrypts the stack's data key once per run.
+    awskms URL, docs/bootstrap.md): dev's roles decrypt nothing of prod's, nor anything without
+    it. No role encrypts: Pulumi decrypts the stack's data key once per run.
 
     The simulator drops kms:EncryptionContext:<key> (its variable follows a colon), so what
     depends on it is checked in the document, in AWS KMS's documented form

@@ -136,7 +136,7 @@ def test_reserved_concurrency_must_leave_the_account_100_unreserved(
 
 
 def test_only_one_stack_of_the_account_watches_its_shared_limits(dev: Stack) -> None:
-    """dev shares prod's account (the README's layout): the account-wide metric has no
+    """dev shares prod's account (docs/bootstrap.md's layout): the account-wide metric has no
     dimensions, so a second alarm on it would page twice for one cause."""
     assert dev.settings["account_alarms"] is False
     names = [a["name"] for a in dev.all(ALARM)]
@@ -220,8 +220,8 @@ def test_all_stages_together_stay_under_the_account_api_throttle() -> None:
 
 
 def test_reserved_concurrency_leaves_the_account_its_unreserved_100() -> None:
-    # Lambda keeps 100 of the account's quota unreserved: stages sharing an account (the
-    # README's layout) must reserve at most the smallest quota they state, less 100.
+    # Lambda keeps 100 of the account's quota unreserved: stages sharing an account (as
+    # docs/bootstrap.md's default) must reserve at most the smallest quota they state, less 100.
     # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
     stages = [load_settings(name) for name in STACK_FILES]
     reserved = sum(s.reserved_concurrency or 0 for s in stages)

@@ -236,7 +236,7 @@ def test_stack_files_set_only_known_keys_and_never_a_default(stack: str) -> None
 
 def test_the_configuration_doc_holds_the_generated_table() -> None:
     configuration = (ROOT / "docs" / "configuration.md").read_text()
-    assert table() in configuration, "run: python -m tools.config_table, paste into docs/configuration.md"
+    assert table() in configuration, "paste `python -m tools.config_table` into the doc"
 
 
 def test_the_build_python_is_pinned_to_one_patch_and_another_is_warned_about() -> None:

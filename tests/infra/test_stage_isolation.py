@@ -1,4 +1,4 @@
-"""dev and prod in one account (the README's default layout) must not see each other.
+"""dev and prod in one account (docs/bootstrap.md's default layout) must not see each other.
 
 CloudWatch identifies a metric by namespace, name and dimensions, nothing else
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_concepts.html#Metric):
