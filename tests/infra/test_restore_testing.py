@@ -213,9 +213,7 @@ def test_a_restore_test_that_never_passes_pages_within_two_days(prod: Stack) -> 
     assert counted["pattern"] == '{ $.event = "restore_test_validated" }'
     assert counted["metricTransformation"]["namespace"] == namespace
     assert counted["metricTransformation"]["name"] == "RestoreTestsValidated"
-    assert alarm["alarmDescription"].endswith(
-        "Runbook: docs/runbook.md#alarm-restore-test-missing"
-    )
+    assert alarm["alarmDescription"].endswith("Runbook: docs/runbook.md#alarm-restore-test-missing")
 
 
 def test_a_failed_restore_test_pages_through_the_stages_topic(prod: Stack) -> None:
@@ -232,9 +230,7 @@ def test_a_failed_restore_test_pages_through_the_stages_topic(prod: Stack) -> No
     # One failed test is enough: 1 of 1 datapoints.
     assert (alarm["evaluationPeriods"], alarm["datapointsToAlarm"]) == (1, 1)
     assert alarm["treatMissingData"] == "notBreaching"  # no test ran: nothing failed
-    assert alarm["alarmDescription"].endswith(
-        "Runbook: docs/runbook.md#alarm-restore-test-failed"
-    )
+    assert alarm["alarmDescription"].endswith("Runbook: docs/runbook.md#alarm-restore-test-failed")
     assert "## When a restore test fails" in (ROOT / "docs" / "restore.md").read_text()
 
 
