@@ -1,4 +1,4 @@
-"""deploy/smoke.py passes against the real local server and fails against a wrong one."""
+"""synthetics/smoke.py passes against the real local server and fails against a wrong one."""
 
 from __future__ import annotations
 
