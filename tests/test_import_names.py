@@ -119,6 +119,6 @@ def test_installed_names_resolve_from_any_directory(tmp_path: Path) -> None:
         "chalicelib.contract": str(ROOT / "hello_app" / "chalicelib" / "contract.py"),
         "components.cdn": str(ROOT / "components" / "cdn.py"),
         "pulumi_chalice": str(ROOT / "pulumi-chalice" / "src" / "pulumi_chalice" / "__init__.py"),
-        "testing.evaluate_stack": str(ROOT / "tools" / "evaluate_stack.py"),
+        "testing.evaluate_stack": str(ROOT / "testing" / "evaluate_stack.py"),
     }
     assert found["hello_app"] is False

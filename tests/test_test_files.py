@@ -15,8 +15,8 @@ from types import ModuleType
 
 import pytest
 
+from testing import shared_results
 from tests.conftest import ROOT
-from tools import shared_results
 
 PACKAGE_TESTS = ROOT / "pulumi-chalice" / "tests"
 

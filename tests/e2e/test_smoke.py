@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from deploy import smoke
+from synthetics import smoke
 from tests.e2e.conftest import LocalServer
 
 
