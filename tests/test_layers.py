@@ -175,3 +175,12 @@ def test_a_wrong_import_breaks_a_contract(
 ) -> None:
     assert wrong_run.returncode == 1, wrong_run.stderr
     assert re.search(rf"^-\s+{re.escape(arrow)} \(l\.\d+\)$", wrong_run.stdout, re.M), arrow
+
+
+def test_the_stage_program_imports_only_the_stage_and_the_layers_below() -> None:
+    """__main__.py (Pulumi's entry point, not in a package) builds on the components and what
+    they build on: never the bootstrap, delivery, test support or developer tools."""
+    ours = set(IMPORTLINTER["root_packages"])
+    below = {"components", "hello_stack", "hooks", "synthetics", "pulumi_chalice", "chalicelib"}
+    imported = imported_roots(ROOT / "__main__.py") & ours
+    assert {"components", "hello_stack", "pulumi_chalice", "chalicelib"} <= imported <= below
