@@ -184,3 +184,15 @@ def test_the_stage_program_imports_only_the_stage_and_the_layers_below() -> None
     below = {"components", "hello_stack", "hooks", "synthetics", "pulumi_chalice", "chalicelib"}
     imported = imported_roots(ROOT / "__main__.py") & ours
     assert {"components", "hello_stack", "pulumi_chalice", "chalicelib"} <= imported <= below
+
+
+def test_pulumi_chalices_own_tests_import_nothing_of_hello() -> None:
+    """The package's tests (not a package lint-imports sees) go with it: its harness is its own.
+    The sample Chalice project they deploy has a `chalicelib` of its own, so it is left out."""
+    ours = (set(IMPORTLINTER["root_packages"]) | {"app"}) - {"pulumi_chalice"}
+    tests = ROOT / "pulumi-chalice" / "tests"
+    files = [path for path in tests.rglob("*.py") if "every_decorator" not in path.parts]
+    assert tests / "harness.py" in files
+    assert {path.name: imported_roots(path) & ours for path in files} == {
+        path.name: set() for path in files
+    }
