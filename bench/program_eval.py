@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from bench.report import AtMost, figure, median
-from tools.evaluate_stack import OPERATOR_SETTINGS
+from testing.evaluate_stack import OPERATOR_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "hello_app" / ".chalice" / "deployments"
@@ -24,7 +24,7 @@ def evaluate(stack: str) -> float:
         [
             sys.executable,
             "-m",
-            "tools.evaluate_stack",
+            "testing.evaluate_stack",
             stack,
             json.dumps(OPERATOR_SETTINGS.get(stack, {})),
         ],

@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 
 from bench.report import AtMost, figure, median
 from chalicelib.contract import PARTITION_KEY
-from tools.lambda_sandbox import api_gateway_event
+from testing.lambda_sandbox import api_gateway_event
 
 ITEM = {"Item": {PARTITION_KEY: {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}
 CONTEXT = types.SimpleNamespace(aws_request_id="bench", function_name="hello")

@@ -1,7 +1,7 @@
 """The bootstrap stack: everything the workflows depend on, which no workflow can change.
 
 Run by an operator (`pulumi -C bootstrap up`), never by CI: the CI roles cannot touch this
-stack's roles, policies or provider (see components/github_ci_roles.py). Its resources are
+stack's roles, policies or provider (see bootstrap/github_ci_roles.py). Its resources are
 protected, and the account-wide ones are also kept if the stack is ever destroyed.
 
 Per stage: a permissions boundary, and the deploy, preview and drift roles, exported under the
@@ -15,22 +15,23 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_github as github
 
-from components.access_findings import AccessFindings, AccessFindingsArgs
-from components.api_gateway_logging import ApiGatewayLogging
-from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
-from components.github_ci_roles import (
+from bootstrap import config as bootstrap_config
+from bootstrap.access_findings import AccessFindings, AccessFindingsArgs
+from bootstrap.api_gateway_logging import ApiGatewayLogging
+from bootstrap.github_ci_roles import (
     GITHUB_OIDC_HOST,
     GithubCiRoles,
     GithubCiRolesArgs,
 )
-from components.github_settings import GithubSettings, GithubSettingsArgs
-from components.iam import BASIC_LOGS_POLICY
-from components.permissions_boundary import (
+from bootstrap.github_settings import GithubSettings, GithubSettingsArgs
+from bootstrap.permissions_boundary import (
     PermissionsBoundary,
     PermissionsBoundaryArgs,
 )
+from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
+from components.iam import BASIC_LOGS_POLICY
 from components.table_backup import BACKUP_POLICY, RESTORE_POLICY
-from hello_stack import bootstrap_config, naming, stage_files
+from hello_stack import naming, stage_files
 
 # The AWS managed policies the stage stacks attach (release hooks, CodeDeploy, and AWS Backup
 # where the stage backs up): the deploy roles may attach these and no others.

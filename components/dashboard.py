@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_spec import AlarmSpec
 from components.monitoring import PERIOD_SECONDS
+from hello_stack.alarm_spec import AlarmSpec
 
 
 @dataclass

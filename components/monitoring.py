@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_spec import AlarmSpec
+from hello_stack.alarm_spec import AlarmSpec
 
 PERIOD_SECONDS = 60
 RUNBOOK = "docs/runbook.md"

@@ -7,7 +7,6 @@ CodeDeploy's role invoke them (AWS's managed policy covers only functions named 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.lambda_code import code_archive
+from hooks import release_hook
 
-HOOK_SOURCE = Path(__file__).resolve().parents[1] / "hooks" / "release_hook.py"
+# One file at the zip's root (the handlers below name it `release_hook`): the module's own file.
+HOOK_SOURCE = Path(str(release_hook.__file__))
 HANDLERS = {
     "before": "release_hook.before_allow_traffic",
     "after": "release_hook.after_allow_traffic",
@@ -76,10 +78,7 @@ class ReleaseHooks(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # Relative, so state does not depend on where the repository is checked out.
-        code = pulumi.AssetArchive(
-            {HOOK_SOURCE.name: pulumi.FileAsset(os.path.relpath(HOOK_SOURCE))}
-        )
+        code = code_archive({HOOK_SOURCE.name: HOOK_SOURCE})
         functions = {}
         for phase, handler in HANDLERS.items():
             log_group = aws.cloudwatch.LogGroup(

@@ -26,35 +26,32 @@ restore testing does that: AWSServiceRolePolicyForBackupRestoreTesting).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from components.alarm_spec import AlarmSpec, LogMetric
+import chalicelib
+import chalicelib.contract
+import chalicelib.storage
+import hooks
 from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.lambda_code import code_archive, lambda_files
 from components.table_backup import RESTORE_POLICY
+from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.retention import (
     RESTORE_TEST_SCHEDULE,
     RESTORE_TEST_START_WINDOW_HOURS,
     RESTORE_TEST_SWEEP_SCHEDULE,
 )
-from hooks import restore_contract
+from hooks import restore_contract, restore_validator
 from hooks.restore_contract import RESTORE_TEST_TABLE_PREFIX, VALIDATED_EVENT
 
-ROOT = Path(__file__).resolve().parents[1]
 # The validator and what it imports (the app's contract and storage code), at the paths Lambda
-# imports them from.
-VALIDATOR_FILES = {
-    "hooks/__init__.py": ROOT / "hooks" / "__init__.py",
-    "hooks/restore_contract.py": ROOT / "hooks" / "restore_contract.py",
-    "hooks/restore_validator.py": ROOT / "hooks" / "restore_validator.py",
-    "chalicelib/__init__.py": ROOT / "hello_app" / "chalicelib" / "__init__.py",
-    "chalicelib/contract.py": ROOT / "hello_app" / "chalicelib" / "contract.py",
-    "chalicelib/storage.py": ROOT / "hello_app" / "chalicelib" / "storage.py",
-}
+# imports them from: {path in the zip: source file}.
+VALIDATOR_FILES = lambda_files(
+    hooks, restore_contract, restore_validator, chalicelib, chalicelib.contract, chalicelib.storage
+)
 VALIDATOR_HANDLER = "hooks.restore_validator.handler"
 # What the validator does to a copy (describe, the sample's scan and GetItem, the COUNT scan).
 VALIDATOR_TABLE_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:GetItem")
@@ -286,13 +283,7 @@ class RestoreTesting(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days,
             opts=child,
         )
-        # Relative paths, so state does not depend on where the repository is checked out.
-        code = pulumi.AssetArchive(
-            {
-                packaged: pulumi.FileAsset(os.path.relpath(source))
-                for packaged, source in VALIDATOR_FILES.items()
-            }
-        )
+        code = code_archive(VALIDATOR_FILES)
         function = aws.lambda_.Function(
             f"{name}-restore-validator",
             role=role.arn,

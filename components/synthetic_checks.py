@@ -9,28 +9,22 @@ release probe's checks it reuses, nothing else.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
+import synthetics
 from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.lambda_code import code_archive, lambda_files
+from synthetics import checks, metrics, smoke
 from synthetics import handler as check
 from synthetics.metrics import CHECK_EVERY_MINUTES
 
-ROOT = Path(__file__).resolve().parents[1]
-# What the function imports, and only that: the checks are the probe's (deploy/checks.py).
-SOURCES = (
-    "synthetics/__init__.py",
-    "synthetics/handler.py",
-    "synthetics/metrics.py",
-    "deploy/__init__.py",
-    "deploy/checks.py",
-    "deploy/smoke.py",
-)
+# What the function imports, and only that: the synthetics package, whose checks and smoke test
+# the release probe (deploy/probe.py) reuses. {path in the zip: source file}.
+SOURCES = lambda_files(synthetics, check, metrics, checks, smoke)
 HANDLER = "synthetics.handler.handler"
 SCHEDULE = f"rate({CHECK_EVERY_MINUTES} minute{'s' if CHECK_EVERY_MINUTES > 1 else ''})"
 # One run at a time, never replayed: every run writes the location's own user, so a run that
@@ -58,7 +52,7 @@ class SyntheticChecksArgs:
     default_tags: Mapping[str, Mapping[str, str]]
     architecture: str = "arm64"
     memory_mb: int = 128
-    # Five requests of at most deploy.checks.TIMEOUT_S each (a seed and a cycle), then publish.
+    # Five requests of at most synthetics.checks.TIMEOUT_S each (a seed and a cycle), then publish.
     timeout_seconds: int = 40
     permissions_boundary: pulumi.Input[str] | None = None
 
@@ -96,10 +90,7 @@ class SyntheticChecks(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # Relative, so state does not depend on where the repository is checked out.
-        code = pulumi.AssetArchive(
-            {source: pulumi.FileAsset(os.path.relpath(ROOT / source)) for source in SOURCES}
-        )
+        code = code_archive(SOURCES)
         self.function_names = {}
         for location in args.locations:
             provider = aws.Provider(

@@ -1,5 +1,5 @@
 """What a stack builds, read from the program itself: __main__.py evaluated under Pulumi's mocks
-with the stack file and what its operator adds (tools/evaluate_stack.py), once per stack a run.
+with the stack file and what its operator adds (testing/evaluate_stack.py), once per stack a run.
 
 The cost model counts what AWS bills from this graph (alarms and the metrics they read,
 composite alarms, log metric filters, dashboards, functions on a schedule, restore testing
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cost.prices import HOURS_PER_MONTH
-from tools.evaluate_stack import OPERATOR_SETTINGS
+from testing.evaluate_stack import OPERATOR_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 Resource = dict[str, Any]
@@ -45,7 +45,7 @@ MINUTES_PER = {"minute": 1, "hour": 60, "day": 1440}
 def resources(stack: str) -> tuple[Resource, ...]:
     """Every resource the program registers for the stack: one process per stack, because
     Pulumi's runtime state is per process (as tests/infra/conftest.py does)."""
-    command = [sys.executable, "-m", "tools.evaluate_stack", stack]
+    command = [sys.executable, "-m", "testing.evaluate_stack", stack]
     command.append(json.dumps(OPERATOR_SETTINGS.get(stack, {})))
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
     if result.returncode != 0:

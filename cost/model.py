@@ -17,8 +17,8 @@ from cost.usage import (
     Usage,
     snap_start_cached_versions,
 )
-from deploy.checks import Step, cycle
 from hello_stack import workload
+from synthetics.checks import Step, cycle
 from synthetics.handler import Outcome, metric_data, usernames
 
 GB = 1e9
@@ -43,7 +43,7 @@ ALB_NODES = 2  # one public IPv4 address per zone
 LCU_NEW_CONNECTIONS = 25.0
 LCU_GB_PER_HOUR = 1.0
 NEW_CONNECTION_SHARE = 0.05
-# A synthetic check cycle (synthetics/handler.py): deploy/checks.py's steps through the public
+# A synthetic check cycle (synthetics/handler.py): synthetics/checks.py's steps through the public
 # URL, then one PutMetricData call. Its duration and log bytes are estimates (docs/slo.md): four
 # requests through CloudFront from another continent, ~1.5 s; the summary line and Lambda's
 # START/END/REPORT lines, ~0.7 KB. The known user's seed (once per execution environment) and

@@ -15,7 +15,7 @@ from components.synthetic_checks import HANDLER as CHECK_HANDLER
 from cost import graph
 from hello_stack import config, workload
 from synthetics.handler import LOCATION_ENV
-from tools.evaluate_stack import OPERATOR_SETTINGS, stack_config
+from testing.evaluate_stack import OPERATOR_SETTINGS, stack_config
 
 # Where hello's clients are, by CloudFront's price regions: an assumption (no traffic yet).
 CLIENT_MIX = {"north_america_europe": 0.8, "asia_pacific": 0.15, "south_america": 0.05}

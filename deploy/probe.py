@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chalicelib.contract import VERSION_HEADER
-from deploy import checks
-from deploy.checks import TIMEOUT_S, Check
-from deploy.smoke import Send, call, synthetic_username
+from synthetics import checks
+from synthetics.checks import TIMEOUT_S, Check
+from synthetics.smoke import Send, call, synthetic_username
 
 
 @dataclass

@@ -174,7 +174,7 @@ def cutover_steps(live: str, target: str, missing: int) -> list[str]:
         f" (FILE: usernames erased since the restore time) to put the {missing} back into"
         f" {live}; the app needs no change.",
         f"  b. The live table lost or corrupted: point the stack at {target} (docs/restore.md,"
-        " 'Replacing the table'), deploy, run deploy/smoke.py against the URL.",
+        " 'Replacing the table'), deploy, run synthetics/smoke.py against the URL.",
         f"  c. Then delete {target} (after b: the old table) once nothing needs it: it holds"
         " dates of birth outside every retention window (docs/data-retention.md).",
     ]

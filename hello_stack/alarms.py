@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 
 from chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
-from components.alarm_spec import AlarmSpec, LogMetric
+from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.config import StackConfig
 
 

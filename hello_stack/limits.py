@@ -15,8 +15,8 @@ from typing import Protocol
 
 import pulumi
 
-from components.alarm_spec import AlarmSpec, LogMetric
 from hello_stack import workload
+from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.config import StackConfig
 
 # Every warning fires at this share of its limit.

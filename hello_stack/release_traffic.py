@@ -5,7 +5,7 @@ the IP while the count is over the limit; it checks about every 10 s
 (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
 A release has two sources, each counted on its own:
 - the GitHub runner: the live probe for the whole shift (deploy/probe.py), then the smoke test
-  (deploy/smoke.py), inside one window at the end;
+  (synthetics/smoke.py), inside one window at the end;
 - Lambda's addresses: the after-traffic hook's round trip (hooks/release_hook.py).
 Every figure below is a budget (an upper bound the tests hold each sender to); every request
 is counted twice, for a client that retries, and only HEADROOM of the limit is planned for,
@@ -26,7 +26,7 @@ WAF_WINDOW_S = 300
 RETRY_FACTOR = 2
 # The share of the limit a release plans to use: the rest is slack for WAF's estimate.
 HEADROOM = 0.9
-# deploy/smoke.py: its whole run, sent from the runner's address.
+# synthetics/smoke.py: its whole run, sent from the runner's address.
 SMOKE_REQUESTS = 10
 # deploy/probe.py besides its steady stream: the seed PUT and the two clean-up DELETEs.
 PROBE_EXTRA_REQUESTS = 3

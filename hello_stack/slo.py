@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from deploy.checks import cycle
+from synthetics.checks import cycle
 from synthetics.metrics import (
     CHECK_API_REQUESTS,
     CHECK_EVERY_MINUTES,

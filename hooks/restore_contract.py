@@ -1,7 +1,7 @@
 """What the restore-test validator and the program deploying it agree on, written once.
 
 Standard library only: the validator's Lambda package carries it, and the stage program, the
-boundary (components/permissions_boundary.py) and the tests import it.
+boundary (bootstrap/permissions_boundary.py) and the tests import it.
 """
 
 from __future__ import annotations

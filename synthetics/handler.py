@@ -1,7 +1,7 @@
 """One synthetic check cycle through hello's public URL, run every minute from a check location
 (a region other than the serving one), its outcome published as metrics in the serving region.
 
-The cycle is the release probe's (deploy/checks.py): GET the location's known user, then a PUT,
+The cycle is the release probe's (synthetics/checks.py): GET the location's known user, then a PUT,
 GET, DELETE round trip on the location's own user. Both users are named after the location
 (`usernames`), so two locations never write the same item; the own user is deleted after every
 cycle, even a failed one. Metrics, per location (dimension `Location`), in the stack's
@@ -21,8 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from deploy.checks import TIMEOUT_S, Step, cycle, seed
-from deploy.smoke import call
+from synthetics.checks import TIMEOUT_S, Step, cycle, seed
 from synthetics.metrics import (
     CHECK_API_REQUESTS,
     CHECK_FAILURES,
@@ -31,6 +30,7 @@ from synthetics.metrics import (
     CHECK_SERVER_ERRORS,
     LOCATION,
 )
+from synthetics.smoke import call
 
 PUBLIC_URL_ENV = "CHECK_PUBLIC_URL"
 LOCATION_ENV = "CHECK_LOCATION"
@@ -45,7 +45,7 @@ METRIC_REGION_ENV = "CHECK_METRIC_REGION"
 API_GATEWAY_HEADER = "x-amzn-requestid"
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
-Send = Callable[..., tuple[int, bytes]]  # deploy.smoke.call's signature
+Send = Callable[..., tuple[int, bytes]]  # synthetics.smoke.call's signature
 
 
 @dataclass(frozen=True)

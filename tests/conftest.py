@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-from tools.shared_results import computed_once, end_run, start_run
-
-ROOT = Path(__file__).resolve().parent.parent
-APP_DIR = ROOT / "hello_app"
+from testing.paths import APP_DIR, ROOT
+from testing.shared_results import computed_once, end_run, start_run
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 

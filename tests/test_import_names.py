@@ -98,10 +98,10 @@ def test_the_apps_modules_are_imported_by_their_lambda_names_only() -> None:
 PROBE = """
 import importlib.util, json
 import app, chalicelib.contract, components.cdn, hello_stack.config, policy.hello_policies
-import pulumi_chalice, tools.evaluate_stack
+import pulumi_chalice, testing.evaluate_stack
 print(json.dumps({
     "files": {m.__name__: m.__file__ for m in
-              (app, chalicelib.contract, components.cdn, pulumi_chalice, tools.evaluate_stack)},
+              (app, chalicelib.contract, components.cdn, pulumi_chalice, testing.evaluate_stack)},
     "hello_app": importlib.util.find_spec("hello_app") is not None,
 }))
 """
@@ -119,6 +119,6 @@ def test_installed_names_resolve_from_any_directory(tmp_path: Path) -> None:
         "chalicelib.contract": str(ROOT / "hello_app" / "chalicelib" / "contract.py"),
         "components.cdn": str(ROOT / "components" / "cdn.py"),
         "pulumi_chalice": str(ROOT / "pulumi-chalice" / "src" / "pulumi_chalice" / "__init__.py"),
-        "tools.evaluate_stack": str(ROOT / "tools" / "evaluate_stack.py"),
+        "testing.evaluate_stack": str(ROOT / "testing" / "evaluate_stack.py"),
     }
     assert found["hello_app"] is False

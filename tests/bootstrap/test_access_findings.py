@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from hello_stack import naming
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import (
     BOOTSTRAP_STACK,
     DENIED,
@@ -18,7 +19,6 @@ from tests.bootstrap.conftest import (
 )
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack
-from tools.evaluate_stack import ACCOUNT
 
 ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
 ARCHIVE_RULE = "aws:accessanalyzer/archiveRule:ArchiveRule"
@@ -82,7 +82,7 @@ def test_an_analyzer_the_account_has_is_used_not_duplicated() -> None:
 
 
 def failed_bootstrap(overrides: dict[str, str]) -> str:
-    command = [sys.executable, "-m", "tools.evaluate_bootstrap", BOOTSTRAP_STACK]
+    command = [sys.executable, "-m", "testing.evaluate_bootstrap", BOOTSTRAP_STACK]
     result = subprocess.run(
         [*command, json.dumps(overrides)], cwd=ROOT, capture_output=True, text=True, check=False
     )

@@ -12,12 +12,12 @@ import json
 from fnmatch import fnmatch
 from typing import Any
 
-from components.permissions_boundary import BACKUP_KEY_VIA
+from bootstrap.permissions_boundary import BACKUP_KEY_VIA
 from components.table_backup import BACKUP_POLICY, RESTORE_POLICY
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import ALLOWED, DENIED, full_graph, role_principal, simulate
 from tests.infra.conftest import Stack
 from tools.data_reads import managed_policy
-from tools.evaluate_stack import ACCOUNT
 
 KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 DYNAMODB = {"kms:ViaService": "dynamodb.eu-west-1.amazonaws.com"}

@@ -10,6 +10,7 @@ import pytest
 
 from components.canary_deployment import CODEDEPLOY_LAMBDA_POLICY
 from hello_stack import naming
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import (
     ALLOWED,
     DENIED,
@@ -20,7 +21,6 @@ from tests.bootstrap.conftest import (
     simulate,
 )
 from tests.infra.conftest import Stack
-from tools.evaluate_stack import ACCOUNT
 
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 

@@ -11,7 +11,7 @@ from functools import cache
 import pytest
 from policy_sentry.querying.actions import get_action_data
 
-from components.ci_data_reads import (
+from bootstrap.ci_data_reads import (
     BEYOND_READ_ONLY,
     CONFIGURATION_READS,
     DATA_READS,
@@ -19,10 +19,10 @@ from components.ci_data_reads import (
     WHOLLY_DENIED,
 )
 from hello_stack import naming
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import ALLOWED, EXPLICIT, Principal, role_principal, simulate
 from tests.infra.conftest import STACKS, Stack
 from tools.data_reads import derive, read_only_grants
-from tools.evaluate_stack import ACCOUNT
 
 PURPOSES = ("deploy", "preview", "drift")
 # The reads the issue found open to the drift roles (ReadOnlyAccess minus the old deny list).

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.github_ci_roles import GITHUB_OIDC_HOST
+from bootstrap.github_ci_roles import GITHUB_OIDC_HOST
 from hello_stack import naming
 from tests.bootstrap.conftest import evaluate_bootstrap
 from tests.infra.conftest import Stack

@@ -13,10 +13,10 @@ import pulumi
 import pytest
 
 from hello_stack import stage_files
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import ALLOWED, DENIED, EXPLICIT, Principal, role_principal, simulate
 from tests.bootstrap.test_stage_stacks import boundary_document
 from tests.infra.conftest import Stack, cached
-from tools.evaluate_stack import ACCOUNT
 
 REGION = "eu-west-1"
 COPY = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/awsbackup-restore-test-7f3e9a"

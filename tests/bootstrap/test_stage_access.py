@@ -1,7 +1,7 @@
 """Each stage's deploy role reaches its own stage's resources and no other stage's.
 
 The requests come from the stage programs' resource graphs under mocks (every optional feature
-on), through the table in components/stage_access.py: for every resource, every action its
+on), through the table in bootstrap/stage_access.py: for every resource, every action its
 create, update and delete make, on that resource's ARN. Each deploy role is simulated with the
 documents the bootstrap program really attaches (tests/bootstrap/conftest.py).
 """
@@ -22,8 +22,9 @@ from policy_sentry.querying.actions import (
 )
 from policy_sentry.querying.arns import get_arn_type_details
 
-from components.stage_access import ACCESS, NOT_AWS, Grant
+from bootstrap.stage_access import ACCESS, NOT_AWS, Grant
 from hello_stack import naming, stage_files
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import (
     ALLOWED,
     DENIED,
@@ -34,7 +35,6 @@ from tests.bootstrap.conftest import (
     stage_graph,
 )
 from tests.infra.conftest import STACKS, Stack
-from tools.evaluate_stack import ACCOUNT
 
 OTHER = {"dev": "prod", "prod": "dev"}
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length

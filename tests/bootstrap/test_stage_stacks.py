@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from hello_stack import naming
+from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import ALLOWED, DENIED, Principal, role_principal, simulate
 from tests.conftest import ROOT
 from tests.infra.conftest import STACKS, Stack, cached
-from tools.evaluate_stack import ACCOUNT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 

@@ -338,7 +338,7 @@ def test_prod_releases_pass_the_error_budget_gate_before_anything_changes() -> N
 
 @pytest.mark.parametrize("purpose", sorted(naming.WORKFLOWS))
 def test_each_ci_role_is_assumed_from_the_workflow_its_trust_names(purpose: str) -> None:
-    """The roles trust one workflow file each (components.github_ci_roles.oidc_subject): the
+    """The roles trust one workflow file each (bootstrap.github_ci_roles.oidc_subject): the
     file that reads the roles' variables, and no other."""
     wanted = {naming.github_variable(stage, purpose) for stage in ("dev", "prod")}
     readers = {

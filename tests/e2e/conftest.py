@@ -1,4 +1,4 @@
-"""Starts the API exactly as `make run` does (tools.run_local) and talks HTTP to it."""
+"""Starts the API exactly as `make run` does (local.server) and talks HTTP to it."""
 
 from __future__ import annotations
 
@@ -54,13 +54,13 @@ def wait_until_serving(url: str, process: subprocess.Popen[str], timeout_s: floa
 
 
 def start_local_server(port: int | None = None) -> LocalServer:
-    """`python -m tools.run_local` with PORT set (a free one unless given); the URL is the one
+    """`python -m local.server` with PORT set (a free one unless given); the URL is the one
     it prints once the port is bound."""
     require_e2e_mark("starts the local server")
     env = {**os.environ, "PORT": str(free_port() if port is None else port)}
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.run_local"],
+        [sys.executable, "-m", "local.server"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -20,7 +20,7 @@ from tests.e2e.conftest import LocalServer, start_local_server, stop
 def run_local(port: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PORT": port}
     return subprocess.run(
-        [sys.executable, "-m", "tools.run_local"],
+        [sys.executable, "-m", "local.server"],
         cwd=ROOT,
         env=env,
         capture_output=True,

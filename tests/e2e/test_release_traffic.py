@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from deploy import smoke
 from deploy.probe import Probe
 from hello_stack import release_traffic
 from hello_stack.config import StackConfig
 from hooks import release_hook
+from synthetics import smoke
 from tests.e2e.conftest import LocalServer
 from tests.infra.conftest import STACKS, Stack, cached
 

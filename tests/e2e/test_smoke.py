@@ -1,4 +1,4 @@
-"""deploy/smoke.py passes against the real local server and fails against a wrong one."""
+"""synthetics/smoke.py passes against the real local server and fails against a wrong one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from deploy import smoke
+from synthetics import smoke
 from tests.e2e.conftest import LocalServer
 
 

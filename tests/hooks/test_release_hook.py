@@ -18,9 +18,9 @@ from app import create_app
 from chalicelib.contract import ORIGIN_HEADER, STAGE_NAME
 from hooks import release_hook
 from hooks.release_hook import CheckFailed, invoking, report, requesting, round_trip
+from testing.fakes import InMemoryBirthdayStore
 from tests.app.conftest import SETTINGS, TODAY
 from tests.e2e.conftest import LocalServer
-from tests.fakes import InMemoryBirthdayStore
 
 SECRET = "hook-secret"
 EVENT = {"DeploymentId": "d-123", "LifecycleEventHookExecutionId": "hook-1"}

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from pulumi_chalice import TYPE_TOKEN
+from testing.evaluate_stack import OPERATOR_SETTINGS, REFUSED
 from tests.conftest import ROOT, computed_once
-from tools.evaluate_stack import OPERATOR_SETTINGS, REFUSED
 
 STACKS = ["dev", "prod"]
 # The program's components: hello's own, and pulumi-chalice's ChaliceApp.
@@ -117,7 +117,7 @@ class Refused(Exception):
 def evaluate(stack: str, overrides: dict[str, str] | None = None, operator: bool = True) -> Stack:
     """The stack's program under mocks, with what its operator must add unless `operator` is
     false (to see what the committed file alone does)."""
-    command = [sys.executable, "-m", "tools.evaluate_stack", stack]
+    command = [sys.executable, "-m", "testing.evaluate_stack", stack]
     added = {**(OPERATOR_SETTINGS.get(stack, {}) if operator else {}), **(overrides or {})}
     if added:
         command.append(json.dumps(added))

@@ -16,7 +16,7 @@ from tests.conftest import ROOT
 @pytest.mark.parametrize(("stack", "functions"), [("dev", 4), ("prod", 6)])
 def test_program_survives_mocks_that_return_only_inputs(stack: str, functions: int) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tests.infra.minimal_mocks", stack],
+        [sys.executable, "-m", "testing.minimal_mocks", stack],
         cwd=ROOT,
         capture_output=True,
         text=True,

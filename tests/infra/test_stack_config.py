@@ -206,7 +206,7 @@ def test_a_stack_may_say_that_nobody_is_paged(config: dict[str, str]) -> None:
 
 def test_prod_as_committed_refuses_to_deploy_until_someone_hears_its_alarms() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tools.evaluate_stack", "prod"],
+        [sys.executable, "-m", "testing.evaluate_stack", "prod"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from components.synthetic_checks import HANDLER, SOURCES
-from tests.conftest import ROOT
 from tests.infra.conftest import Stack, cached, statements
 
 FUNCTION = "aws:lambda/function:Function"
@@ -128,9 +127,9 @@ def test_the_zip_holds_everything_the_handler_imports(tmp_path: Path) -> None:
     PYTHONPATH; -S: no site-packages, where hello itself is installed editable; the working
     directory is the copy), import the handler: the zip is self-contained (the Lambda runtime
     adds boto3 only)."""
-    for source in SOURCES:
-        (tmp_path / source).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / source).write_text((ROOT / source).read_text())
+    for packaged, source in SOURCES.items():
+        (tmp_path / packaged).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / packaged).write_text(source.read_text())
     module, _, function = HANDLER.rpartition(".")
     script = f"import {module} as m, json; print(json.dumps(callable(m.{function})))"
     result = subprocess.run(
@@ -140,9 +139,9 @@ def test_the_zip_holds_everything_the_handler_imports(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) is True
     # Without the probe's checks, the same import fails: the test can tell.
-    (tmp_path / "deploy" / "checks.py").unlink()
+    (tmp_path / "synthetics" / "checks.py").unlink()
     again = subprocess.run(
         [sys.executable, "-E", "-S", "-c", script], cwd=tmp_path, capture_output=True, text=True,
         check=False,
     )  # fmt: skip
-    assert again.returncode == 1 and "deploy.checks" in again.stderr
+    assert again.returncode == 1 and "synthetics.checks" in again.stderr

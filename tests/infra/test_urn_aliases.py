@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from components.origin_secret import LEGACY_CHALICE_APP_TYPE
+from testing.evaluate_stack import ROOT
 from tests.infra.conftest import STACKS, Stack, cached
-from tools.evaluate_stack import ROOT
 
 COMMITTED = Path(__file__).with_name("chalice_app_urns.txt")
 ROOT_STACK = "pulumi:pulumi:Stack"
@@ -105,7 +105,7 @@ def test_without_the_aliases_nothing_would_be_found(stack_name: str) -> None:
 ORIGIN_SECRETS = """
 import json
 from components.origin_secret import OriginSecret, OriginSecretArgs
-from tools.evaluate_stack import record
+from testing.evaluate_stack import record
 
 def program():
     OriginSecret("renamed", OriginSecretArgs(legacy_chalice_app_name="hello-dev"))

@@ -18,8 +18,8 @@ from moto.server import ThreadedMotoServer
 
 from chalicelib.contract import create_table_request
 from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
-from tests.package.builds import fresh_copy
-from tools.lambda_sandbox import api_gateway_event, invoke, provided_packages, unpack
+from testing.lambda_sandbox import api_gateway_event, invoke, provided_packages, unpack
+from testing.package_builds import fresh_copy
 
 TABLE = "hello-artifact"
 

@@ -15,8 +15,8 @@ from chalicelib.contract import (
     TABLE_NAME_ENV,
 )
 from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
-from tests.package.builds import fresh_copy
-from tools.lambda_sandbox import lambda_python, provided_packages, unpack
+from testing.lambda_sandbox import lambda_python, provided_packages, unpack
+from testing.package_builds import fresh_copy
 
 IMPORT_AND_RESTORE = """
 import gc, json, snapshot_restore_py

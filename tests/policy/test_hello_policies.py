@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from testing.policy_analyzer import MANDATORY, Analyzer, running_pack
 from tests.infra.conftest import STACKS, Stack, cached
-from tests.policy.analyzer import MANDATORY, Analyzer, running_pack
 
 
 @pytest.fixture(scope="module")

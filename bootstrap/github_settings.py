@@ -2,7 +2,7 @@
 trust policies assume GitHub enforces.
 
 - The OIDC subject claim carries the job's workflow file and ref (job_workflow_ref), so each
-  role trusts one workflow at one ref (components.github_ci_roles.oidc_subject). It applies to
+  role trusts one workflow at one ref (bootstrap.github_ci_roles.oidc_subject). It applies to
   the whole repository: every role's trust changes in the same `pulumi up`.
 - Environments: the main stage's and drift's deploy from main only, every other stage's from
   release tags only; no admin bypass.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_github as github
 
-from components.github_ci_roles import SUBJECT_CLAIM_KEYS
+from bootstrap.github_ci_roles import SUBJECT_CLAIM_KEYS
 from hello_stack import naming
 
 # GitHub's base repository roles, as ruleset bypass actors (actor_type RepositoryRole):

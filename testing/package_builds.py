@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import APP_DIR
+from testing.paths import APP_DIR
 
 
 def fresh_copy(tmp: Path) -> Path:

@@ -15,7 +15,7 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from tests.conftest import ROOT
+from testing.paths import ROOT
 
 PACK = ROOT / "policy"
 MANDATORY = analyzer_pb2.MANDATORY

@@ -1,4 +1,4 @@
-"""The deploy role's policies, written from the table in components/stage_access.py: each grant
+"""The deploy role's policies, written from the table in bootstrap/stage_access.py: each grant
 held to the stage by name or by tag, and the denials that keep a stage's tag its own."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.stage_access import API_TAGS, grants
+from bootstrap.stage_access import API_TAGS, grants
 from hello_stack import naming
 
 

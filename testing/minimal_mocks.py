@@ -1,8 +1,8 @@
 """Runs __main__.py under the barest mocks: every resource's state is just its inputs, so every
 computed output (ARNs, auto-names, versions, the random secret) is None. The program must still
-evaluate: other harnesses mock less than tools/evaluate_stack.py does.
+evaluate: other harnesses mock less than testing/evaluate_stack.py does.
 
-Run as `python -m tests.infra.minimal_mocks STACK`; prints {resource type: count} as JSON.
+Run as `python -m testing.minimal_mocks STACK`; prints {resource type: count} as JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from tools.evaluate_stack import OPERATOR_SETTINGS, ROOT, stack_config
+from testing.evaluate_stack import OPERATOR_SETTINGS, ROOT, stack_config
 
 
 class InputsOnly(pulumi.runtime.Mocks):

@@ -1,6 +1,6 @@
 """Smoke test of a deployed (or local) hello API: PUT, GET and DELETE one synthetic user.
 
-Usage: python deploy/smoke.py BASE_URL   (exit 0 when every answer is exactly as specified)
+Usage: python synthetics/smoke.py BASE_URL   (exit 0 when every answer is exactly as specified)
 Standard library only, so it runs anywhere Python does.
 """
 

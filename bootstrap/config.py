@@ -21,7 +21,7 @@ class BootstrapConfig:
     region: str
     # owner/name: the only repository whose workflows may assume the CI roles.
     github_repository: str
-    # Who reads IAM Access Analyzer's findings (components/access_findings.py): an e-mail address.
+    # Who reads IAM Access Analyzer's findings (bootstrap/access_findings.py): an e-mail address.
     security_email: str
     # The stage stacks whose CI roles and boundaries this account holds.
     stages: tuple[str, ...] = DEFAULT_STAGES

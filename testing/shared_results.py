@@ -11,11 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from testing.paths import ROOT
+
 # One directory per test run, shared by pytest-xdist's workers: slow results are computed once.
 # It lives in the repository's ignored build/ folder, never in /tmp, and the run removes it when it
 # ends. The run is named by pytest-xdist's test run id, which start_run fixes in the process that
 # starts the run, so that it and every worker name the same folder.
-BUILD = Path(__file__).resolve().parents[1] / "build" / "test-runs"
+BUILD = ROOT / "build" / "test-runs"
 RUN_ID = "PYTEST_XDIST_TESTRUNUID"
 
 

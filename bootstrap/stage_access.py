@@ -1,5 +1,5 @@
 """What a stage's deploy role may do, by resource type of the stage's stack: one table, from
-which components.stage_deploy_policy writes the deploy role's policies and the tests derive
+which bootstrap.stage_deploy_policy writes the deploy role's policies and the tests derive
 every request the stage's create, update and delete make (tests/bootstrap/test_stage_access.py
 walks the stage's graph).
 
@@ -10,8 +10,8 @@ its state, `region`, `account`, `id`). How a grant is held to the stage:
 - name: the ARN carries the resource's name, and every name starts with the stage's prefix.
 - tag: the ARN holds a random id, so the resource's stage tag (aws:ResourceTag) must be the
   stage's; `create`: the request must tag the new resource with the stage (aws:RequestTag).
-  Retagging is denied (components.stage_deploy_policy), so a stage cannot claim another's resource.
-- iam: granted by the IAM statements of components.github_ci_roles (boundary and prefix).
+  Retagging is denied (bootstrap.stage_deploy_policy), so a stage cannot claim another's resource.
+- iam: granted by the IAM statements of bootstrap.github_ci_roles (boundary and prefix).
 - unscoped: the action has no resource-level control, or acts on AWS-owned resources only;
   `why` says why that is safe.
 - withheld: the stack needs it, but it has no resource-level control and could reach another

@@ -1,10 +1,10 @@
 """The three IAM roles GitHub Actions assume for one stage, through OIDC (no static AWS keys).
 Each trusts one workflow file at one ref (oidc_subject), and none may read data or secret
-values (components.ci_data_reads: every such read of AWS's ReadOnlyAccess, denied to all three).
+values (bootstrap.ci_data_reads: every such read of AWS's ReadOnlyAccess, denied to all three).
 
 - deploy: `pulumi up` and the CodeDeploy release, from deploy.yml in the stage's environment
   (main for dev, a release tag for the others). Exactly what the stage's resource types need,
-  held to the stage's own resources by name or by stage tag (components.stage_access, in
+  held to the stage's own resources by name or by stage tag (bootstrap.stage_access, in
   managed policies of its own), plus exactly the IAM its stage needs: roles named from the
   stage's prefix, created and changed only with the stage's permissions boundary, only the
   managed policies the stage attaches, passed only to the services that use them; never the
@@ -32,9 +32,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import ci_data_reads
+from bootstrap import ci_data_reads
+from bootstrap.stage_deploy_policy import policy_documents, retag_denials
 from components.iam import policy_document, trust_policy
-from components.stage_deploy_policy import policy_documents, retag_denials
 from hello_stack import naming
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
@@ -65,7 +65,7 @@ ROLE_READS = (
     "iam:TagRole",
     "iam:UntagRole",
 )
-# Reads of data and secret values, denied to every CI role (components.ci_data_reads).
+# Reads of data and secret values, denied to every CI role (bootstrap.ci_data_reads).
 DATA_READS = (*ci_data_reads.DATA_READS, *ci_data_reads.BEYOND_READ_ONLY)
 # Configuration that holds a secret value (the function's environment, CloudFront's origin
 # header): a refresh must read it, so only the preview role is denied it.
@@ -104,7 +104,7 @@ class GithubCiRolesArgs:
     state_key_arn: str | None = None
 
 
-# The repository's OIDC subject claim (components/github_settings.py customises it): the job's
+# The repository's OIDC subject claim (bootstrap/github_settings.py customises it): the job's
 # context and the workflow file and ref it runs from, so a role can trust one workflow at one ref.
 # https://docs.github.com/en/actions/reference/security/oidc#customizing-the-subject-claims-for-an-organization-or-repository
 SUBJECT_CLAIM_KEYS = ("repo", "context", "job_workflow_ref")

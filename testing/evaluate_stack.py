@@ -1,6 +1,6 @@
 """Evaluates __main__.py under Pulumi's mocks with a real stack file and prints what it built.
 
-Run as `python -m tools.evaluate_stack STACK [OVERRIDES_JSON]`: one process per stack, because
+Run as `python -m testing.evaluate_stack STACK [OVERRIDES_JSON]`: one process per stack, because
 Pulumi's runtime state is per process. Prints JSON: every registered resource (type, name, URN,
 parent, state, resource options) and the resolved stack outputs.
 """
@@ -27,8 +27,8 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from hello_stack.config import load as load_stack_config
+from testing.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "123456789012"
 # What an operator adds to a committed stack file before that stack may deploy (docs/bootstrap.md,
 # step 5): prod must name who hears its alarms and who gets its SLO tickets. Tests and the

@@ -1,7 +1,7 @@
 """Evaluates bootstrap/__main__.py under Pulumi's mocks with a real bootstrap stack file.
 
-Run as `python -m tools.evaluate_bootstrap STACK [OVERRIDES_JSON]`; prints the same JSON as
-tools.evaluate_stack (resources, outputs, config).
+Run as `python -m testing.evaluate_bootstrap STACK [OVERRIDES_JSON]`; prints the same JSON as
+testing.evaluate_stack (resources, outputs, config).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import runpy
 import sys
 from typing import Any
 
-from tools.evaluate_stack import ROOT, record, stack_config
+from testing.evaluate_stack import ROOT, record, stack_config
 
 BOOTSTRAP = ROOT / "bootstrap"
 
