@@ -92,7 +92,11 @@ class HealthCheckingRouter:
             threading.Thread(target=self._check_forever, args=(region,), daemon=True)
             for region in self.regions
         ]
-        self._threads.append(threading.Thread(target=self._server.serve_forever, daemon=True))
+        self._threads.append(
+            threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+        )
         for thread in self._threads:
             thread.start()
 

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -72,7 +76,7 @@ def backend() -> Iterator[dict[str, int]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     state["port"] = server.server_address[1]
     yield state
     server.shutdown()
@@ -112,3 +116,83 @@ def test_recovery_runs_from_the_failure_to_the_first_success_after_the_last_fail
     ]
     assert recovery(outcomes, failed_at=10.0) == pytest.approx(1.5)
     assert recovery(outcomes[:1], failed_at=10.0) == 0.0
+
+
+@pytest.fixture
+def echo() -> Iterator[str]:
+    """A region that answers every method with what it received, and 200 on /health."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.dumps(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "body": self.rfile.read(length).decode(),
+                    "type": self.headers.get("Content-Type"),
+                }
+            ).encode()
+            self.send_response(201)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Function-Version", "7")
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_PUT = do_DELETE = do_POST = do_PATCH = answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def through(router: HealthCheckingRouter, method: str, body: bytes | None) -> Any:
+    parts = urlsplit(router.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        connection.request(method, "/hello/Alice", body=body, headers={"Content-Type": "x/y"})
+        answer = connection.getresponse()
+        return answer.status, dict(answer.getheaders()), answer.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "POST", "PATCH"])
+def test_every_method_is_forwarded_whole_to_the_chosen_region(echo: str, method: str) -> None:
+    regions = [("primary", echo), ("secondary", "http://127.0.0.1:1")]
+    started = HealthCheckingRouter(regions, 1, 3, 1)
+    started.start()
+    try:
+        body = b'{"dateOfBirth": "1990-05-17"}' if method in {"PUT", "POST", "PATCH"} else None
+        status, headers, payload = through(started, method, body)
+    finally:
+        started.stop()
+    assert status == 201
+    assert headers["X-Drill-Region"] == "primary"
+    assert headers["X-Function-Version"] == "7"
+    assert json.loads(payload) == {
+        "method": method,
+        "path": "/hello/Alice",
+        "body": (body or b"").decode(),
+        "type": "x/y",
+    }
+
+
+def test_a_region_that_does_not_answer_is_a_502_never_a_retry_elsewhere(echo: str) -> None:
+    regions = [("primary", "http://127.0.0.1:1"), ("secondary", echo)]
+    started = HealthCheckingRouter(regions, 60, 3, 1)
+    started.start()  # the first checks fail once: below the threshold, the primary is still chosen
+    try:
+        status, headers, payload = through(started, "PUT", b"{}")
+    finally:
+        started.stop()
+    assert status == 502
+    assert headers["X-Drill-Region"] == "primary"
+    assert json.loads(payload)["Code"] == "BadGateway"
