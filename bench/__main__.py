@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from subprocess import DEVNULL
 
-from bench import cold_start, load, program_eval, restore_drill, warm_overhead
+from bench import cold_start, failover_drill, load, program_eval, restore_drill, warm_overhead
 from bench.report import AtMost, figure, summary
 from pulumi_chalice.chalice_package import build_deployment_package, building_runtime
 
@@ -54,6 +54,7 @@ def main() -> None:
     load.main()
     program_eval.main()
     restore_drill.main()
+    failover_drill.main()
     figure(
         "make_check_s",
         make_check_seconds(),

@@ -28,7 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -126,17 +126,32 @@ def restore(client: Any, table: str, target: str, when: datetime, wait_delay: fl
     wait_until_active(client, target, wait_delay)
 
 
-def keys(client: Any, table: str) -> dict[str, dict[str, Any]]:
-    """Every item of `table` by username (a full scan: fine for this table's size)."""
-    items: dict[str, dict[str, Any]] = {}
-    start = None
+def scan_pages(
+    client: Any, table: str, page_size: int | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Every item of `table`, page by page (Scan returns at most 1 MB a page), read strongly
+    consistent: after writes stopped, every one of them is seen."""
+    start: dict[str, Any] | None = None
     while True:
-        page = client.scan(TableName=table, **({"ExclusiveStartKey": start} if start else {}))
-        for item in page["Items"]:
-            items[item[PARTITION_KEY][PARTITION_KEY_TYPE]] = item
+        params: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+        if page_size:
+            params["Limit"] = page_size
+        if start:
+            params["ExclusiveStartKey"] = start
+        page = client.scan(**params)
+        yield page["Items"]
         start = page.get("LastEvaluatedKey")
         if not start:
-            return items
+            return
+
+
+def keys(client: Any, table: str) -> dict[str, dict[str, Any]]:
+    """Every item of `table` by username (a full scan: fine for this table's size)."""
+    return {
+        item[PARTITION_KEY][PARTITION_KEY_TYPE]: item
+        for page in scan_pages(client, table)
+        for item in page
+    }
 
 
 def missing_from_live(client: Any, restored: str, live: str) -> dict[str, dict[str, Any]]:

@@ -18,7 +18,9 @@ from chalice import Chalice, Response
 
 from chalicelib.birthdays import greeting
 from chalicelib.clock import Clock, utc_today
+from chalicelib.contract import HEALTH_PATH
 from chalicelib.events import StrictChalice
+from chalicelib.health import check_health
 from chalicelib.lifecycle import prepare_in_lambda
 from chalicelib.observability import request_logger
 from chalicelib.responses import no_content, not_found, origin_guard, translate_errors
@@ -65,6 +67,12 @@ def create_app(settings: Settings, store: BirthdayStore, clock: Clock) -> Chalic
         """Erase a user's data; succeeds whether or not the user exists."""
         store.delete(parse_username(username))
         return no_content()
+
+    @app.route(HEALTH_PATH, methods=["GET"], content_types=[])
+    @translate_errors
+    def health() -> dict[str, str]:
+        """Whether this region can read its own table (for DNS failover); never any data."""
+        return check_health(store)
 
     return app
 

@@ -159,6 +159,13 @@ def point_at_emulator(endpoint: str, table_name: str) -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
+def create_table_if_missing(table_name: str) -> None:
+    client = boto3.client("dynamodb")
+    # A shared emulator (--emulator): another server may have created it already.
+    with contextlib.suppress(client.exceptions.ResourceInUseException):
+        client.create_table(**create_table_request(table_name))
+
+
 def port_number(text: str) -> int:
     """PORT as a person types it: a whole number from 0 (any free port) to 65535."""
     if not DIGITS.fullmatch(text.strip()) or int(text) > 65535:
@@ -175,6 +182,12 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--table", default=LOCAL_TABLE_NAME)
+    parser.add_argument(
+        "--emulator",
+        metavar="URL",
+        help="use this running DynamoDB emulator (the table is created if missing) instead of"
+        " starting one: the failover drill's regions share one",
+    )
     args = parser.parse_args(argv)
     try:
         port = port_number(os.environ.get("PORT", "8000"))
@@ -189,10 +202,10 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("werkzeug", "botocore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    emulator, endpoint = start_emulator()
+    emulator, endpoint = (None, args.emulator) if args.emulator else start_emulator()
     try:
         point_at_emulator(endpoint, args.table)
-        boto3.client("dynamodb").create_table(**create_table_request(args.table))
+        create_table_if_missing(args.table)
         try:
             server = create_server(port)
         except OSError as error:  # typically the port is taken
@@ -217,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Stopped.")
     finally:
-        emulator.stop()
+        if emulator is not None:
+            emulator.stop()
     return 0
 
 

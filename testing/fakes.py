@@ -13,6 +13,7 @@ class InMemoryBirthdayStore:
     def __init__(self) -> None:
         self.items: dict[str, date] = {}
         self.failure: Exception | None = None
+        self.pings = 0  # health checks served
 
     def get(self, username: str) -> date | None:
         self._maybe_fail()
@@ -25,6 +26,10 @@ class InMemoryBirthdayStore:
     def delete(self, username: str) -> None:
         self._maybe_fail()
         self.items.pop(username, None)
+
+    def ping(self) -> None:
+        self._maybe_fail()
+        self.pings += 1
 
     def _maybe_fail(self) -> None:
         if self.failure is not None:

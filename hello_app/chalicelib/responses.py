@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Response
 from chalice.app import error_response
 
-from chalicelib.contract import ORIGIN_HEADER, STORAGE_MISCONFIGURED_EVENT
+from chalicelib.contract import HEALTH_PATH, ORIGIN_HEADER, STORAGE_MISCONFIGURED_EVENT
 from chalicelib.observability import log_exception
 from chalicelib.storage import StorageMisconfigured, StorageUnavailable
 from chalicelib.validation import BodyTooLarge, InvalidInput, UnsupportedMediaType
@@ -66,10 +66,13 @@ def translate_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def origin_guard(secret: str | None) -> Callable[[Any, Callable[[Any], Any]], Any]:
-    """Chalice HTTP middleware: with a secret set, serve only requests that came via CloudFront."""
+    """Chalice HTTP middleware: with a secret set, serve only requests that came via CloudFront,
+    except on the health route (Route 53's health checks cannot send the header). `request.path`
+    is the matched route's template (API Gateway's resourcePath), never a user's path, so only
+    that one route is exempt; other methods on it reach Chalice, which answers them 405."""
 
     def check_origin(request: Any, get_response: Callable[[Any], Any]) -> Any:
-        if secret is not None:
+        if secret is not None and request.path != HEALTH_PATH:
             presented = request.headers.get(ORIGIN_HEADER)  # Chalice's headers ignore case
             if presented is None or not hmac.compare_digest(presented.encode(), secret.encode()):
                 return error_response("requests must come through the CDN", "ForbiddenError", 403)

@@ -18,7 +18,14 @@ from botocore.retries.standard import (
     TransientRetryableChecker,
 )
 
-from chalicelib.contract import DELETE_ITEM, GET_ITEM, PARTITION_KEY, PARTITION_KEY_TYPE, PUT_ITEM
+from chalicelib.contract import (
+    DELETE_ITEM,
+    GET_ITEM,
+    HEALTH_KEY,
+    PARTITION_KEY,
+    PARTITION_KEY_TYPE,
+    PUT_ITEM,
+)
 
 DATE_OF_BIRTH_ATTRIBUTE = "dateOfBirth"
 
@@ -64,6 +71,8 @@ class BirthdayStore(Protocol):
     def put(self, username: str, date_of_birth: date) -> None: ...
 
     def delete(self, username: str) -> None: ...
+
+    def ping(self) -> None: ...
 
 
 def create_dynamodb_client() -> Any:
@@ -121,6 +130,18 @@ class DynamoBirthdayStore:
 
     def delete(self, username: str) -> None:
         self._call(DELETE_ITEM, Key=self._key(username))
+
+    def ping(self) -> None:
+        """One strongly consistent read of HEALTH_KEY that returns at most the key itself: proves
+        the table answers (in a multi-Region strongly consistent table, that this Region reaches
+        the others), reads no user's data and writes nothing."""
+        self._call(
+            GET_ITEM,
+            Key=self._key(HEALTH_KEY),
+            ConsistentRead=True,
+            ProjectionExpression="#key",
+            ExpressionAttributeNames={"#key": PARTITION_KEY},
+        )
 
     @staticmethod
     def _key(username: str) -> dict[str, dict[str, str]]:

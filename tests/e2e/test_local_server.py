@@ -43,6 +43,13 @@ def test_put_get_delete_over_http(local_server: LocalServer) -> None:
     assert request(local_server, "GET", "/hello/Ewan")[0] == 404
 
 
+def test_the_health_route_answers_ok_and_only_to_get(local_server: LocalServer) -> None:
+    status, headers, body = request(local_server, "GET", "/health")
+    assert (status, json.loads(body)) == (200, {"status": "ok"})
+    assert headers["Content-Type"] == "application/json"
+    assert request(local_server, "PUT", "/health", "{}", JSON)[0] == 405
+
+
 def test_unknown_routes_and_methods_are_4xx_json(local_server: LocalServer) -> None:
     for method, path in [("GET", "/"), ("GET", "/hello"), ("GET", "/nope"), ("POST", "/hello/Al")]:
         status, _, body = request(local_server, method, path)

@@ -12,6 +12,7 @@ import pytest
 from chalice.constants import CLOUDWATCH_LOGS, XRAY_POLICY
 from openapi_spec_validator import validate
 
+from chalicelib.contract import HEALTH_PATH
 from pulumi_chalice.chalice_package import building_runtime
 from tests.conftest import ROOT
 from tests.infra.conftest import Refused, Stack, evaluate, statements
@@ -178,7 +179,8 @@ def test_integrations_invoke_the_alias(stack: Stack, method: str) -> None:
 def test_swagger_has_exactly_the_apps_operations(stack: Stack) -> None:
     paths = swagger(stack)["paths"]
     assert {path: sorted(ops) for path, ops in paths.items()} == {
-        "/hello/{username}": ["delete", "get", "put"]
+        "/hello/{username}": ["delete", "get", "put"],
+        HEALTH_PATH: ["get"],
     }
 
 
