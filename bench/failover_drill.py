@@ -1,7 +1,7 @@
 """The local failover drill: two "regions" on loopback behind a health-checking router, one of them
 failed while a probe writes and reads through the router.
 
-Each region is the local server exactly as `make run` starts it (`python -m tools.run_local`),
+Each region is the local server exactly as `make run` starts it (`python -m local.server`),
 reaching the table through its own TCP relay (its network path to its replica). Both relays lead
 to ONE DynamoDB emulator (moto), which stands in for the multi-Region strongly consistent table:
 that acknowledged writes survive the loss of a region is MRSC's documented guarantee (a write
@@ -99,12 +99,12 @@ def drill_bound_s(interval_s: float, threshold: int, check_timeout_s: float) -> 
 
 
 def start_region(name: str, emulator_port: int, table: str) -> Region:
-    """`python -m tools.run_local` on a free port, its table behind its own relay."""
+    """`python -m local.server` on a free port, its table behind its own relay."""
     relay = TcpRelay(emulator_port)
     env = {**os.environ, "PORT": "0"}
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "tools.run_local", "--emulator", relay.url, "--table", table],
+        [sys.executable, "-m", "local.server", "--emulator", relay.url, "--table", table],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
