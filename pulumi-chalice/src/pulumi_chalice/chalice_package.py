@@ -43,7 +43,9 @@ class ReproducibleOSUtils(OSUtils):
     could give different zips, and Pulumi would publish a new Lambda version for nothing.
     """
 
-    def walk(self, path: str, followlinks: bool = False) -> Iterator[tuple[str, list[str], list[str]]]:
+    def walk(
+        self, path: str, followlinks: bool = False
+    ) -> Iterator[tuple[str, list[str], list[str]]]:
         for root, dirnames, filenames in os.walk(path, followlinks=followlinks):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
             yield root, dirnames, sorted(f for f in filenames if not f.endswith(".pyc"))
