@@ -10,7 +10,7 @@ release probe's checks it reuses, nothing else.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +55,7 @@ class SyntheticChecksArgs:
     runtime: str
     log_retention_days: int
     # The tags of the stack's providers: the check locations get a provider each.
-    default_tags: Mapping[str, Mapping[str, str]]
+    default_tags: aws.ProviderDefaultTagsArgsDict
     architecture: str = "arm64"
     memory_mb: int = 128
     # Five requests of at most deploy.checks.TIMEOUT_S each (a seed and a cycle), then publish.
