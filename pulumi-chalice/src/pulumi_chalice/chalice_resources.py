@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
-from chalice.constants import DEFAULT_TLS_VERSION
 from chalice.deploy import models
 
 from pulumi_chalice.checks import UnsupportedChaliceFeature
@@ -617,16 +616,15 @@ class PulumiGenerator:
         )
         if resource.domain_name is not None:
             domain = resource.domain_name
+            # Chalice's InjectDefaults build step set it (TLS_1_2 when the stage names none).
+            assert domain.tls_version is not None
             created = aws.apigatewayv2.DomainName(
                 self._name(domain.resource_name),
                 domain_name=domain.domain_name,
                 domain_name_configuration={
                     "certificate_arn": domain.certificate_arn,
                     "endpoint_type": "REGIONAL",
-                    # Required by the provider; `chalice deploy` falls back to its default too.
-                    "security_policy": (
-                        domain.tls_version.value if domain.tls_version else DEFAULT_TLS_VERSION
-                    ),
+                    "security_policy": domain.tls_version.value,
                 },
                 tags=domain.tags,
                 opts=self._opts(),
