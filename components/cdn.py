@@ -42,12 +42,13 @@ class Cdn(pulumi.ComponentResource):
         self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("hello:components:Cdn", name, None, opts)
-        custom_headers = []
-        if args.origin_header_name:
+        custom_headers: list[aws.cloudfront.DistributionOriginCustomHeaderArgsDict] = []
+        if args.origin_header_name and args.origin_header_value is not None:
             custom_headers.append(
                 {"name": args.origin_header_name, "value": args.origin_header_value}
             )
         domain = args.custom_domain
+        certificate: aws.cloudfront.DistributionViewerCertificateArgsDict
         if domain:
             certificate = {
                 "acm_certificate_arn": domain.certificate_arn,

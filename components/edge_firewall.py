@@ -20,7 +20,7 @@ class EdgeFirewallArgs:
     warning_limit_per_ip: int | None = None
 
 
-def visibility(metric_name: str) -> dict:
+def visibility(metric_name: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
     return {
         "cloudwatch_metrics_enabled": True,
         "metric_name": metric_name,
@@ -48,12 +48,17 @@ class EdgeFirewall(pulumi.ComponentResource):
 
 
 def rate_rule(
-    name: str, limit: int, window_s: int, action: str, priority: int, metric: str
-) -> dict:
+    name: str,
+    limit: int,
+    window_s: int,
+    action: aws.wafv2.WebAclRuleActionArgsDict,
+    priority: int,
+    metric: str,
+) -> aws.wafv2.WebAclRuleArgsDict:
     return {
         "name": name,
         "priority": priority,
-        "action": {action: {}},
+        "action": action,
         "statement": {
             "rate_based_statement": {
                 "limit": limit,
@@ -65,14 +70,14 @@ def rate_rule(
     }
 
 
-def rules(name: str, args: EdgeFirewallArgs) -> list[dict]:
+def rules(name: str, args: EdgeFirewallArgs) -> list[aws.wafv2.WebAclRuleArgsDict]:
     """The web ACL's rules, in priority order (the cost model counts them: WAF bills per rule)."""
-    found = [
+    found: list[aws.wafv2.WebAclRuleArgsDict] = [
         rate_rule(
             "rate-limit-per-ip",
             args.rate_limit_per_ip,
             args.evaluation_window_s,
-            "block",
+            {"block": {}},
             0,
             f"{name}-rate-limit",
         ),
@@ -97,7 +102,7 @@ def rules(name: str, args: EdgeFirewallArgs) -> list[dict]:
                 "rate-warning-per-ip",
                 args.warning_limit_per_ip,
                 args.evaluation_window_s,
-                "count",
+                {"count": {}},
                 2,
                 f"{name}-rate-warning",
             )

@@ -6,9 +6,9 @@ its alarms are a second Monitoring created with that region's provider.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -101,7 +101,19 @@ def subscribe(
             )
 
 
-def metric_arguments(spec: AlarmSpec) -> dict[str, Any]:
+class MetricArguments(TypedDict, total=False):
+    """aws.cloudwatch.MetricAlarm's arguments that name what the alarm watches."""
+
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, pulumi.Input[str]]
+    period: int
+    statistic: str | None
+    extended_statistic: str | None
+    metric_queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]
+
+
+def metric_arguments(spec: AlarmSpec) -> MetricArguments:
     """A single metric as namespace/metric/dimensions; several as metric math summing them."""
     if len(spec.dimensions) == 1:
         percentile = spec.statistic.startswith("p")
@@ -113,7 +125,7 @@ def metric_arguments(spec: AlarmSpec) -> dict[str, Any]:
             "statistic": None if percentile else spec.statistic,
             "extended_statistic": spec.statistic if percentile else None,
         }
-    queries: list[dict[str, Any]] = [
+    queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
         {
             "id": f"m{index}",
             "metric": {

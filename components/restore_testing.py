@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import pulumi
 import pulumi_aws as aws
@@ -70,6 +71,14 @@ HEARTBEAT_PERIOD_SECONDS = 86_400
 HEARTBEAT_PERIODS = 2
 # A restore job's end states (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html).
 RESTORE_JOB_END_STATES = ("COMPLETED", "FAILED", "ABORTED")
+
+
+class RuleTrigger(TypedDict, total=False):
+    """What starts an EventBridge rule: aws.cloudwatch.EventRule's arguments for one."""
+
+    description: str
+    event_pattern: str
+    schedule_expression: str
 
 
 @dataclass
@@ -212,7 +221,11 @@ class RestoreTesting(pulumi.ComponentResource):
         )
 
     def _invoke_on(
-        self, name: str, key: str, function: aws.lambda_.Function, **rule_args: str
+        self,
+        name: str,
+        key: str,
+        function: aws.lambda_.Function,
+        **rule_args: Unpack[RuleTrigger],
     ) -> None:
         """An EventBridge rule (an event pattern or a schedule) invoking the validator."""
         child = pulumi.ResourceOptions(parent=self)

@@ -9,7 +9,7 @@ release probe's checks it reuses, nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -49,7 +49,7 @@ class SyntheticChecksArgs:
     runtime: str
     log_retention_days: int
     # The tags of the stack's providers: the check locations get a provider each.
-    default_tags: Mapping[str, Mapping[str, str]]
+    default_tags: aws.ProviderDefaultTagsArgsDict
     architecture: str = "arm64"
     memory_mb: int = 128
     # Five requests of at most synthetics.checks.TIMEOUT_S each (a seed and a cycle), then publish.

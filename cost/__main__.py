@@ -228,7 +228,7 @@ def write_chart(extras: model.Extras, path: Path = CHART) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--markdown", action="store_true", help="the docs' section, as Markdown")
     parser.add_argument(
         "--replica-regions", type=int, default=0, help="standby regions no stack file has yet"

@@ -169,7 +169,7 @@ def main(
     clients: tuple[Any, Any] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--source", required=True, help="the single-Region table (read only)")
     parser.add_argument("--target", required=True, help="the new MRSC table (empty at first)")
     parser.add_argument("--source-region", help="default: the environment's region")

@@ -208,7 +208,7 @@ def write_summary(outcome: Outcome) -> None:
 
 
 def main(argv: list[str] | None = None, cloudwatch: Any = None, now: datetime | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--outputs", required=True, help="the live stack's outputs as JSON")
     parser.add_argument(
         "--spend-budget-anyway",

@@ -143,7 +143,7 @@ def write_summary(report: Report) -> None:
 
 
 def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("base_url", nargs="?", help="the API's URL (with --rate)")
     target.add_argument("--outputs", help="stack outputs as JSON: the URL and the stack's rate")

@@ -67,7 +67,7 @@ def check(api: str, token: str, repository: str, actor: str, sha: str, branch: s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--repository", required=True)
     parser.add_argument("--actor", required=True)
     parser.add_argument("--sha", required=True)

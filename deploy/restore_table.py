@@ -201,7 +201,7 @@ def report(validation: Validation) -> None:
 
 
 def main(argv: Sequence[str] | None = None, client: Any = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--table", required=True, help="the live table (stack output table_name)")
     parser.add_argument("--time", required=True, type=parse_time, help="ISO 8601 with offset")
     parser.add_argument("--target", help="the new table (default: <table>-restored-<time>)")

@@ -244,7 +244,7 @@ def shift_traffic(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--outputs", required=True, help="stack outputs as JSON")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--poll", type=float, default=15)

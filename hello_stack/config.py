@@ -20,8 +20,6 @@ import pulumi
 from hello_stack import release_traffic, retention
 from hello_stack.naming import PROJECT
 
-Check = Callable[[Any], str | None]  # None when the value is acceptable, else what is wrong
-
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 # The runtime's Python version, written once in .python-version (pyenv reads it too).
 DEFAULT_RUNTIME = "python" + (PROJECT_DIR / ".python-version").read_text().strip()
@@ -71,14 +69,21 @@ _REGION = r"[a-z]{2}(-[a-z]+)+-\d"
 SYNTHETIC_REGIONS_PATTERN = rf"{_REGION}(,{_REGION}){{0,{MAX_CHECK_LOCATIONS - 1}}}"
 
 
+@dataclass(frozen=True)
+class Check:
+    """A rule whose `rule` text reads in its error message and in docs/configuration.md."""
+
+    rule: str
+    accepts: Callable[[Any], bool]
+
+    def __call__(self, value: Any) -> str | None:
+        """None when the value is acceptable, else what is wrong."""
+        return None if self.accepts(value) else f"must be {self.rule}, not {value!r}"
+
+
 def rule(text: str, accepts: Callable[[Any], bool]) -> Check:
     """A check whose rule reads `text` in its error message and in docs/configuration.md."""
-
-    def check(value: Any) -> str | None:
-        return None if accepts(value) else f"must be {text}, not {value!r}"
-
-    check.rule = text  # type: ignore[attr-defined]
-    return check
+    return Check(text, accepts)
 
 
 def one_of(*allowed: Any) -> Check:
@@ -310,7 +315,7 @@ class StackConfig:
             and each.metadata["check"]
             and (problem := each.metadata["check"](value))
         ]
-        if self.region is None:
+        if not self.region:  # typed str: only a stack without aws:region leaves it None
             problems.append("aws:region must be set")
         if bool(self.custom_domain) != bool(self.certificate_arn):
             problems.append(f"{PROJECT}:customDomain and {PROJECT}:certificateArn go together")
@@ -358,7 +363,7 @@ class StackConfig:
         return self.synthetic_check_regions.split(",")
 
     def _alerting_problems(self) -> list[str]:
-        problems = []
+        problems: list[str] = []
         if self.region in self.check_locations or len(set(self.check_locations)) != len(
             self.check_locations
         ):
@@ -381,12 +386,12 @@ class StackConfig:
         return problems
 
 
-def full_key(each: dataclasses.Field) -> str:
+def full_key(each: dataclasses.Field[Any]) -> str:
     key = each.metadata["key"]
     return key if ":" in key else f"{PROJECT}:{key}"
 
 
-def settings() -> Iterator[tuple[dataclasses.Field, type]]:
+def settings() -> Iterator[tuple[dataclasses.Field[Any], type[Any]]]:
     """Each field with its value type (`int` for `int | None`)."""
     hints = typing.get_type_hints(StackConfig)
     for each in dataclasses.fields(StackConfig):
@@ -399,7 +404,7 @@ _GETTERS = {str: "get", int: "get_int", float: "get_float", bool: "get_bool"}
 
 def load() -> StackConfig:
     """The stack's settings from Pulumi config, typed and checked, defaults filled in."""
-    values = {}
+    values: dict[str, Any] = {}
     for each, value_type in settings():
         namespace, _, key = full_key(each).partition(":")
         value = getattr(pulumi.Config(namespace), _GETTERS[value_type])(key)

@@ -80,10 +80,15 @@ class Limit:
 class Api(Protocol):
     """What the limit alarms need of the deployed API (components.chalice_app.ChaliceApp)."""
 
-    rest_api_name: pulumi.Input[str]
-    stage_name: pulumi.Input[str]
-    function_name: pulumi.Input[str]
-    access_log_group_name: pulumi.Input[str]
+    # Read-only: what provides them may be frozen.
+    @property
+    def rest_api_name(self) -> pulumi.Input[str]: ...
+    @property
+    def stage_name(self) -> pulumi.Input[str]: ...
+    @property
+    def function_name(self) -> pulumi.Input[str]: ...
+    @property
+    def access_log_group_name(self) -> pulumi.Input[str]: ...
 
 
 def rps_at_concurrency(concurrency: float, memory_mb: int) -> float:

@@ -42,10 +42,15 @@ RECOVERY_POINT_DELETION_MARGIN_HOURS = 24
 
 
 class RetentionSettings(Protocol):
-    pitr_recovery_days: int
-    backup_retention_days: int
-    restore_test_selection_days: int
-    restore_test_validation_hours: int
+    # Read-only, so that a frozen dataclass (StackConfig) satisfies it.
+    @property
+    def pitr_recovery_days(self) -> int: ...
+    @property
+    def backup_retention_days(self) -> int: ...
+    @property
+    def restore_test_selection_days(self) -> int: ...
+    @property
+    def restore_test_validation_hours(self) -> int: ...
 
 
 @dataclass(frozen=True)

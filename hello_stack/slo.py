@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 from synthetics.checks import cycle
 from synthetics.metrics import (
@@ -188,9 +189,11 @@ def budget_left_expression(objective_percent: float) -> str:
     return f"100 * (1 - IF(total > 0, bad / total, 0) / {error_budget(objective_percent)})"
 
 
-def alarm_queries(sli: Sli, objective_percent: float, period: int) -> list[dict[str, Any]]:
+def alarm_queries(
+    sli: Sli, objective_percent: float, period: int
+) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
     """The metric queries of a burn-rate alarm over one window (pulumi-aws's shape)."""
-    queries: list[dict[str, Any]] = [
+    queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
         {
             "id": m.id,
             "metric": {
@@ -204,10 +207,11 @@ def alarm_queries(sli: Sli, objective_percent: float, period: int) -> list[dict[
         }
         for m in sli.metrics
     ]
-    queries += [
+    expressions: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
         {"id": key, "expression": expression, "return_data": False}
         for key, expression in sli.expressions
     ]
+    queries += expressions
     queries.append(
         {
             "id": "burnrate",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import yaml
@@ -21,7 +22,7 @@ _BACKUP_RETENTION = next(
 )
 
 
-def _config(stage: str, project_dir: Path) -> dict[str, object]:
+def _config(stage: str, project_dir: Path) -> dict[str, Any]:
     path = project_dir / f"Pulumi.{stage}.yaml"
     if not path.exists():
         return {}

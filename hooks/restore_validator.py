@@ -42,7 +42,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.contract import BILLING_MODE, PARTITION_KEY, PARTITION_KEY_TYPE
 from chalicelib.storage import DynamoBirthdayStore, StorageMisconfigured
@@ -347,7 +347,7 @@ def sweep(dynamodb: Any, backup: Any, env: dict[str, str], now: datetime) -> str
 _clients: dict[str, Any] = {}
 
 
-def client(service: str) -> Any:
+def client(service: Literal["dynamodb", "backup"]) -> Any:
     import boto3  # the Lambda runtime's
 
     if service not in _clients:

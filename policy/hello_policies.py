@@ -35,6 +35,8 @@ PROTECTED_STACKS = ("prod",)
 # Services whose actions read or write stored data: never granted on "*" or as "service:*".
 DATA_SERVICES = ("dynamodb", "s3", "sqs", "kinesis", "secretsmanager", "ssm", "kms")
 VIEWER_HTTPS = ("https-only", "redirect-to-https")
+# Every `report(message, None)` below: ReportViolation takes a URN too, and None names the
+# resource under validation.
 
 
 def stack_of(urn: str) -> str:
@@ -52,7 +54,7 @@ def known(value: Any) -> bool:
 
 def table_point_in_time_recovery(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if (args.props.get("pointInTimeRecovery") or {}).get("enabled") is not True:
-        report("point-in-time recovery must be enabled on every table")
+        report("point-in-time recovery must be enabled on every table", None)
 
 
 def table_deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -60,7 +62,7 @@ def table_deletion_protection(args: ResourceValidationArgs, report: ReportViolat
         stack_of(args.urn) in PROTECTED_STACKS
         and args.props.get("deletionProtectionEnabled") is not True
     ):
-        report(f"{stack_of(args.urn)}'s tables must have deletion protection enabled")
+        report(f"{stack_of(args.urn)}'s tables must have deletion protection enabled", None)
 
 
 def data_grant_problems(document: dict[str, Any]) -> Iterator[str]:
@@ -84,27 +86,27 @@ def iam_no_wildcards_on_data(args: ResourceValidationArgs, report: ReportViolati
     if not isinstance(text, str):
         return  # not known yet in this preview
     for problem in data_grant_problems(json.loads(text)):
-        report(problem)
+        report(problem, None)
 
 
 def cloudfront_https_tls12(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for origin in args.props.get("origins") or []:
         custom = origin.get("customOriginConfig") or {}
         if custom.get("originProtocolPolicy") != "https-only":
-            report(f"origin {origin.get('originId')!r} must be reached over HTTPS only")
+            report(f"origin {origin.get('originId')!r} must be reached over HTTPS only", None)
         # A list of the analyzer's proxied values: compared item by item, never as a list.
         if list(custom.get("originSslProtocols") or []) != ["TLSv1.2"]:
-            report(f"origin {origin.get('originId')!r} must use TLS 1.2 only")
+            report(f"origin {origin.get('originId')!r} must use TLS 1.2 only", None)
     behaviors = [args.props.get("defaultCacheBehavior") or {}]
     behaviors += args.props.get("orderedCacheBehaviors") or []
     for behavior in behaviors:
         if behavior.get("viewerProtocolPolicy") not in VIEWER_HTTPS:
-            report("viewers must be sent to HTTPS")
+            report("viewers must be sent to HTTPS", None)
     certificate = args.props.get("viewerCertificate") or {}
     if certificate.get("acmCertificateArn") and not str(
         certificate.get("minimumProtocolVersion", "")
     ).startswith("TLSv1.2"):
-        report("a custom domain must accept TLS 1.2 or later only")
+        report("a custom domain must accept TLS 1.2 or later only", None)
 
 
 def roles_have_the_boundary(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -113,12 +115,12 @@ def roles_have_the_boundary(args: ResourceValidationArgs, report: ReportViolatio
     if not known(boundary) and boundary is not None:
         return
     if not (isinstance(boundary, str) and boundary.endswith(expected)):
-        report(f"every role must carry the stage's permissions boundary (...{expected})")
+        report(f"every role must carry the stage's permissions boundary (...{expected})", None)
 
 
 def log_groups_have_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not args.props.get("retentionInDays"):
-        report("every log group must expire its events (retentionInDays)")
+        report("every log group must expire its events (retentionInDays)", None)
 
 
 def api_only_through_cloudfront(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -136,14 +138,16 @@ def api_only_through_cloudfront(args: StackValidationArgs, report: ReportViolati
         if not headers or not all(contract.ORIGIN_HEADER in names for names in headers):
             report(
                 f"REST API {api.name} must be reached only through CloudFront, which sends "
-                f"{contract.ORIGIN_HEADER} to it"
+                f"{contract.ORIGIN_HEADER} to it",
+                None,
             )
         for function in behind(api):
             variables = (function.props.get("environment") or {}).get("variables") or {}
             if contract.ORIGIN_SECRET_ENV not in variables:
                 report(
                     f"function {function.name} behind {api.name} must check the origin "
-                    f"secret ({contract.ORIGIN_SECRET_ENV})"
+                    f"secret ({contract.ORIGIN_SECRET_ENV})",
+                    None,
                 )
 
 

@@ -23,7 +23,7 @@ from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import get_root_resource
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from hello_stack.config import load as load_stack_config
@@ -185,7 +185,7 @@ class RecordingMonitor(mocks.MockMonitor):
 
 
 def record(
-    program: Callable[[], None], project: str, stack: str, config: dict[str, str]
+    program: Callable[[], object], project: str, stack: str, config: dict[str, str]
 ) -> dict[str, Any]:
     """Runs a Pulumi program under HelloMocks; returns every resource and the stack outputs."""
     monitor = RecordingMonitor(HelloMocks(config["aws:region"]))
@@ -197,8 +197,12 @@ def record(
 
     def with_outputs() -> None:
         program()
-        exported = pulumi.Output.from_input(dict(get_root_resource().outputs))
-        outputs.update(_sync_await(exported.future()))
+        root = get_root_resource()
+        assert isinstance(root, Stack)  # run_pulumi_func made the stack the program ran in
+        exported = pulumi.Output.from_input(dict(root.outputs))
+        values = _sync_await(exported.future())
+        assert values is not None  # every output is known in a run (not a preview) under mocks
+        outputs.update(values)
 
     _sync_await(run_pulumi_func(with_outputs))
     resources = []

@@ -29,15 +29,19 @@ class InputsOnly(pulumi.runtime.Mocks):
         self.types[args.typ] += 1
         return f"{args.name}_id", dict(args.inputs)
 
-    def call(self, args: MockCallArgs) -> dict[str, Any]:
-        return {}
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return {}, None
 
 
 def main(stack: str) -> None:
     mocks = InputsOnly()
     pulumi.runtime.set_mocks(mocks, project="hello", stack=stack, preview=False)
     pulumi.runtime.set_all_config(stack_config(stack, OPERATOR_SETTINGS.get(stack)))
-    _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"))))
+
+    def program() -> None:
+        runpy.run_path(str(ROOT / "__main__.py"))
+
+    _sync_await(run_pulumi_func(program))
     json.dump(dict(mocks.types), sys.stdout)
 
 

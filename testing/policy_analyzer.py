@@ -72,7 +72,8 @@ def running_pack() -> Iterator[Analyzer]:
         [sys.executable, "__main__.py"], cwd=PACK, stdout=subprocess.PIPE, text=True
     )
     try:
-        port = int(process.stdout.readline())  # type: ignore[union-attr]
+        assert process.stdout is not None  # stdout=PIPE
+        port = int(process.stdout.readline())
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             yield Analyzer(analyzer_pb2_grpc.AnalyzerStub(channel))
     finally:

@@ -11,10 +11,9 @@ import binascii
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
-from chalice import Chalice
-from chalice.app import error_response
+from chalice.app import Chalice, error_response
 
 from chalicelib.observability import write_log
 
@@ -40,10 +39,18 @@ class MalformedEvent(ValueError):
     """The event is not a REST API proxy event this app can serve; the message says why."""
 
 
+def _is_object(value: Any) -> TypeGuard[dict[Any, Any]]:
+    return isinstance(value, dict)
+
+
+def _is_list(value: Any) -> TypeGuard[list[Any]]:
+    return isinstance(value, list)
+
+
 def _strings(value: Any, what: str) -> dict[str, str]:
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(
+    if not _is_object(value) or not all(
         isinstance(key, str) and isinstance(item, str) for key, item in value.items()
     ):
         raise MalformedEvent(f"{what} must be an object of strings")
@@ -52,10 +59,10 @@ def _strings(value: Any, what: str) -> dict[str, str]:
 
 def _string_lists(value: Any, what: str) -> None:
     if value is not None and not (
-        isinstance(value, dict)
+        _is_object(value)
         and all(
             isinstance(key, str)
-            and isinstance(items, list)
+            and _is_list(items)
             and all(isinstance(item, str) for item in items)
             for key, items in value.items()
         )
@@ -65,17 +72,17 @@ def _string_lists(value: Any, what: str) -> None:
 
 def checked_rest_event(event: Any, routes: Mapping[str, Any]) -> dict[str, Any]:
     """The event with Chalice's optional keys filled in, or MalformedEvent."""
-    if not isinstance(event, dict):
+    if not _is_object(event):
         raise MalformedEvent("the event must be an object")
     context = event.get("requestContext")
-    if not isinstance(context, dict):
+    if not _is_object(context):
         raise MalformedEvent("requestContext must be an object")
     method, resource = context.get("httpMethod"), context.get("resourcePath")
     if not isinstance(method, str) or not isinstance(resource, str):
         raise MalformedEvent("requestContext must name httpMethod and resourcePath")
     if resource not in routes:
         raise MalformedEvent("resourcePath names no route of this API")
-    checked = {**_OPTIONAL, **event}
+    checked: dict[str, Any] = {**_OPTIONAL, **event}
     _strings(checked["headers"], "headers")
     _strings(checked["stageVariables"], "stageVariables")
     _string_lists(checked["multiValueQueryStringParameters"], "multiValueQueryStringParameters")

@@ -39,9 +39,9 @@ def request_logger(
     """Chalice HTTP middleware: time the request and log its outcome. Never logs bodies."""
 
     def log_request(request: Any, get_response: Callable[[Any], Any]) -> Any:
-        context = request.context or {}
+        context: dict[str, Any] = request.context or {}
         # API Gateway's id ties the line to the access log; locally only the Lambda id exists.
-        request_id = context.get("requestId") or getattr(
+        request_id: str | None = context.get("requestId") or getattr(
             request.lambda_context, "aws_request_id", None
         )
         token = _request_id.set(request_id)
@@ -64,7 +64,8 @@ def request_logger(
             "version": version,
         }
         if log_usernames:
-            record["username"] = (request.uri_params or {}).get("username")
+            parameters: dict[str, str] = request.uri_params or {}
+            record["username"] = parameters.get("username")
         write_log(record)
         return response
 

@@ -7,8 +7,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Response
-from chalice.app import error_response
+from chalice.app import Response, error_response
 
 from chalicelib.contract import HEALTH_PATH, ORIGIN_HEADER, STORAGE_MISCONFIGURED_EVENT
 from chalicelib.observability import log_exception

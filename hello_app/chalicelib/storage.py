@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from botocore import xform_name
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.exceptions import BotoCoreError, ClientError
+
+# ThrottlingStatusCodeChecker: botocore has it (retries/standard.py), botocore-stubs 1.43 not.
 from botocore.retries.standard import (
     ModeledRetryableChecker,
     OrRetryChecker,
     RetryContext,
     ThrottledRetryableChecker,
-    ThrottlingStatusCodeChecker,
+    ThrottlingStatusCodeChecker,  # pyright: ignore[reportAttributeAccessIssue, reportUnknownVariableType]
     TransientRetryableChecker,
 )
 
@@ -58,7 +60,8 @@ def is_transient(error: Exception, operation_model: Any) -> bool:
             attempt_number=1,
             operation_model=operation_model,
             parsed_response=error.response,
-            http_response=AWSResponse("", status, {}, None),
+            # The status is None when the error carries no metadata: no status check matches.
+            http_response=AWSResponse("", cast(int, status), HTTPHeaders(), None),
         )
     else:
         context = RetryContext(attempt_number=1, caught_exception=error)
@@ -90,7 +93,8 @@ def create_dynamodb_client() -> Any:
         connect_timeout=0.5,
         read_timeout=1.0,
     )
-    return boto3.client("dynamodb", config=config)
+    # boto3-stubs overloads `client` for every service; only DynamoDB's types are installed.
+    return boto3.client("dynamodb", config=config)  # pyright: ignore[reportUnknownMemberType]
 
 
 class DynamoBirthdayStore:

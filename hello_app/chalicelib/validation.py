@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 MAX_USERNAME_LENGTH = 64
@@ -148,7 +148,7 @@ def parse_date_of_birth_body(raw_body: bytes | None, today: date) -> date:
         raise InvalidInput("request body must be a JSON object")
     if DATE_OF_BIRTH_FIELD not in document:
         raise InvalidInput(f"request body is missing {DATE_OF_BIRTH_FIELD}")
-    unknown = sorted(set(document) - {DATE_OF_BIRTH_FIELD})
+    unknown = sorted(set(cast(dict[str, Any], document)) - {DATE_OF_BIRTH_FIELD})
     if unknown:
         # Rejecting instead of ignoring: a client sending fields we do not store should know.
         raise InvalidInput(f"unknown fields in request body: {', '.join(unknown)}")

@@ -23,7 +23,7 @@ import pulumi
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks
 from pulumi.runtime.settings import get_root_resource
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from pulumi_chalice import ChaliceApp, ChaliceAppArgs, ChaliceProjectError
@@ -145,8 +145,12 @@ def record(program: Callable[[], None]) -> dict[str, Any]:
 
     def with_outputs() -> None:
         program()
-        exported = pulumi.Output.from_input(dict(get_root_resource().outputs))
-        outputs.update(_sync_await(exported.future()))
+        root = get_root_resource()
+        assert isinstance(root, Stack)  # run_pulumi_func made the stack the program ran in
+        exported = pulumi.Output.from_input(dict(root.outputs))
+        values = _sync_await(exported.future())
+        assert values is not None  # every output is known in a run (not a preview) under mocks
+        outputs.update(values)
 
     try:
         _sync_await(run_pulumi_func(with_outputs))

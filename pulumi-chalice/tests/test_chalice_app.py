@@ -94,6 +94,21 @@ def test_custom_domain_keeps_chalices_url_prefix(plain_dev: Packaged) -> None:
     assert mapping["domainName"] == "api.example.com"
 
 
+def test_a_websocket_domain_without_tls_version_gets_chalices_default_policy(
+    plain_dev: Packaged,
+) -> None:
+    # The provider requires domain_name_configuration.securityPolicy; Chalice's build applies
+    # its default, TLS 1.2, when the stage names no tls_version (every_decorator's ws domain).
+    domain = plain_dev.ours(
+        "aws:apigatewayv2/domainName:DomainName", "websocket_api_custom_domain"
+    )["state"]
+    assert domain["domainNameConfiguration"] == {
+        "certificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/ws",
+        "endpointType": "REGIONAL",
+        "securityPolicy": "TLS_1_2",
+    }
+
+
 def test_code_is_chalices_app_zip_and_the_layer_holds_the_vendored_code(
     plain_dev: Packaged, every: Path
 ) -> None:

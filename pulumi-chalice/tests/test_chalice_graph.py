@@ -110,7 +110,7 @@ def test_a_model_without_a_generator_method_is_an_error_naming_it() -> None:
         resource_type = "mystery"
 
     args = ChaliceAppArgs(project_dir="unused")
-    generator = PulumiGenerator("app", None, args, {})  # type: ignore[arg-type]
+    generator = PulumiGenerator("app", None, args, {})  # no parent: nothing is created
     with pytest.raises(UnsupportedChaliceFeature, match=r"cannot create Mystery .*'unknown'"):
         generator.generate([Mystery(resource_name="unknown")])
 
@@ -121,7 +121,7 @@ def test_the_error_names_the_decorator_behind_a_known_kind() -> None:
         resource_name="nightly-event",
         rule_name="r",
         schedule_expression="rate(1 day)",
-        lambda_function=function,  # type: ignore[arg-type]
+        lambda_function=function,
     )
     assert str(UnsupportedChaliceFeature(event)) == (
         "ChaliceApp cannot create ScheduledEvent (@app.schedule) 'nightly-event' yet"

@@ -70,7 +70,7 @@ class Request:
     def __init__(self, context: dict[str, Any], lambda_request_id: str | None) -> None:
         self.uri_params = {"username": "Alice"}
         self.context = context
-        self.lambda_context = type("Context", (), {"aws_request_id": lambda_request_id})()
+        self.lambda_context: Any = type("Context", (), {"aws_request_id": lambda_request_id})()
 
 
 class Answer:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import xml.dom.minidom
 from pathlib import Path
+from typing import cast
 
 import pulumi
 import pytest
@@ -79,7 +80,10 @@ def test_the_chart_is_an_svg_with_both_designs_for_each_stack(tmp_path: Path) ->
     assert document.documentElement.tagName == "svg"
     lines = document.getElementsByTagName("polyline")
     assert len(lines) == 2 * len(stacks())
-    labels = {node.firstChild.data for node in document.getElementsByTagName("text")}
+    labels = {
+        cast(xml.dom.minidom.Text, node.firstChild).data
+        for node in document.getElementsByTagName("text")
+    }
     for stack in stacks():
         assert {f"{stack} serverless", f"{stack} always-on", f"{stack} crossover"} <= labels
 

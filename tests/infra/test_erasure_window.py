@@ -12,7 +12,7 @@ import pytest
 from pulumi.runtime.config import set_all_config
 
 from hello_stack.config import load
-from hello_stack.retention import erasure_window
+from hello_stack.retention import ErasureWindow, erasure_window
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack
 from tools.erasure_table import table
@@ -24,7 +24,7 @@ BASE = {
 }
 
 
-def window(pitr: int, backups: int, selection: int = 7, validation: int = 24) -> object:
+def window(pitr: int, backups: int, selection: int = 7, validation: int = 24) -> ErasureWindow:
     return erasure_window(
         SimpleNamespace(
             pitr_recovery_days=pitr,

@@ -34,9 +34,11 @@ class ChaliceAppArgs:
     # below what a function sets for itself in the stage (e.g. lambda_memory_size,
     # lambda_timeout, reserved_concurrency, log_retention_in_days, xray, api_gateway_stage,
     # api_gateway_endpoint_type, lambda_architecture): how a stack's config reaches Chalice.
-    config_overrides: Mapping[str, Any] = field(default_factory=dict)
+    config_overrides: Mapping[str, Any] = field(default_factory=dict[str, Any])
     # Added to every function's environment; a name also set by Chalice's config is an error.
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    environment: Mapping[str, pulumi.Input[str]] = field(
+        default_factory=dict[str, pulumi.Input[str]]
+    )
     # Added to every role ChaliceApp manages (e.g. a table's ARN as a Pulumi output).
     policy_statements: Sequence[pulumi.Input[Mapping[str, Any]]] = ()
     # When set, the REST handler publishes versions and API Gateway invokes this alias.

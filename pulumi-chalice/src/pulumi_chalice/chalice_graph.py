@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
-from chalice import Chalice
+from chalice.app import Chalice
 from chalice.cli.factory import CLIFactory
 from chalice.config import Config
 from chalice.constants import DEFAULT_APIGATEWAY_STAGE_NAME, DEFAULT_ENDPOINT_TYPE
@@ -45,6 +45,7 @@ from chalice.deploy.packager import LayerDeploymentPackager
 from chalice.deploy.swagger import TerraformSwaggerGenerator
 from chalice.deploy.validate import validate_configuration
 from chalice.policy import AppPolicyGenerator
+from chalice.utils import UI, OSUtils
 
 from pulumi_chalice.chalice_package import (
     BytecodeAppOnlyPackager,
@@ -99,7 +100,7 @@ def _is_project_module(name: str, module: Any, project_dir: str) -> bool:
 
 
 @contextmanager
-def isolated_imports(project_dir: str) -> Iterator[None]:
+def isolated_imports(project_dir: str) -> Generator[None, None, None]:
     """Imports made inside come from project_dir and leave no trace in sys.modules, sys.path or
     os.environ (Chalice's loader sets the stage's environment variables in the process)."""
     saved_path, saved_environ = list(sys.path), dict(os.environ)
@@ -149,9 +150,21 @@ def load_config(
         },
     )
     with isolated_imports(project_dir):
-        app: Chalice = factory.load_chalice_app(config.environment_variables)
+        # Chalice annotates the parameter as a bare MutableMapping: a gap in its hints only.
+        app: Chalice = factory.load_chalice_app(  # pyright: ignore[reportUnknownMemberType]
+            config.environment_variables
+        )
     params["chalice_app"] = app
     return config
+
+
+class PackagerParts(TypedDict):
+    """What each of Chalice's packagers is made of."""
+
+    osutils: OSUtils
+    dependency_builder: PipDependencyBuilder
+    ui: UI
+    architecture: str
 
 
 def build_stage(config: Config) -> BuildStage:
@@ -160,7 +173,7 @@ def build_stage(config: Config) -> BuildStage:
     osutils = ReproducibleOSUtils()
     ui = quiet_ui()
     dependencies = PipDependencyBuilder(osutils, architecture=config.lambda_architecture)
-    common = {
+    common: PackagerParts = {
         "osutils": osutils,
         "dependency_builder": dependencies,
         "ui": ui,

@@ -24,10 +24,11 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.deploy.packager import (
     AppOnlyDeploymentPackager,
+    BaseLambdaDeploymentPackager,
     DependencyBuilder,
     LambdaDeploymentPackager,
 )
@@ -42,7 +43,9 @@ class ReproducibleOSUtils(OSUtils):
     could give different zips, and Pulumi would publish a new Lambda version for nothing.
     """
 
-    def walk(self, path: str, followlinks: bool = False) -> Iterator[tuple[str, list, list]]:
+    def walk(
+        self, path: str, followlinks: bool = False
+    ) -> Iterator[tuple[str, list[str], list[str]]]:
         for root, dirnames, filenames in os.walk(path, followlinks=followlinks):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
             yield root, dirnames, sorted(f for f in filenames if not f.endswith(".pyc"))
@@ -90,12 +93,20 @@ def building_runtime() -> str:
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
-class BytecodeMixin:
+# The mixin is only ever combined with a Chalice packager: the checker sees that base, while at
+# run time the mixin derives from object so that the packager's own method is what super() finds.
+if TYPE_CHECKING:
+    _PackagerBase = BaseLambdaDeploymentPackager
+else:
+    _PackagerBase = object
+
+
+class BytecodeMixin(_PackagerBase):
     """A Chalice app packager whose zip carries bytecode when this interpreter is the runtime's
     version (see the module's docstring); otherwise exactly Chalice's zip."""
 
     def create_deployment_package(self, project_dir: str, python_version: str) -> str:
-        sources = super().create_deployment_package(project_dir, python_version)  # type: ignore[misc]
+        sources = super().create_deployment_package(project_dir, python_version)
         return with_bytecode(sources) if python_version == building_runtime() else sources
 
 

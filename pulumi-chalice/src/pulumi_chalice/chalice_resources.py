@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -37,6 +37,15 @@ INVOKE_ARN_PLACEHOLDER = re.compile(r"\$\{aws_lambda_function\.([\w-]+)\.invoke_
 WEBSOCKET_HANDLERS = ("connect", "message", "disconnect")
 REST_HANDLER = "api_handler"  # Chalice's resource name for the function behind @app.route
 WEBSOCKET_ROUTES = {"$connect": "connect", "$disconnect": "disconnect"}
+
+T = TypeVar("T")
+
+
+def built(value: models.DV[T]) -> T:
+    """A model's value as the generators see it: Chalice's build stages (packaging, policy,
+    swagger) fill in every `Placeholder.BUILD_STAGE` before any generator runs, and the
+    deploy-time placeholders are only for `chalice deploy`'s plan, which this never runs."""
+    return cast(T, value)
 
 
 @dataclass
@@ -186,7 +195,10 @@ class PulumiGenerator:
             permissions_boundary=self._options.permissions_boundary,
             opts=self._opts(),
         )
-        statements = [*resource.policy.document["Statement"], *self._options.policy_statements]
+        statements: list[pulumi.Input[Mapping[str, Any]]] = [
+            *built(resource.policy.document)["Statement"],
+            *self._options.policy_statements,
+        ]
         self.role_grants[id(resource)] = aws.iam.RolePolicy(
             self._name(resource.resource_name),
             role=role.id,
@@ -203,7 +215,7 @@ class PulumiGenerator:
             layer_name=self._name(resource.resource_name),
             compatible_runtimes=[resource.runtime],
             compatible_architectures=[resource.architecture],
-            code=pulumi.FileArchive(os.path.relpath(resource.deployment_package.filename)),
+            code=pulumi.FileArchive(os.path.relpath(built(resource.deployment_package.filename))),
             opts=self._opts(),
         )
 
@@ -225,6 +237,8 @@ class PulumiGenerator:
             role_arn: pulumi.Input[str] = self.roles[id(resource.role)].arn
             grants: list[pulumi.Resource] = [self.role_grants[id(resource.role)]]
         else:
+            # Chalice's only other kind of role: one the project names by ARN.
+            assert isinstance(resource.role, models.PreCreatedIAMRole)
             role_arn, grants = resource.role.role_arn, []
         layers: list[pulumi.Input[str]] = []
         if resource.managed_layer is not None and id(resource.managed_layer) in self.layers:
@@ -241,7 +255,7 @@ class PulumiGenerator:
             handler=resource.handler,
             architectures=[resource.architecture],
             # Relative, so state does not depend on where the repository is checked out.
-            code=pulumi.FileArchive(os.path.relpath(resource.deployment_package.filename)),
+            code=pulumi.FileArchive(os.path.relpath(built(resource.deployment_package.filename))),
             memory_size=resource.memory_size,
             timeout=resource.timeout,
             tags=resource.tags,
@@ -434,7 +448,7 @@ class PulumiGenerator:
         )
 
     def _generate_restapi(self, resource: models.RestAPI) -> None:
-        document = resource.swagger_doc
+        document: dict[str, Any] = built(resource.swagger_doc)
         if self._options.rest_api_name:
             # The body's title names the API on every import, so both carry the chosen name.
             document = {
@@ -501,7 +515,9 @@ class PulumiGenerator:
             self._rest_domain_name(resource, resource.domain_name, rest_api, stage)
         self.rest_api, self.rest_stage = rest_api, stage
 
-    def _access_logs(self, resource: models.RestAPI) -> dict[str, Any] | None:
+    def _access_logs(
+        self, resource: models.RestAPI
+    ) -> aws.apigateway.StageAccessLogSettingsArgsDict | None:
         if self._options.access_log_format is None:
             return None
         log_group = aws.cloudwatch.LogGroup(
@@ -600,13 +616,15 @@ class PulumiGenerator:
         )
         if resource.domain_name is not None:
             domain = resource.domain_name
+            # Chalice's InjectDefaults build step set it (TLS_1_2 when the stage names none).
+            assert domain.tls_version is not None
             created = aws.apigatewayv2.DomainName(
                 self._name(domain.resource_name),
                 domain_name=domain.domain_name,
                 domain_name_configuration={
                     "certificate_arn": domain.certificate_arn,
                     "endpoint_type": "REGIONAL",
-                    "security_policy": domain.tls_version.value if domain.tls_version else None,
+                    "security_policy": domain.tls_version.value,
                 },
                 tags=domain.tags,
                 opts=self._opts(),

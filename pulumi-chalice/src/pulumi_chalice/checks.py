@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import botocore.session
+from botocore.model import StringShape
 from chalice.deploy import models
 from chalice.deploy.packager import LambdaDeploymentPackager
 
@@ -30,7 +31,10 @@ MEMORY_KEY, TIMEOUT_KEY, CONCURRENCY_KEY = (
     "reserved_concurrency",
 )
 # The runtimes Chalice's packager can build for (its own table of wheel ABIs).
-CHALICE_RUNTIMES = tuple(LambdaDeploymentPackager._RUNTIME_TO_ABI)
+# Chalice keeps the table private and has no public copy of it.
+CHALICE_RUNTIMES = tuple(
+    LambdaDeploymentPackager._RUNTIME_TO_ABI  # pyright: ignore[reportPrivateUsage]
+)
 
 
 # The decorator or config key behind each model kind, for errors and the README's table.
@@ -86,7 +90,9 @@ def describe(project_dir: str, stage: str, overrides: Mapping[str, Any]) -> str:
 def lambda_runtimes() -> tuple[str, ...]:
     """Every runtime Lambda's API accepts: the `Runtime` enum of botocore's service model."""
     model = botocore.session.get_session().get_service_model("lambda")
-    return tuple(model.shape_for("Runtime").enum)
+    runtime = model.shape_for("Runtime")
+    assert isinstance(runtime, StringShape)  # an enum of strings in every Lambda model
+    return tuple(runtime.enum)
 
 
 def check_runtime(runtime: str) -> None:
@@ -134,7 +140,7 @@ def read_config(project_dir: str) -> dict[str, Any]:
             ) from error
     if not isinstance(config, dict):
         raise ChaliceProjectError(f"{path} must hold a JSON object, not {type(config).__name__}")
-    return config
+    return cast(dict[str, Any], config)  # JSON: an object's keys are strings
 
 
 def check_stage(project_dir: str, config: Mapping[str, Any], stage: str, allowed: bool) -> None:
@@ -178,7 +184,7 @@ def check_functions(
 ) -> None:
     """Memory, timeout and reserved concurrency of each function, as Chalice merged them; its
     environment and role against what ChaliceApp's options add."""
-    problems = []
+    problems: list[str] = []
     for function in sorted(functions, key=lambda function: function.resource_name):
         name = function.resource_name
         if _outside(function.memory_size, *MEMORY_MB):
@@ -191,7 +197,9 @@ def check_functions(
                 f"function {name!r}: {TIMEOUT_KEY} {function.timeout} is outside "
                 f"Lambda's {TIMEOUT_SECONDS[0]}..{TIMEOUT_SECONDS[1]} seconds"
             )
-        if function.reserved_concurrency is not None and function.reserved_concurrency < 0:
+        # Chalice hints `int`, but a function without the setting has None.
+        reserved = cast(int | None, function.reserved_concurrency)
+        if reserved is not None and reserved < 0:
             problems.append(
                 f"function {name!r}: {CONCURRENCY_KEY} {function.reserved_concurrency} is negative"
             )
