@@ -36,7 +36,7 @@ STRONG = "STRONG"
 class BirthdayTable(pulumi.ComponentResource):
     name: pulumi.Output[str]
     arn: pulumi.Output[str]
-    # {region: that region's replica's ARN}, the table's own region included.
+    # {replica region: that replica's ARN}; the table's own region's is `arn`.
     replica_arns: dict[str, pulumi.Output[str]]
 
     def __init__(
@@ -89,8 +89,11 @@ def mrsc(args: BirthdayTableArgs) -> dict[str, object]:
     }
 
 
-def in_region(arn: str, region: str) -> str:
-    """The same table's ARN in another region: arn:aws:dynamodb:REGION:ACCOUNT:table/NAME."""
+def in_region(arn: str | None, region: str) -> str | None:
+    """The same table's ARN in another region: arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
+    (None while the table's ARN is unknown, as in a preview)."""
+    if arn is None:
+        return None
     parts = arn.split(":")
     parts[3] = region
     return ":".join(parts)

@@ -84,6 +84,10 @@ MRSC_REGION_SETS = (
 # (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-failover.html):
 # at most two regions serve, and MRSC's third region is then a witness.
 MAX_ACTIVE_REGIONS = 2
+# A replica's point-in-time recovery period: DynamoDB's default, which pulumi-aws 7's replica
+# block cannot change (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/
+# API_PointInTimeRecoverySpecification.html).
+REPLICA_PITR_DAYS = 35
 # What a stack serving from more than one region must set: the failover name and what serves it.
 FAILOVER_KEYS = ("hostedZoneId", "failoverDomain", "regionalCertificateArns")
 
@@ -469,6 +473,12 @@ class StackConfig:
             problems.append(
                 f"{PROJECT}:regionalCertificateArns must hold one certificate per active region, "
                 f"in {PROJECT}:activeRegions' order, each in its region ({', '.join(regions)})"
+            )
+        if self.pitr_recovery_days != REPLICA_PITR_DAYS:
+            problems.append(
+                f"{PROJECT}:pitrRecoveryDays must be {REPLICA_PITR_DAYS} with two active regions:"
+                " each replica keeps DynamoDB's default period (pulumi-aws sets a replica's PITR"
+                " on or off only), and docs/data-retention.md's window must hold for every copy"
             )
         if len(self.check_locations) > MAX_CHECK_LOCATIONS_MULTI_REGION:
             problems.append(
