@@ -180,6 +180,7 @@ endpoints = (
                 failover_domain=settings.failover_domain,
                 certificate_arn=settings.certificate_arns[region],
                 role=PRIMARY if region == settings.region else SECONDARY,
+                throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
             ),
             opts=region_options[region],
         )
@@ -301,10 +302,13 @@ SyntheticChecks(
     opts=regional,
 )
 slis = [
+    # The first region's API: an alarm's metric math reads one region. The others are seen by
+    # the client-side SLI when users are (docs/failover.md, "What the SLO sees").
     slo.server_sli(
         {"ApiName": api.rest_api_name, "Stage": api.stage_name},
         metric_namespace,
         settings.check_locations,
+        health_path=contract.HEALTH_PATH if settings.multi_region else None,
     ),
     slo.client_sli(metric_namespace, settings.check_locations),
 ]

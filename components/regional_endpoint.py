@@ -33,6 +33,8 @@ class RegionalEndpointArgs:
     failover_domain: str
     certificate_arn: str  # ACM, in `region`, covering failover_domain
     role: str  # PRIMARY or SECONDARY
+    # The stage's (rate, burst): a method's own settings replace the stage's for that method.
+    throttling: tuple[float, int]
 
 
 class RegionalEndpoint(pulumi.ComponentResource):
@@ -58,6 +60,20 @@ class RegionalEndpoint(pulumi.ComponentResource):
             rest_api=args.rest_api_id,
             stage_name=args.stage_name,
             domain_name=domain.domain_name,
+            opts=child,
+        )
+        # The health route's own metrics (API Gateway's per-method metrics, for this method
+        # only): the server SLI subtracts them, since health checks are not users.
+        aws.apigateway.MethodSettings(
+            f"{name}-health-metrics",
+            rest_api=args.rest_api_id,
+            stage_name=args.stage_name,
+            method_path=f"{args.health_path.strip('/')}/GET",
+            settings={
+                "metrics_enabled": True,
+                "throttling_rate_limit": args.throttling[0],
+                "throttling_burst_limit": args.throttling[1],
+            },
             opts=child,
         )
         health_check = aws.route53.HealthCheck(

@@ -186,6 +186,7 @@ ONLY_IN_PROD = {
     "hello:components:RegionalEndpoint",
     "aws:apigateway/domainName:DomainName",
     "aws:apigateway/basePathMapping:BasePathMapping",
+    "aws:apigateway/methodSettings:MethodSettings",  # the health route's own metrics
     "aws:route53/healthCheck:HealthCheck",
     "aws:route53/record:Record",
     "hello:components:RegionDrill",
