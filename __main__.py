@@ -20,6 +20,7 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.origin_secret import OriginSecret, OriginSecretArgs, legacy_chalice_app_alias
+from components.region_drill import RegionDrill, RegionDrillArgs
 from components.regional_endpoint import (
     PRIMARY,
     SECONDARY,
@@ -31,7 +32,6 @@ from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.slo_alerts import SloAlerts, SloAlertsArgs
 from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
-from components.region_drill import RegionDrill, RegionDrillArgs
 from hello_stack import alarms, config, limits, naming, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hooks import release_hook
@@ -344,7 +344,6 @@ dashboard = Dashboard(
     ),
     opts=regional,
 )
-
 
 
 def release_path(region: str) -> tuple[CanaryDeployment, ReleaseHooks]:

@@ -2,7 +2,8 @@
 work on further regions (issue 22). Written from the program at main b2dc2ec, before two
 regions existed, and checked by tests/infra/test_regions.py.
 
-Regenerate only for an intended change of dev: `python -m tests.infra.dev_graph > tests/infra/dev_graph.json`
+Regenerate only for an intended change of dev:
+`python -m tests.infra.dev_graph > tests/infra/dev_graph.json`
 """
 
 from __future__ import annotations

@@ -187,9 +187,9 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
     assert len(graphs) == len(alarms) == expected
     # each further region: its own paging and release alarms and its regional limits (not
     # CloudFront's, which is the edge's)
-    assert len(body["widgets"]) - slo_widgets == expected + (
-        len(stack.expected["regions"]) - 1
-    ) * (9 + limit_alarms - 1)
+    assert len(body["widgets"]) - slo_widgets == expected + (len(stack.expected["regions"]) - 1) * (
+        9 + limit_alarms - 1
+    )
     for each in alarms:
         key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
         graph = graphs[key]["properties"]

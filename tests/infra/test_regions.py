@@ -99,10 +99,13 @@ def test_each_region_runs_the_full_regional_stack_on_its_own_provider(whole_prod
         }
         assert components == REGIONAL_COMPONENTS, region
         children = [
-            r for r in whole_prod.resources
-            if not r["type"].startswith("hello:") and r["type"] != CHALICE_APP
-            and any(r["parent"].endswith(f"::{name}") and f"{t}$" in r["urn"] for t in REGIONAL_COMPONENTS)
-        ]  # fmt: skip
+            r
+            for r in whole_prod.resources
+            if not r["type"].startswith("hello:")
+            and r["type"] != CHALICE_APP
+            and r["parent"].endswith(f"::{name}")
+            and any(f"{t}$" in r["urn"] for t in REGIONAL_COMPONENTS)
+        ]
         assert children, region
         for child in children:
             assert whole_prod.region_of(child) == region, child["urn"]
