@@ -365,10 +365,19 @@ def release_path(region: str) -> tuple[CanaryDeployment, ReleaseHooks]:
             function_arn=region_api.function_arn,
             environment={
                 release_hook.TARGET_ENV: region_api.function_qualified_arn,
-                release_hook.PUBLIC_URL_ENV: cdn.url,
                 release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
                 release_hook.ORIGIN_SECRET_ENV: secret,
                 release_hook.STAGE_ENV: contract.STAGE_NAME,
+                # Two regions: the after-traffic check calls this region's own API (the public
+                # name may be serving the other one); one region: the public URL.
+                **(
+                    {
+                        release_hook.PUBLIC_URL_ENV: region_api.api_url,
+                        release_hook.DIRECT_ENV: "true",
+                    }
+                    if settings.multi_region
+                    else {release_hook.PUBLIC_URL_ENV: cdn.url}
+                ),
             },
             codedeploy_role_name=region_canary.role_name,
             runtime=settings.lambda_runtime,
