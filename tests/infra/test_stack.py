@@ -124,8 +124,11 @@ EXPECTED_DIFFERENCES = {
     # activeRegions and witnessRegion: the table's replica and witness
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "replicas"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "globalTableWitness"),
-    # and the failover name: CloudFront's origin
+    # and the failover name: CloudFront's origin; the hooks' after-traffic check calls the
+    # region's own API
     ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "origins"),
+    ("aws:lambda/function:Function", "hello-STAGE-before-traffic", "environment"),
+    ("aws:lambda/function:Function", "hello-STAGE-after-traffic", "environment"),
     ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "priceClass"),
     ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "webAclId"),
     ("aws:codedeploy/deploymentGroup:DeploymentGroup", "hello-STAGE-deployment-group",
