@@ -21,6 +21,13 @@ from components.dashboard import Dashboard, DashboardArgs
 from components.edge_firewall import EdgeFirewall, EdgeFirewallArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.origin_secret import OriginSecret, OriginSecretArgs, legacy_chalice_app_alias
+from components.region_drill import RegionDrill, RegionDrillArgs
+from components.regional_endpoint import (
+    PRIMARY,
+    SECONDARY,
+    RegionalEndpoint,
+    RegionalEndpointArgs,
+)
 from components.release_hooks import ReleaseHooks, ReleaseHooksArgs
 from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.slo_alerts import SloAlerts, SloAlertsArgs
@@ -28,7 +35,6 @@ from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_stack import alarms, config, limits, naming, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
-from hello_stack.alarm_spec import AlarmSpec
 from hooks import release_hook
 from pulumi_chalice import ChaliceApp, ChaliceAppArgs
 
@@ -72,6 +78,18 @@ tags: aws.ProviderDefaultTagsArgsDict = {
 }
 regional_provider = aws.Provider(f"{name}-aws", region=settings.region, default_tags=tags)
 regional = pulumi.ResourceOptions(providers=[regional_provider])
+# Every further region serving the API: its own provider, its resources named after it.
+other_regions = settings.regions[1:]
+region_options = {settings.region: regional} | {
+    region: pulumi.ResourceOptions(
+        providers=[
+            aws.Provider(
+                naming.regional_name(f"{name}-aws", region), region=region, default_tags=tags
+            )
+        ]
+    )
+    for region in other_regions
+}
 edge = pulumi.ResourceOptions(
     providers=[aws.Provider(f"{name}-{EDGE_REGION}", region=EDGE_REGION, default_tags=tags)]
 )
@@ -91,9 +109,13 @@ table = BirthdayTable(
     BirthdayTableArgs(
         deletion_protection=settings.deletion_protection,
         pitr_recovery_days=settings.pitr_recovery_days,
+        replica_regions=other_regions,
+        witness_region=settings.witness_region,
     ),
     opts=regional,
 )
+# Each region reads and writes its own replica (MRSC: strongly consistent in every one).
+table_arns = {settings.region: table.arn, **table.replica_arns}
 backup = None
 if settings.backup_retention_days > 0:
     backup = TableBackup(
@@ -106,51 +128,93 @@ if settings.backup_retention_days > 0:
         opts=regional,
     )
 
+# One secret for every region: CloudFront sends it to whichever region the failover name
+# answers, and each region's probe sends it to that region's API.
 # Until pulumi-chalice, the ChaliceApp below (same name) made the secret as its child.
 secret = OriginSecret(name, OriginSecretArgs(legacy_chalice_app_name=name)).value
-api = ChaliceApp(
-    name,
-    ChaliceAppArgs(
-        project_dir=str(Path(__file__).resolve().parent / "hello_app"),
-        chalice_stage=stage,
-        runtime=settings.lambda_runtime,
-        # The stack's settings above the project's .chalice/config.json, as CLI options are.
-        config_overrides={
-            "api_gateway_stage": contract.STAGE_NAME,
-            "lambda_memory_size": settings.lambda_memory_mb,
-            "lambda_timeout": settings.lambda_timeout_seconds,
-            "log_retention_in_days": settings.log_retention_days,
-            **(
-                {"reserved_concurrency": settings.reserved_concurrency}
-                if settings.reserved_concurrency is not None
-                else {}
+
+
+def regional_api(region: str) -> ChaliceApp:
+    """The app in one region, on that region's replica."""
+    app_name = naming.regional_name(name, region, primary=settings.region)
+    options = region_options[region]
+    if region == settings.region:  # the URNs the stacks hold from before pulumi-chalice
+        options = pulumi.ResourceOptions.merge(
+            options, pulumi.ResourceOptions(aliases=[legacy_chalice_app_alias()])
+        )
+    return ChaliceApp(
+        app_name,
+        ChaliceAppArgs(
+            project_dir=str(Path(__file__).resolve().parent / "hello_app"),
+            chalice_stage=stage,
+            runtime=settings.lambda_runtime,
+            # The stack's settings above the project's .chalice/config.json, as CLI options are.
+            config_overrides={
+                "api_gateway_stage": contract.STAGE_NAME,
+                "lambda_memory_size": settings.lambda_memory_mb,
+                "lambda_timeout": settings.lambda_timeout_seconds,
+                "log_retention_in_days": settings.log_retention_days,
+                **(
+                    {"reserved_concurrency": settings.reserved_concurrency}
+                    if settings.reserved_concurrency is not None
+                    else {}
+                ),
+            },
+            endpoint_type="REGIONAL",  # reached through CloudFront only
+            # Chalice would name every stage's API `hello`: API Gateway's metrics are keyed by
+            # name.
+            rest_api_name=app_name,
+            environment={
+                contract.TABLE_NAME_ENV: table.name,  # a global table's name is every replica's
+                contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
+                contract.ORIGIN_SECRET_ENV: secret,
+                **({config.REPUBLISH_ENV: settings.republish} if settings.republish else {}),
+            },
+            policy_statements=[
+                {
+                    "Effect": "Allow",
+                    "Action": contract.dynamodb_actions(),
+                    "Resource": table_arns[region],
+                }
+            ],
+            alias_name=ALIAS_NAME,
+            # Both stages release through CodeDeploy canaries (each stack's `deploymentConfig`),
+            # so dev rehearses prod's path.
+            traffic_shifted_externally=True,
+            snap_start=settings.snap_start,
+            access_log_format=ACCESS_LOG_FORMAT,
+            access_log_retention_days=settings.log_retention_days,
+            throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
+            permissions_boundary=boundary_arn,
+        ),
+        opts=options,
+    )
+
+
+apis = {region: regional_api(region) for region in settings.regions}
+api = apis[settings.region]
+# Two regions: one failover name in front of both, each region behind its health check.
+endpoints = (
+    {
+        region: RegionalEndpoint(
+            naming.regional_name(name, region, primary=settings.region),
+            RegionalEndpointArgs(
+                region=region,
+                rest_api_id=apis[region].rest_api_id,
+                stage_name=apis[region].stage_name,
+                health_path=contract.HEALTH_PATH,
+                hosted_zone_id=settings.hosted_zone_id,
+                failover_domain=settings.failover_domain,
+                certificate_arn=settings.certificate_arns[region],
+                role=PRIMARY if region == settings.region else SECONDARY,
+                throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
             ),
-        },
-        endpoint_type="REGIONAL",  # reached through CloudFront only
-        # Chalice would name every stage's API `hello`: API Gateway's metrics are keyed by name.
-        rest_api_name=name,
-        environment={
-            contract.TABLE_NAME_ENV: table.name,
-            contract.LOG_USERNAMES_ENV: str(settings.log_usernames).lower(),
-            contract.ORIGIN_SECRET_ENV: secret,
-            **({config.REPUBLISH_ENV: settings.republish} if settings.republish else {}),
-        },
-        policy_statements=[
-            {"Effect": "Allow", "Action": contract.dynamodb_actions(), "Resource": table.arn}
-        ],
-        alias_name=ALIAS_NAME,
-        # Both stages release through CodeDeploy canaries (each stack's `deploymentConfig`), so
-        # dev rehearses prod's path.
-        traffic_shifted_externally=True,
-        snap_start=settings.snap_start,
-        access_log_format=ACCESS_LOG_FORMAT,
-        access_log_retention_days=settings.log_retention_days,
-        throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
-        permissions_boundary=boundary_arn,
-    ),
-    opts=pulumi.ResourceOptions.merge(
-        regional, pulumi.ResourceOptions(aliases=[legacy_chalice_app_alias()])
-    ),
+            opts=region_options[region],
+        )
+        for region in settings.regions
+    }
+    if settings.multi_region
+    else {}
 )
 rest = RestHandler.of(api)
 
@@ -183,6 +247,7 @@ cdn = Cdn(
             else None
         ),
         web_acl_arn=firewall.web_acl_arn if firewall else None,
+        failover_domain=settings.failover_domain if settings.multi_region else None,
     ),
     opts=regional,
 )
@@ -207,35 +272,46 @@ if backup is not None:
         ),
         opts=regional,
     )
-regional_alarms = alarms.regional_alarms(
-    settings,
-    api_name=rest.rest_api_name,
-    stage_name=rest.stage_name,
-    function_name=rest.function_name,
-    alias_name=rest.alias_name,
-    table_name=table.name,
-    function_log_group_name=rest.log_group_name,
-    log_metric_namespace=metric_namespace,
-)
-# An alarm before each limit.
-regional_alarms += limits.limit_alarms(settings, rest, metric_namespace)
+
+
+def alarms_of(region: str) -> list:
+    """A region's alarms: its API, function and replica, and the limits before them."""
+    region_api = apis[region]
+    found = alarms.regional_alarms(
+        settings,
+        api_name=region_api.rest_api_name,
+        stage_name=region_api.stage_name,
+        function_name=region_api.function_name,
+        alias_name=region_api.alias_name,
+        table_name=table.name,
+        function_log_group_name=region_api.log_group_name,
+        log_metric_namespace=metric_namespace,
+    )
+    # An alarm before each limit.
+    return found + limits.limit_alarms(settings, region_api, metric_namespace)
+
+
+alarms_by_region = {region: alarms_of(region) for region in settings.regions}
+regional_alarms = alarms_by_region[settings.region]
 if restore_testing is not None:
     regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
 edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
-
-
-def paging(alarms: list[AlarmSpec]) -> MonitoringArgs:
-    """Both page topics reach the same people."""
-    return MonitoringArgs(
-        alarms=alarms,
-        alarm_email=settings.alarm_email,
-        alarm_webhook_url=settings.alarm_webhook_url,
+# Both page topics reach the same people.
+subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
+# Alarms notify a topic in their own region: one Monitoring per region.
+monitors = {
+    region: Monitoring(
+        naming.regional_name(name, region, primary=settings.region),
+        MonitoringArgs(alarms=alarms_by_region[region], **subscribers),
+        opts=region_options[region],
     )
-
-
-monitoring = Monitoring(name, paging(regional_alarms), opts=regional)
-edge_monitoring = Monitoring(f"{name}-edge", paging(edge_alarms), opts=edge)
+    for region in settings.regions
+}
+monitoring = monitors[settings.region]
+edge_monitoring = Monitoring(
+    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
+)
 
 # The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
 # and tickets on their burn rates, the budget on the dashboard and in the release gate.
@@ -254,10 +330,13 @@ SyntheticChecks(
     opts=regional,
 )
 slis = [
+    # The first region's API: an alarm's metric math reads one region. The others are seen by
+    # the client-side SLI when users are (docs/failover.md, "What the SLO sees").
     slo.server_sli(
         {"ApiName": rest.rest_api_name, "Stage": rest.stage_name},
         metric_namespace,
         settings.check_locations,
+        health_path=contract.HEALTH_PATH if settings.multi_region else None,
     ),
     slo.client_sli(metric_namespace, settings.check_locations),
 ]
@@ -278,7 +357,7 @@ slo_alerts = SloAlerts(
 dashboard = Dashboard(
     name,
     DashboardArgs(
-        panels=[(settings.region, regional_alarms), (EDGE_REGION, edge_alarms)],
+        panels=[*alarms_by_region.items(), (EDGE_REGION, edge_alarms)],
         leading_widgets=[
             *slo.dashboard_widgets(
                 slis, settings.availability_slo_percent, settings.slo_window_days, settings.region
@@ -294,35 +373,65 @@ dashboard = Dashboard(
     opts=regional,
 )
 
-canary = CanaryDeployment(
-    name,
-    CanaryDeploymentArgs(
-        deployment_config_name=settings.deployment_config,
-        alarm_names=monitoring.rollback_alarm_names,
-        permissions_boundary=boundary_arn,
-    ),
-    opts=regional,
-)
 
-hooks = ReleaseHooks(
-    name,
-    ReleaseHooksArgs(
-        function_arn=rest.function_arn,
-        environment={
-            release_hook.TARGET_ENV: rest.function_qualified_arn,
-            release_hook.PUBLIC_URL_ENV: cdn.url,
-            release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
-            release_hook.ORIGIN_SECRET_ENV: secret,
-            release_hook.STAGE_ENV: contract.STAGE_NAME,
-        },
-        codedeploy_role_name=canary.role_name,
-        runtime=settings.lambda_runtime,
-        log_retention_days=settings.log_retention_days,
-        timeout_s=release_hook.FUNCTION_TIMEOUT_S,
-        permissions_boundary=boundary_arn,
-    ),
-    opts=regional,
-)
+def release_path(region: str) -> tuple[CanaryDeployment, ReleaseHooks]:
+    """A region's CodeDeploy group (rolled back by that region's alarms) and its hooks."""
+    region_name = naming.regional_name(name, region, primary=settings.region)
+    region_api = apis[region]
+    region_canary = CanaryDeployment(
+        region_name,
+        CanaryDeploymentArgs(
+            deployment_config_name=settings.deployment_config,
+            alarm_names=monitors[region].rollback_alarm_names,
+            permissions_boundary=boundary_arn,
+        ),
+        opts=region_options[region],
+    )
+    region_hooks = ReleaseHooks(
+        region_name,
+        ReleaseHooksArgs(
+            function_arn=region_api.function_arn,
+            environment={
+                release_hook.TARGET_ENV: region_api.function_qualified_arn,
+                release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
+                release_hook.ORIGIN_SECRET_ENV: secret,
+                release_hook.STAGE_ENV: contract.STAGE_NAME,
+                # Two regions: the after-traffic check calls this region's own API (the public
+                # name may be serving the other one); one region: the public URL.
+                **(
+                    {
+                        release_hook.PUBLIC_URL_ENV: region_api.api_url,
+                        release_hook.DIRECT_ENV: "true",
+                    }
+                    if settings.multi_region
+                    else {release_hook.PUBLIC_URL_ENV: cdn.url}
+                ),
+            },
+            codedeploy_role_name=region_canary.role_name,
+            runtime=settings.lambda_runtime,
+            log_retention_days=settings.log_retention_days,
+            timeout_s=release_hook.FUNCTION_TIMEOUT_S,
+            permissions_boundary=boundary_arn,
+        ),
+        opts=region_options[region],
+    )
+    return region_canary, region_hooks
+
+
+release_paths = {region: release_path(region) for region in settings.regions}
+canary, hooks = release_paths[settings.region]
+
+# The failover drill on AWS (docs/failover.md): isolates the primary's replica from the others.
+if settings.multi_region:
+    RegionDrill(
+        name,
+        RegionDrillArgs(
+            replica_arn=table.arn,
+            region=settings.region,
+            permissions_boundary=boundary_arn,
+        ),
+        opts=regional,
+    )
 
 pulumi.export("url", cdn.url)
 pulumi.export("api_url", api.api_url)
@@ -355,3 +464,23 @@ pulumi.export(
     "release_probe_rate_per_s",
     release_traffic.probe_rate(settings.waf_rate_limit_per_ip if settings.waf_enabled else None),
 )
+# What the deploy workflow releases, region by region in this order (deploy/shift_traffic.py).
+pulumi.export(
+    "regions",
+    [
+        {
+            "region": region,
+            "api_url": apis[region].api_url,
+            "function_name": apis[region].function_name,
+            "function_version": apis[region].function_version,
+            "alias_name": apis[region].alias_name,
+            "codedeploy_application": release_paths[region][0].application_name,
+            "codedeploy_deployment_group": release_paths[region][0].deployment_group_name,
+            "before_traffic_hook": release_paths[region][1].before_function_name,
+            "after_traffic_hook": release_paths[region][1].after_function_name,
+        }
+        for region in settings.regions
+    ],
+)
+# The secret every region's probe sends (read with --show-secrets by the deploy job only).
+pulumi.export("origin_secret", secret)

@@ -33,6 +33,7 @@ import pulumi
 import pulumi_aws as aws
 
 from bootstrap import ci_data_reads
+from bootstrap.stage_access import FAILOVER_SERVICE
 from bootstrap.stage_deploy_policy import policy_documents, retag_denials
 from components.iam import policy_document, trust_policy
 from hello_stack import naming
@@ -98,6 +99,9 @@ class GithubCiRolesArgs:
     # Whether the stage's stack file turns AWS Backup on: only then may its deploy role manage
     # AWS Backup's resources and pass roles to it.
     backs_up: bool = False
+    # Whether the stage's stack file serves from two regions: only then may its deploy role
+    # manage Route 53 failover, custom domains and the FIS drill, and pass a role to FIS.
+    fails_over: bool = False
     # A self-managed backend's state bucket and secrets key: each role reaches only its own
     # stage's objects in the bucket, and the key only with its stage's encryption context.
     state_bucket: str | None = None
@@ -144,6 +148,7 @@ def deploy_statements(
     boundary_arn: pulumi.Input[str],
     managed_policies: Sequence[str],
     backs_up: bool = False,
+    fails_over: bool = False,
 ) -> list[pulumi.Input[dict[str, Any]]]:
     stage_roles = f"arn:aws:iam::*:role/{naming.stage_prefix(stage)}*"
     with_boundary = {"ArnEquals": {"iam:PermissionsBoundary": boundary_arn}}
@@ -180,7 +185,11 @@ def deploy_statements(
             "Resource": stage_roles,
             "Condition": {
                 "StringEquals": {
-                    "iam:PassedToService": [*PASSED_TO, *([BACKUP_SERVICE] if backs_up else [])]
+                    "iam:PassedToService": [
+                        *PASSED_TO,
+                        *([BACKUP_SERVICE] if backs_up else []),
+                        *([FAILOVER_SERVICE] if fails_over else []),
+                    ]
                 }
             },
         },
@@ -383,7 +392,9 @@ class GithubCiRoles(pulumi.ComponentResource):
         deploy = role("deploy", oidc_subject(args.repository, args.stage, "deploy"))
         # Managed policies of its own: with the IAM statements and the denials, the grants
         # exceed what IAM allows a role's inline policies (10,240 characters together).
-        for index, document in enumerate(policy_documents(stage, args.backs_up), start=1):
+        for index, document in enumerate(
+            policy_documents(stage, args.backs_up, args.fails_over), start=1
+        ):
             stage_policy = aws.iam.Policy(
                 f"{naming.ci_role_name(args.stage, 'deploy')}-stage-{index}",
                 name=f"{naming.ci_role_name(args.stage, 'deploy')}-{index}",
@@ -397,7 +408,11 @@ class GithubCiRoles(pulumi.ComponentResource):
             "deploy",
             [
                 *deploy_statements(
-                    stage, args.boundary_arn, args.stage_managed_policies, args.backs_up
+                    stage,
+                    args.boundary_arn,
+                    args.stage_managed_policies,
+                    args.backs_up,
+                    args.fails_over,
                 ),
                 ERROR_BUDGET_READ,
                 *state_statements(bucket, key, stage, write=True),

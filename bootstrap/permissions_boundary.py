@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam import POLICY_VERSION
+from components.region_drill import ACTION_PERMISSIONS as DRILL_TABLE_ACTIONS
 from components.restore_testing import VALIDATOR_TABLE_ACTIONS
 from hooks.restore_contract import RESTORE_TEST_TABLE_PREFIX
 
@@ -39,6 +40,10 @@ STAGE_TABLE_ACTIONS = (
     "StartAwsBackupJob",
     "RestoreTableFromBackup",
     "RestoreTableFromAwsBackup",
+    # The failover drill's FIS role isolates a replica with a resource policy (region_drill.py).
+    *sorted(
+        {action.removeprefix("dynamodb:") for action in DRILL_TABLE_ACTIONS} - {"DescribeTable"}
+    ),
 )
 
 # What reaches the tables a restore test creates: AWS Backup restoring into them (the DynamoDB

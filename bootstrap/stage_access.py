@@ -89,6 +89,11 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
                 "dynamodb:ListTagsOfResource",
                 "dynamodb:TagResource",
                 "dynamodb:UntagResource",
+                # An MRSC global table's replicas and witness (two-region stages).
+                "dynamodb:CreateTableReplica",
+                "dynamodb:DeleteTableReplica",
+                "dynamodb:CreateGlobalTableWitness",
+                "dynamodb:DeleteGlobalTableWitness",
             ),
             TABLE,
             f"arn:aws:dynamodb:{REGIONAL}:table/{{name}}",
@@ -564,16 +569,120 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
     ),
 }
 
+# A two-region stage's failover (components/regional_endpoint.py) and drill
+# (components/region_drill.py): granted only to the deploy role of a stage whose stack file
+# serves from two regions (hello_stack.stage_files.fails_over), since Route 53 holds health
+# checks and records by id and zone, not by any name or tag IAM could hold to a stage.
+DOMAIN_NAMES = "arn:aws:apigateway:*::/domainnames"
+FAILOVER_ACCESS: dict[str, tuple[Grant, ...]] = {
+    "aws:apigateway/domainName:DomainName": (
+        Grant(
+            ("apigateway:POST",),
+            DOMAIN_NAMES,
+            "arn:aws:apigateway:{region}::/domainnames",
+            "create",
+        ),
+        Grant(
+            ("apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"),
+            f"{DOMAIN_NAMES}/*",
+            "arn:aws:apigateway:{region}::/domainnames/{domainName}",
+            "tag",
+        ),
+    ),
+    "aws:apigateway/basePathMapping:BasePathMapping": (
+        Grant(
+            ("apigateway:POST", "apigateway:GET", "apigateway:PATCH", "apigateway:DELETE"),
+            f"{DOMAIN_NAMES}/*",
+            "arn:aws:apigateway:{region}::/domainnames/{domainName}/basepathmappings",
+            "tag",
+        ),
+    ),
+    "aws:route53/healthCheck:HealthCheck": (
+        Grant(
+            ("route53:CreateHealthCheck",),
+            "*",
+            "*",
+            "unscoped",
+            why="Route 53 creates health checks with no resource-level control; only a "
+            "two-region stage's deploy role holds this",
+        ),
+        Grant(
+            (
+                "route53:GetHealthCheck",
+                "route53:UpdateHealthCheck",
+                "route53:DeleteHealthCheck",
+                "route53:ChangeTagsForResource",
+                "route53:ListTagsForResource",
+                "route53:ListTagsForResources",
+            ),
+            "arn:aws:route53:::healthcheck/*",
+            "arn:aws:route53:::healthcheck/{id}",
+            "unscoped",
+            why="Route 53 reaches a health check by id, with no tag condition; only a "
+            "two-region stage's deploy role holds this",
+        ),
+    ),
+    "aws:route53/record:Record": (
+        Grant(
+            (
+                "route53:ChangeResourceRecordSets",
+                "route53:ListResourceRecordSets",
+                "route53:GetHostedZone",
+            ),
+            "arn:aws:route53:::hostedzone/*",
+            "arn:aws:route53:::hostedzone/{zoneId}",
+            "unscoped",
+            why="the hosted zone is the operator's (hello:hostedZoneId), named by no stage; "
+            "only a two-region stage's deploy role holds this",
+        ),
+        Grant(
+            ("route53:GetChange",),
+            "arn:aws:route53:::change/*",
+            "arn:aws:route53:::change/C0123456789",
+            "unscoped",
+            why="a record change's status, by its id: no data",
+        ),
+    ),
+    "aws:fis/experimentTemplate:ExperimentTemplate": (
+        # CreateExperimentTemplate is authorised on the new template and on each FIS action it
+        # names (AWS's), in one statement held by the request's stage tag.
+        Grant(
+            ("fis:CreateExperimentTemplate", "fis:TagResource"),
+            "arn:aws:fis:*:*:*",
+            "arn:aws:fis:{region}:{account}:experiment-template/{id}",
+            "create",
+        ),
+        Grant(
+            (
+                "fis:GetExperimentTemplate",
+                "fis:UpdateExperimentTemplate",
+                "fis:DeleteExperimentTemplate",
+                *_tagging("fis"),
+            ),
+            "arn:aws:fis:*:*:experiment-template/*",
+            "arn:aws:fis:{region}:{account}:experiment-template/{id}",
+            "tag",
+        ),
+        _pass_role("fis.amazonaws.com", "roleArn"),
+    ),
+}
+ACCESS.update(FAILOVER_ACCESS)
+FAILOVER_SERVICE = "fis.amazonaws.com"  # the drill's role is passed to it
+
 # AWS Backup's types are in the graph of a stage whose stack file turns backups on
 # (hello_stack.stage_files.backs_up), and the deploy role of no other stage gets their grants:
 # a restore-testing selection or a backup selection picks tables nothing else limits.
 BACKUP_TYPES = "aws:backup/"
 
 
-def grants(backs_up: bool) -> dict[str, tuple[Grant, ...]]:
-    """The table's rows a stage's deploy role holds: AWS Backup's only if the stage backs up."""
+def grants(backs_up: bool, fails_over: bool = False) -> dict[str, tuple[Grant, ...]]:
+    """The table's rows a stage's deploy role holds: AWS Backup's only if the stage backs up,
+    failover's only if it serves from two regions."""
     return {
-        kind: row for kind, row in ACCESS.items() if backs_up or not kind.startswith(BACKUP_TYPES)
+        kind: row
+        for kind, row in ACCESS.items()
+        if (backs_up or not kind.startswith(BACKUP_TYPES))
+        and (fails_over or kind not in FAILOVER_ACCESS)
     }
 
 

@@ -14,14 +14,14 @@ def _tag_condition(key: str, stage: str) -> dict[str, dict[str, str | list[str]]
     return {"StringEquals": {f"aws:{key}/{naming.STAGE_TAG}": stage}}
 
 
-def deploy_statements(stage: str, backs_up: bool) -> list[dict[str, Any]]:
+def deploy_statements(stage: str, backs_up: bool, fails_over: bool = False) -> list[dict[str, Any]]:
     """The deploy role's non-IAM grants, each held to the stage; grants that share a resource
     pattern and a condition merged into one statement (a managed policy holds 6,144 characters).
     AWS Backup's only for a stage that backs up. retag_denials go with them, in the role's
     inline policy."""
     prefix = naming.stage_prefix(stage)
     merged: dict[tuple[str, str], dict[str, Any]] = {}
-    for row in grants(backs_up).values():
+    for row in grants(backs_up, fails_over).values():
         for grant in row:
             if grant.scope in ("iam", "withheld"):
                 continue
@@ -60,6 +60,8 @@ RETAGGING = (
     "cloudfront:UntagResource",
     "backup:TagResource",
     "backup:UntagResource",
+    "fis:TagResource",
+    "fis:UntagResource",
 )
 
 
@@ -98,10 +100,10 @@ def retag_denials(stage: str) -> list[dict[str, Any]]:
 MANAGED_POLICY_LIMIT = 6144
 
 
-def policy_documents(stage: str, backs_up: bool) -> list[str]:
+def policy_documents(stage: str, backs_up: bool, fails_over: bool = False) -> list[str]:
     """The deploy role's stage grants as few managed policies as fit IAM's quota."""
     documents: list[list[dict[str, Any]]] = [[]]
-    for statement in deploy_statements(stage, backs_up):
+    for statement in deploy_statements(stage, backs_up, fails_over):
         if _size([*documents[-1], statement]) > MANAGED_POLICY_LIMIT:
             documents.append([])
         documents[-1].append(statement)

@@ -31,6 +31,9 @@ class CdnArgs:
     origin_header_value: pulumi.Input[str] | None = None
     custom_domain: CustomDomain | None = None
     web_acl_arn: pulumi.Input[str] | None = None
+    # A name resolving to the healthy region's API (its custom domain maps the whole domain to
+    # the stage): set, the origin is that name, not one region's stage URL.
+    failover_domain: str | None = None
 
 
 class Cdn(pulumi.ComponentResource):
@@ -69,10 +72,15 @@ class Cdn(pulumi.ComponentResource):
             origins=[
                 {
                     "origin_id": ORIGIN_ID,
-                    "domain_name": pulumi.Output.format(
+                    "domain_name": args.failover_domain
+                    or pulumi.Output.format(
                         "{0}.execute-api.{1}.amazonaws.com", args.rest_api_id, args.region
                     ),
-                    "origin_path": pulumi.Output.format("/{0}", args.stage_name),
+                    "origin_path": (
+                        None
+                        if args.failover_domain
+                        else pulumi.Output.format("/{0}", args.stage_name)
+                    ),
                     "custom_origin_config": {
                         "http_port": 80,
                         "https_port": 443,

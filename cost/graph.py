@@ -33,6 +33,10 @@ EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
 RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+TABLE = "aws:dynamodb/table:Table"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+# Route 53's default when a health check leaves its interval unset.
+ROUTE53_DEFAULT_INTERVAL_S = 30
 
 # Lambda's defaults when a function leaves them unset
 # (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html).
@@ -163,3 +167,25 @@ def functions_with_handler(graph: tuple[Resource, ...], handler: str) -> list[Re
 def web_acl_rules(graph: tuple[Resource, ...]) -> int:
     """Rules of the stack's web ACLs (WAF bills each rule a month); 0 without a web ACL."""
     return sum(len(acl["state"].get("rules") or []) for acl in of_type(graph, WEB_ACL))
+
+
+def table_replicas(graph: tuple[Resource, ...]) -> int:
+    """Replicas beyond each table's own region (an MRSC witness holds no items: not counted)."""
+    return sum(len(table["state"].get("replicas") or []) for table in of_type(graph, TABLE))
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    interval_s: float
+    # Route 53 bills HTTPS and the fast (10 s) interval as optional features of a check.
+    optional_features: int
+
+
+def health_checks(graph: tuple[Resource, ...]) -> list[HealthCheck]:
+    found = []
+    for check in of_type(graph, HEALTH_CHECK):
+        state = check["state"]
+        interval = float(state.get("requestInterval") or ROUTE53_DEFAULT_INTERVAL_S)
+        features = int(str(state.get("type", "")).startswith("HTTPS")) + int(interval < 30)
+        found.append(HealthCheck(interval, features))
+    return found

@@ -265,6 +265,41 @@ def monitoring(usage: Usage) -> float:
     )
 
 
+# Route 53's health checkers per health check: an estimate. AWS documents checkers in several
+# locations that do not coordinate ("several requests per second regardless of the interval":
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html),
+# not their number; each sends one request per interval.
+HEALTH_CHECKERS = 16
+
+
+def health_check_requests(usage: Usage) -> float:
+    """Requests a month Route 53's checkers send to the health routes: through API Gateway and
+    the function like a user's (billed with them), each a strongly consistent read."""
+    return sum(
+        HEALTH_CHECKERS * workload.MONTH_SECONDS / check.interval_s for check in usage.health_checks
+    )
+
+
+def regions(usage: Usage, requests: float) -> float:
+    """What serving from more regions adds besides their alarms and idle functions (counted
+    with the rest from the graph): each write replicated to every replica (a replicated write
+    unit and the bytes between regions), each replica's storage and PITR, the health checks'
+    fees and their reads. An MRSC witness bills neither writes nor storage."""
+    writes = requests * workload.PUT_SHARE * workload.WRITE_UNITS_PER_PUT
+    per_replica = (
+        writes * prices.DYNAMODB_REPLICATED_WRITE_UNIT
+        + writes * ITEM_BYTES / GB * prices.INTER_REGION_GB
+        + table_at_rest(usage)
+    )
+    fees = sum(
+        prices.ROUTE53_HEALTH_CHECK_MONTH
+        + check.optional_features * prices.ROUTE53_HEALTH_CHECK_FEATURE_MONTH
+        for check in usage.health_checks
+    )
+    reads = health_check_requests(usage) * workload.READ_UNITS_PER_GET * prices.DYNAMODB_READ_UNIT
+    return usage.replicas * per_replica + fees + reads
+
+
 def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -> float:
     """What standby regions add; `standby` is what one idle regional copy of the compute costs
     (it differs between the two designs)."""
@@ -281,8 +316,9 @@ def extras_cost(usage: Usage, requests: float, extras: Extras, standby: float) -
 
 def serverless(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str, float]:
     """The stack as configured, per line item, in dollars a month: `requests` are the users';
-    the synthetic checks' own requests are billed with them by each service they pass."""
-    total = requests + check_requests(usage)
+    the synthetic checks' and health checks' own requests are billed with them by each service
+    they pass."""
+    total = requests + check_requests(usage) + health_check_requests(usage)
     checks = check_traffic(usage)
     log_bytes = workload.APP_LOG_BYTES + workload.PLATFORM_LOG_BYTES + workload.ACCESS_LOG_BYTES
     return {
@@ -296,6 +332,7 @@ def serverless(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str
         "monitoring": monitoring(usage),
         "synthetic_checks": synthetic_checks(usage),
         "restore_tests": restore_tests(usage),
+        "regions": regions(usage, requests + check_requests(usage)),
         "extras": extras_cost(usage, total, extras, snap_start_cache(usage)),
     }
 
@@ -326,7 +363,7 @@ def public_addresses(tasks: int) -> float:
 def always_on(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str, float]:
     """Fargate tasks behind an ALB (public subnets, a DynamoDB gateway endpoint: no NAT), with
     the same CloudFront, WAF, table, app log line, traces, alarms, checks and restore tests."""
-    total = requests + check_requests(usage)
+    total = requests + check_requests(usage) + health_check_requests(usage)
     checks = check_traffic(usage)
     tasks = tasks_needed(total)
     standby = fargate_task_month(usage) * MIN_TASKS + alb(0) + public_addresses(MIN_TASKS)
@@ -341,6 +378,7 @@ def always_on(usage: Usage, requests: float, extras: Extras = NONE) -> dict[str,
         "monitoring": monitoring(usage),
         "synthetic_checks": synthetic_checks(usage),
         "restore_tests": restore_tests(usage),
+        "regions": regions(usage, requests + check_requests(usage)),
         "extras": extras_cost(usage, total, extras, standby),
     }
 

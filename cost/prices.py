@@ -68,6 +68,11 @@ DYNAMODB_BACKUP_GB_MONTH = 0.10  # on-demand backups, also what AWS Backup bills
 DYNAMODB_RESTORE_GB = 0.15
 # Data transfer between regions (global table replication).
 INTER_REGION_GB = 0.02
+# Route 53 health checks of AWS endpoints, a month each, and each optional feature a check uses
+# (HTTPS, the fast 10 s interval, string matching, latency graphs)
+# (https://aws.amazon.com/route53/pricing/, "Health checks").
+ROUTE53_HEALTH_CHECK_MONTH = 0.50
+ROUTE53_HEALTH_CHECK_FEATURE_MONTH = 1.00
 
 # CloudFront, pay as you go, by where the serving edge is: HTTPS requests, the first 10 TB out to
 # the internet per GB, and out to the origin per GB (what viewers send: PUT bodies, headers).

@@ -67,6 +67,10 @@ class Usage:
     restore_validation_hours: float = 0.0  # how long each test keeps its restored copy
     validator_memory_mb: int = graph.LAMBDA_DEFAULT_MEMORY_MB
     validator_architecture: str = graph.LAMBDA_DEFAULT_ARCHITECTURE
+    # A multi-region stack (docs/failover.md): the table's replicas beyond its own region, and
+    # Route 53's health checks on each region's health route.
+    replicas: int = 0
+    health_checks: tuple[graph.HealthCheck, ...] = ()
 
     @property
     def memory_gb(self) -> float:
@@ -136,4 +140,6 @@ def usage_for(stack: str, settings: config.StackConfig) -> Usage:
         validator_architecture=(
             validators[0].architecture if validators else graph.LAMBDA_DEFAULT_ARCHITECTURE
         ),
+        replicas=graph.table_replicas(built),
+        health_checks=tuple(graph.health_checks(built)),
     )

@@ -1,7 +1,12 @@
 """A steady stream of real requests through the public URL while a release shifts traffic.
 
-Usage: python -m deploy.probe --outputs stack-outputs.json [--duration 1800] [--ready-file F]
+Usage: python -m deploy.probe --outputs stack-outputs.json [--region R] [--duration 1800]
+       [--ready-file F]
        python -m deploy.probe BASE_URL --rate R [--duration 1800]
+With --region (a multi-region stack) it calls that region's own API URL (the outputs' `regions`)
+instead of the public URL, sending the origin secret all regions share, read from the
+environment variable PROBE_ORIGIN_SECRET (the deploy job reads it from the stack, masked), so
+that the probe watches the region being released whichever region the public name serves.
 With --outputs it reads the stack's `url` and `release_probe_rate_per_s`: the rate the stack
 derived from its WAF per-IP limit (hello_stack/release_traffic.py), so the probe and the smoke
 test after it stay under that limit. Runs until --duration ends or it is interrupted
@@ -30,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.contract import VERSION_HEADER
+from chalicelib.contract import ORIGIN_HEADER, VERSION_HEADER
 from synthetics import checks
 from synthetics.checks import TIMEOUT_S, Check
 from synthetics.smoke import Send, call, synthetic_username
@@ -142,6 +147,21 @@ def write_summary(report: Report) -> None:
         summary.write("\n".join(report.lines()) + "\n```\n")
 
 
+# Where a region's probe finds the shared origin secret (never on the command line).
+ORIGIN_SECRET_ENV = "PROBE_ORIGIN_SECRET"  # noqa: S105 - a variable's name, not a secret
+
+
+def region_target(outputs: dict, region: str) -> tuple[str, Send]:
+    """A region's own API URL, and a sender adding the origin secret the app checks."""
+    (entry,) = [e for e in outputs["regions"] if e["region"] == region]
+    secret = os.environ.get(ORIGIN_SECRET_ENV)
+    if not secret:
+        raise SystemExit(
+            f"{ORIGIN_SECRET_ENV} is unset: a region's API refuses requests without it"
+        )
+    return entry["api_url"], functools.partial(call, sent_headers={ORIGIN_HEADER: secret})
+
+
 def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     target = parser.add_mutually_exclusive_group(required=True)
@@ -152,13 +172,19 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
         "--ready-file", help="created once the probe stops cleanly on SIGINT/SIGTERM"
     )
     parser.add_argument("--duration", type=float, default=1800.0, help="seconds at most")
+    parser.add_argument("--region", help="with --outputs: probe this region's own API")
     args = parser.parse_args(argv)
+    send: Send = call
     if args.outputs:
         if args.rate is not None:
             parser.error("--rate comes from the stack's outputs with --outputs")
         with open(args.outputs) as file:
             outputs = json.load(file)
         base_url, rate = outputs["url"], float(outputs["release_probe_rate_per_s"])
+        if args.region:
+            base_url, send = region_target(outputs, args.region)
+    elif args.region:
+        parser.error("--region needs --outputs")
     elif args.rate is None:
         parser.error("a URL needs --rate: the WAF's per-IP limit decides it (use --outputs)")
     else:
@@ -169,7 +195,7 @@ def main(argv: list[str] | None = None, stop: threading.Event | None = None) -> 
             signal.signal(signum, lambda *_: stop.set())
     if args.ready_file:  # the deploy job waits for it before it starts the shift
         Path(args.ready_file).touch()
-    report = Probe(base_url, rate).run(args.duration, stop)
+    report = Probe(base_url, rate, send).run(args.duration, stop)
     print("\n".join(report.lines()), flush=True)
     write_summary(report)
     return 1 if report.failures else 0

@@ -1,7 +1,11 @@
 """Moves the `live` alias to the version `pulumi up` just published, through CodeDeploy.
 
-Usage: python deploy/shift_traffic.py --outputs outputs.json [--timeout 1800]
+Usage: python deploy/shift_traffic.py --outputs outputs.json [--region REGION] [--timeout 1800]
        [--ready-timeout 900] [--force] [--ignore-alarms]
+
+With --region it releases that region of a multi-region stack (the outputs' `regions` list), and
+refuses (3) code that any region's group rolled back: version numbers differ per region, so
+the memory is keyed on the code's hash (Lambda's CodeSha256 of each rolled-back target version).
 
 `outputs.json` holds the stack outputs (`pulumi stack output --json`, or the outputs of the
 pulumi/actions step). CodeDeploy shifts traffic as the stack's deployment config says (a canary
@@ -51,9 +55,13 @@ class Release:
     # Lambda functions CodeDeploy runs before and after moving traffic (hooks/release_hook.py).
     before_traffic_hook: str
     after_traffic_hook: str
+    region: str | None = None  # None: the stack's one region (the default client's)
 
     @classmethod
-    def from_outputs(cls, outputs: dict[str, Any]) -> Release:
+    def from_outputs(cls, outputs: dict[str, Any], region: str | None = None) -> Release:
+        if region is not None:
+            (entry,) = [e for e in outputs["regions"] if e["region"] == region]
+            outputs = {**entry, "region": region}
         return cls(
             function_name=outputs["function_name"],
             alias_name=outputs["alias_name"],
@@ -62,7 +70,17 @@ class Release:
             deployment_group=outputs["codedeploy_deployment_group"],
             before_traffic_hook=outputs["before_traffic_hook"],
             after_traffic_hook=outputs["after_traffic_hook"],
+            region=outputs.get("region"),
         )
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region's release and the clients that reach it."""
+
+    release: Release
+    lambda_client: Any
+    codedeploy: Any
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,27 @@ def rollbacks(release: Release, codedeploy: Any) -> dict[str, str]:
     return rolled_back
 
 
+def code_hash(release: Release, version: str, lambda_client: Any) -> str | None:
+    """The code's hash of a version (None when the version no longer exists)."""
+    try:
+        return lambda_client.get_function_configuration(
+            FunctionName=release.function_name, Qualifier=version
+        )["CodeSha256"]
+    except lambda_client.exceptions.ResourceNotFoundException:
+        return None
+
+
+def rolled_back_code(regions: list[Region]) -> dict[str, str]:
+    """{code hash: "<region>: deployment id"} of every region's rolled-back deployments."""
+    found: dict[str, str] = {}
+    for each in regions:
+        for version, deployment_id in rollbacks(each.release, each.codedeploy).items():
+            digest = code_hash(each.release, version, each.lambda_client)
+            if digest is not None:
+                found[digest] = f"{each.release.region}: {deployment_id}"
+    return found
+
+
 def wait_until_ready(
     release: Release, lambda_client: Any, timeout_s: float, poll_s: float = READY_POLL_S
 ) -> Outcome | None:
@@ -177,7 +216,10 @@ def shift_traffic(
     ignore_alarms: bool = False,
     ready_timeout_s: float = 900,
     ready_poll_s: float = READY_POLL_S,
+    regions: list[Region] | None = None,
 ) -> Outcome:
+    """Shifts the alias to the release's version. `regions`: every region of a multi-region
+    stack (this one included), whose rolled-back code this region must never run."""
     alias = lambda_client.get_alias(FunctionName=release.function_name, Name=release.alias_name)
     current = alias["FunctionVersion"]
     if current == release.target_version:
@@ -193,6 +235,17 @@ def shift_traffic(
                 f"the version could not run yet, which says nothing of its code). "
                 f"{release.alias_name} still serves version {current}.",
             )
+        if regions:
+            target_code = code_hash(release, release.target_version, lambda_client)
+            rolled_back_elsewhere = rolled_back_code(regions).get(target_code or "")
+            if rolled_back_elsewhere:
+                return Outcome(
+                    3,
+                    f"the code of version {release.target_version} (CodeSha256 {target_code}) "
+                    f"was rolled back in {rolled_back_elsewhere}: no region runs code another "
+                    f"rolled back. Publish a fix (pulumi up), or pass --force. "
+                    f"{release.alias_name} still serves version {current}.",
+                )
 
     not_ready = wait_until_ready(release, lambda_client, ready_timeout_s, ready_poll_s)
     if not_ready:
@@ -246,6 +299,9 @@ def shift_traffic(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--outputs", required=True, help="stack outputs as JSON")
+    parser.add_argument(
+        "--region", help="the region to release, of the outputs' `regions` (multi-region stacks)"
+    )
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--poll", type=float, default=15)
     parser.add_argument(
@@ -261,14 +317,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with open(args.outputs) as file:
-        release = Release.from_outputs(json.load(file))
+        outputs = json.load(file)
+    release = Release.from_outputs(outputs, args.region)
 
     import boto3
 
+    regions = None
+    if args.region is not None:
+        regions = [
+            Region(
+                Release.from_outputs(outputs, entry["region"]),
+                boto3.client("lambda", region_name=entry["region"]),
+                boto3.client("codedeploy", region_name=entry["region"]),
+            )
+            for entry in outputs["regions"]
+        ]
+    (own,) = [r for r in regions or [] if r.release.region == args.region] or [None]
     outcome = shift_traffic(
         release,
-        boto3.client("lambda"),
-        boto3.client("codedeploy"),
+        own.lambda_client if own else boto3.client("lambda"),
+        own.codedeploy if own else boto3.client("codedeploy"),
+        regions=regions,
         timeout_s=args.timeout,
         poll_s=args.poll,
         force=args.force,

@@ -65,8 +65,29 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # AmazonCloudWatch/latest/monitoring/alarm-limits.html); the server-side SLI reads two of API
 # Gateway's and two per check location (hello_stack/slo.py), so four locations at most.
 MAX_CHECK_LOCATIONS = 4
+# With two regions the server SLI also subtracts the health route's two metrics (Route 53's
+# health checks are not users): one location fewer fits in the ten.
+MAX_CHECK_LOCATIONS_MULTI_REGION = MAX_CHECK_LOCATIONS - 1
 _REGION = r"[a-z]{2}(-[a-z]+)+-\d"
 SYNTHETIC_REGIONS_PATTERN = rf"{_REGION}(,{_REGION}){{0,{MAX_CHECK_LOCATIONS - 1}}}"
+# DynamoDB multi-Region strong consistency (MRSC): a table's three regions (two replicas and a
+# witness, or three replicas) come from one of these sets (https://docs.aws.amazon.com/
+# amazondynamodb/latest/APIReference/API_CreateGlobalTableWitnessGroupMemberAction.html).
+MRSC_REGION_SETS = (
+    ("us-east-1", "us-east-2", "us-west-2"),
+    ("eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1"),
+    ("ap-northeast-1", "ap-northeast-2", "ap-northeast-3"),
+)
+# Route 53 failover routing answers with one primary and one secondary record
+# (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-failover.html):
+# at most two regions serve, and MRSC's third region is then a witness.
+MAX_ACTIVE_REGIONS = 2
+# A replica's point-in-time recovery period: DynamoDB's default, which pulumi-aws 7's replica
+# block cannot change (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/
+# API_PointInTimeRecoverySpecification.html).
+REPLICA_PITR_DAYS = 35
+# What a stack serving from more than one region must set: the failover name and what serves it.
+FAILOVER_KEYS = ("hostedZoneId", "failoverDomain", "regionalCertificateArns")
 
 
 @dataclass(frozen=True)
@@ -216,6 +237,40 @@ class StackConfig:
         "ACM certificate in us-east-1 for `hello:customDomain`",
         matches(r"arn:aws:acm:us-east-1:\d{12}:certificate/.+", "an ACM ARN in us-east-1"),
     )
+    active_regions: str | None = setting(
+        "activeRegions",
+        None,
+        "regions serving the API, comma-separated, `aws:region` first (unset: `aws:region` "
+        "alone); two need `hello:witnessRegion` and the failover keys (docs/failover.md)",
+        matches(rf"{_REGION}(,{_REGION}){{0,{MAX_ACTIVE_REGIONS - 1}}}", "eu-west-1,eu-west-2"),
+    )
+    witness_region: str | None = setting(
+        "witnessRegion",
+        None,
+        "the MRSC table's witness: a third region of the active regions' MRSC set; it holds "
+        "no items and serves nothing",
+        matches(_REGION, "eu-west-3"),
+    )
+    hosted_zone_id: str | None = setting(
+        "hostedZoneId",
+        None,
+        "Route 53 public hosted zone holding `hello:failoverDomain` (two active regions)",
+        matches(r"Z[A-Z0-9]{1,31}", "Z0123456789ABCDEFGHIJ"),
+    )
+    failover_domain: str | None = setting(
+        "failoverDomain",
+        None,
+        "the name CloudFront's origin resolves to the healthy region: Route 53 failover records "
+        "(two active regions; docs/failover.md)",
+        matches(r"[a-z0-9.-]+\.[a-z]{2,}", "api-origin.example.com"),
+    )
+    regional_certificate_arns: str | None = setting(
+        "regionalCertificateArns",
+        None,
+        "ACM certificates for `hello:failoverDomain`, one per active region in their order, "
+        "comma-separated, each in its region (API Gateway's regional custom domains)",
+        matches(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[^,]+(,arn:[^,]+)*", "arn:aws:acm:..."),
+    )
     waf_enabled: bool = setting("wafEnabled", False, "AWS WAF web ACL on CloudFront")
     waf_rate_limit_per_ip: int = setting(
         "wafRateLimitPerIp",
@@ -327,6 +382,7 @@ class StackConfig:
         problems.extend(self._erasure_window_problems())
         problems.extend(self._concurrency_problems())
         problems += self._alerting_problems()
+        problems += self._region_problems()
         if problems:
             raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
 
@@ -362,14 +418,91 @@ class StackConfig:
     def check_locations(self) -> list[str]:
         return self.synthetic_check_regions.split(",")
 
+    @property
+    def regions(self) -> list[str]:
+        """The regions serving the API, `aws:region` first."""
+        if self.active_regions is None:
+            return [self.region] if self.region else []
+        return self.active_regions.split(",")
+
+    @property
+    def multi_region(self) -> bool:
+        return len(self.regions) > 1
+
+    @property
+    def certificate_arns(self) -> dict[str, str]:
+        """{active region: its ACM certificate for the failover name}."""
+        arns = (self.regional_certificate_arns or "").split(",")
+        return dict(zip(self.regions, arns, strict=False)) if self.multi_region else {}
+
+    def _region_problems(self) -> list[str]:
+        """Regions as MRSC and Route 53 failover allow them, and what failover needs."""
+        regions, witness = self.regions, self.witness_region
+        if self.active_regions is not None and regions[0] != self.region:
+            return [f"{PROJECT}:activeRegions must start with aws:region ({self.region})"]
+        if len(set(regions)) != len(regions):
+            return [f"{PROJECT}:activeRegions must name distinct regions"]
+        failover = {
+            key: getattr(self, name)
+            for key, name in zip(
+                FAILOVER_KEYS,
+                ("hosted_zone_id", "failover_domain", "regional_certificate_arns"),
+                strict=True,
+            )
+        }
+        if not self.multi_region:
+            extra = [f"{PROJECT}:{key}" for key, value in failover.items() if value is not None]
+            if witness is not None:
+                extra.append(f"{PROJECT}:witnessRegion")
+            return (
+                [f"{', '.join(extra)}: only for two {PROJECT}:activeRegions (one region is set)"]
+                if extra
+                else []
+            )
+        problems = []
+        if witness is None or witness in regions:
+            problems.append(
+                f"{PROJECT}:witnessRegion must be set to a third region: an MRSC table has three"
+            )
+        elif not any({*regions, witness} <= set(each) for each in MRSC_REGION_SETS):
+            sets = "; ".join(", ".join(each) for each in MRSC_REGION_SETS)
+            problems.append(
+                f"{PROJECT}:activeRegions and {PROJECT}:witnessRegion must be in one MRSC "
+                f"region set ({sets})"
+            )
+        if missing := [f"{PROJECT}:{key}" for key, value in failover.items() if value is None]:
+            problems.append(
+                f"two active regions fail over through Route 53: set {', '.join(missing)}"
+            )
+        elif len(self.regional_certificate_arns.split(",")) != len(regions) or any(
+            not arn.startswith(f"arn:aws:acm:{region}:")
+            for region, arn in self.certificate_arns.items()
+        ):
+            problems.append(
+                f"{PROJECT}:regionalCertificateArns must hold one certificate per active region, "
+                f"in {PROJECT}:activeRegions' order, each in its region ({', '.join(regions)})"
+            )
+        if self.pitr_recovery_days != REPLICA_PITR_DAYS:
+            problems.append(
+                f"{PROJECT}:pitrRecoveryDays must be {REPLICA_PITR_DAYS} with two active regions:"
+                " each replica keeps DynamoDB's default period (pulumi-aws sets a replica's PITR"
+                " on or off only), and docs/data-retention.md's window must hold for every copy"
+            )
+        if len(self.check_locations) > MAX_CHECK_LOCATIONS_MULTI_REGION:
+            problems.append(
+                f"{PROJECT}:syntheticCheckRegions: at most {MAX_CHECK_LOCATIONS_MULTI_REGION} with"
+                " two active regions (the server SLI also subtracts the health checks' metrics)"
+            )
+        return problems
+
     def _alerting_problems(self) -> list[str]:
         problems: list[str] = []
-        if self.region in self.check_locations or len(set(self.check_locations)) != len(
+        if set(self.regions) & set(self.check_locations) or len(set(self.check_locations)) != len(
             self.check_locations
         ):
             problems.append(
                 f"{PROJECT}:syntheticCheckRegions must be distinct regions other than aws:region"
-                " (the checks measure from outside the serving region)"
+                f" and {PROJECT}:activeRegions (the checks measure from outside serving regions)"
             )
         pages = {self.alarm_email, self.alarm_webhook_url} - {None}
         tickets = {self.ticket_email, self.ticket_webhook_url} - {None}

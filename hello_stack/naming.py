@@ -61,3 +61,9 @@ def github_variable(stage: str, purpose: str) -> str:
     """The GitHub Actions variable holding a CI role's ARN, e.g. PROD_DEPLOY_ROLE_ARN: the
     bootstrap stack exports each role under this name, and the workflows read it."""
     return f"{stage.upper()}_{purpose.upper()}_ROLE_ARN"
+
+
+def regional_name(name: str, region: str, primary: str | None = None) -> str:
+    """`name` for the primary region (the URNs a one-region stack holds), `name-<region>` for
+    every other: a region's resources start with the stage's name, and no two regions' collide."""
+    return name if region == primary else f"{name}-{region}"

@@ -133,12 +133,18 @@ def _sum(ids: Sequence[str]) -> str:
 
 
 def server_sli(
-    api: Mapping[str, pulumi.Input[str]], namespace: str, locations: Sequence[str]
+    api: Mapping[str, pulumi.Input[str]],
+    namespace: str,
+    locations: Sequence[str],
+    health_path: str | None = None,
 ) -> Sli:
     """API Gateway's own counts for the stage, minus the synthetic checks' requests that API
     Gateway answered (health checks are not users; a 5xx they got is counted by the client-side
     SLI). Only answers carrying API Gateway's request id are subtracted: a check that CloudFront,
-    the WAF or DNS failed never reached API Gateway's Count."""
+    the WAF or DNS failed never reached API Gateway's Count. With `health_path` (a region behind
+    Route 53's health checks), that route's own counts are subtracted too: its per-method metrics
+    (enabled for that method alone) hold every health check, and its 503 says a region cannot
+    serve, which the failover handles and the client-side SLI sees if users do."""
     metrics = [
         MetricRef("requests", "AWS/ApiGateway", "Count", api),
         MetricRef("errors", "AWS/ApiGateway", "5XXError", api),
@@ -148,10 +154,15 @@ def server_sli(
         where = {LOCATION: location}
         checks.append(MetricRef(f"checks{index}", namespace, CHECK_API_REQUESTS, where))
         check_errors.append(MetricRef(f"checkerrors{index}", namespace, CHECK_SERVER_ERRORS, where))
+    if health_path is not None:
+        route = {**api, "Resource": health_path, "Method": "GET"}
+        checks.append(MetricRef("health", "AWS/ApiGateway", "Count", route))
+        check_errors.append(MetricRef("healtherrors", "AWS/ApiGateway", "5XXError", route))
     users_errors = f"FILL(errors, 0) - ({_sum([m.id for m in check_errors])})"
     users_requests = f"FILL(requests, 0) - ({_sum([m.id for m in checks])})"
     return Sli(
         "server",
+        # The same words with or without health checks: a one-region stack's alarms unchanged.
         "users' requests answered 5XX by API Gateway (synthetic checks left out)",
         [*metrics, *checks, *check_errors],
         [

@@ -36,6 +36,18 @@ def backs_up(stage: str, project_dir: Path = ROOT) -> bool:
     return int(values.get(full_key(_BACKUP_RETENTION), _BACKUP_RETENTION.default)) > 0
 
 
+_ACTIVE_REGIONS = next(
+    each for each in dataclasses.fields(StackConfig) if each.name == "active_regions"
+)
+
+
+def fails_over(stage: str, project_dir: Path = ROOT) -> bool:
+    """Whether the stage's stack file serves from more than one region (hello:activeRegions):
+    only then does its stack hold Route 53 failover, custom domains and the FIS drill."""
+    value = _config(stage, project_dir).get(full_key(_ACTIVE_REGIONS))
+    return len(str(value).split(",")) > 1 if value else False
+
+
 def region(stage: str, project_dir: Path = ROOT) -> str | None:
     """The region the stage's stack file deploys to (aws:region), None when it names none."""
     value = _config(stage, project_dir).get("aws:region")

@@ -2,10 +2,11 @@
 
 `before_allow_traffic` invokes the new version directly (before the alias moves) with API Gateway
 REST proxy events; `after_allow_traffic` sends the same requests through the public URL once the
-alias serves the new version. Either way: a PUT, GET and DELETE round trip on a fresh random
-user, a 404 for an unknown user and a 400 for a bad date. Any failure, exception or timeout
-reports "Failed" to CodeDeploy, which then rolls back. Standard library and boto3 only (the
-Lambda runtime provides boto3); one file, zipped on its own.
+alias serves the new version (in a multi-region stack, through the region's own API URL with the
+origin secret: the public name may be serving another region). Either way: a PUT, GET and
+DELETE round trip on a fresh random user, a 404 for an unknown user and a 400 for a bad date.
+Any failure, exception or timeout reports "Failed" to CodeDeploy, which then rolls back.
+Standard library and boto3 only (the Lambda runtime provides boto3); one file, zipped on its own.
 
 A version that cannot be invoked yet (SnapStart still making its snapshot, or the function
 Pending: Lambda answers with the errors in NOT_READY) is "not ready", not broken: the
@@ -31,6 +32,9 @@ TARGET_ENV = "HOOK_TARGET_VERSION_ARN"  # the version `pulumi up` published
 PUBLIC_URL_ENV = "HOOK_PUBLIC_URL"
 ORIGIN_SECRET_ENV = "HOOK_ORIGIN_SECRET"  # noqa: S105 - a variable's name, not a secret
 ORIGIN_HEADER_ENV = "HOOK_ORIGIN_HEADER"
+# "true" where PUBLIC_URL_ENV is the region's own API URL, not CloudFront's: the after-traffic
+# requests then carry the origin secret the app checks, as CloudFront's would.
+DIRECT_ENV = "HOOK_CALLS_REGION_DIRECTLY"
 STAGE_ENV = "HOOK_STAGE_NAME"
 TIMEOUT_S = 10
 # Lambda's Invoke errors for a version that exists but cannot run yet (botocore's model:
@@ -165,15 +169,19 @@ def invoking(
     return send
 
 
-def requesting(base_url: str) -> Send:
-    """Sends each request over HTTPS to the public URL."""
+def requesting(base_url: str, sent_headers: dict[str, str] | None = None) -> Send:
+    """Sends each request over HTTPS to the public URL (or a region's own, with `sent_headers`)."""
 
     def send(method: str, user: str, body: str | None) -> tuple[int, dict[str, Any] | None]:
         request = urllib.request.Request(  # noqa: S310 - our own https URL, from the stack
             f"{base_url.rstrip('/')}/hello/{user}",
             data=body.encode() if body is not None else None,
             method=method,
-            headers={"Content-Type": "application/json", "User-Agent": "hello-release-hook"},
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "hello-release-hook",
+                **(sent_headers or {}),
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:  # noqa: S310
@@ -227,4 +235,10 @@ def before_allow_traffic(event: dict[str, Any], context: Any) -> str:
 
 def after_allow_traffic(event: dict[str, Any], context: Any) -> str:
     _, codedeploy = clients()
-    return report(codedeploy, event, lambda: round_trip(requesting(os.environ[PUBLIC_URL_ENV])))
+
+    def check() -> list[str]:
+        direct = os.environ.get(DIRECT_ENV) == "true"
+        headers = {os.environ[ORIGIN_HEADER_ENV]: os.environ[ORIGIN_SECRET_ENV]} if direct else {}
+        return round_trip(requesting(os.environ[PUBLIC_URL_ENV], headers))
+
+    return report(codedeploy, event, check)

@@ -26,6 +26,7 @@ TABLE = "aws:dynamodb/table:Table"
 ROLE = "aws:iam/role:Role"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+BASE_PATH_MAPPING = "aws:apigateway/basePathMapping:BasePathMapping"
 REST_API = "aws:apigateway/restApi:RestApi"
 FUNCTION = "aws:lambda/function:Function"
 ALIAS = "aws:lambda/alias:Alias"
@@ -124,12 +125,24 @@ def log_groups_have_retention(args: ResourceValidationArgs, report: ReportViolat
 
 
 def api_only_through_cloudfront(args: StackValidationArgs, report: ReportViolation) -> None:
-    """Every REST API is the origin of a distribution that sends the origin header, and the
-    function behind it holds the secret it checks."""
+    """Every REST API is the origin of a distribution that sends the origin header (directly,
+    or through a custom domain mapped to it whose name is the distribution's origin: a
+    multi-region stack's failover name), and the function behind it holds the secret it
+    checks."""
     resources = args.resources
     distributions = [r for r in resources if r.resource_type == DISTRIBUTION]
     for api in (r for r in resources if r.resource_type == REST_API):
-        fronted = [d for d in distributions if api in d.dependencies]
+        mapped = {
+            m.props.get("domainName")
+            for m in resources
+            if m.resource_type == BASE_PATH_MAPPING and api in m.dependencies
+        }
+        fronted = [
+            d
+            for d in distributions
+            if api in d.dependencies
+            or any(o.get("domainName") in mapped for o in d.props.get("origins") or [])
+        ]
         headers = [
             {h.get("name") for h in (origin.get("customHeaders") or [])}
             for d in fronted

@@ -35,9 +35,12 @@ def call(
     body: dict | None = None,
     timeout: float = 15,
     headers: dict[str, str] | None = None,
+    *,
+    sent_headers: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
     """One request; answers of every status come back as (status, body). `headers`, when given,
-    receives the response's headers."""
+    receives the response's headers; `sent_headers` are added to the request (a region's probe
+    sends the origin secret)."""
     if not base_url.startswith(("https://", "http://")):
         raise ValueError(f"BASE_URL must be an http(s) URL, got {base_url!r}")
     data = json.dumps(body).encode() if body is not None else None
@@ -46,6 +49,8 @@ def call(
     if data is not None:
         request.add_header("Content-Type", "application/json")
     request.add_header("User-Agent", "hello-smoke-test")
+    for name, value in (sent_headers or {}).items():
+        request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our URL
             if headers is not None:

@@ -81,15 +81,22 @@ class HelloMocks(pulumi.runtime.Mocks):
     """
 
     def __init__(self, region: str) -> None:
+        self.default_region = region
         self.region = region
+        self.provider_regions: dict[str, str] = {}  # {provider id: its region}
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
         resource_type, name = args.typ, args.name
+        # A resource is created in its provider's region (a reference is `urn::id`).
+        provider_id = (args.provider or "").rsplit("::", 1)[-1]
+        self.region = self.provider_regions.get(provider_id, self.default_region)
         service = resource_type.split(":")[1].split("/")[0]
         state.setdefault("name", f"{name}-{short_hash(name)}")
         physical = state["name"]
         resource_id = physical
+        if resource_type == "pulumi:providers:aws" and "region" in state:
+            self.provider_regions[resource_id] = state["region"]
         arn = f"arn:aws:{service}:{self.region}:{ACCOUNT}:{physical}"
         if resource_type == "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{self.region}:{ACCOUNT}:function:{physical}"

@@ -22,7 +22,7 @@ from policy_sentry.querying.actions import (
 )
 from policy_sentry.querying.arns import get_arn_type_details
 
-from bootstrap.stage_access import ACCESS, NOT_AWS, Grant
+from bootstrap.stage_access import ACCESS, FAILOVER_ACCESS, NOT_AWS, Grant, grants
 from hello_stack import naming, stage_files
 from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import (
@@ -111,12 +111,22 @@ def test_the_table_holds_every_type_of_the_stage_graph_and_no_other(stage: str) 
     held = {r["type"] for r in full_graph(stage).resources if r["custom"]}
     held -= {t for t in held if t.startswith("pulumi:providers:")}
     assert held - set(ACCESS) - set(NOT_AWS) == set()  # a new type needs its row
-    assert set(ACCESS) - held == set()  # a row no graph needs is a grant too many
+    # a row no graph needs is a grant too many (the full graph backs up; failover's rows are
+    # for a stage serving from two regions only)
+    assert set(grants(True, stage_files.fails_over(stage))) - held == set()
+
+
+def test_only_a_two_region_stage_holds_failover_grants() -> None:
+    """Route 53 reaches health checks and records by id and zone, never by a stage's name or
+    tag: dev's deploy role gets none of them, so it cannot move prod's traffic."""
+    assert not stage_files.fails_over("dev") and stage_files.fails_over("prod")
+    assert set(FAILOVER_ACCESS) & set(grants(True, False)) == set()
+    assert set(FAILOVER_ACCESS) <= set(grants(False, True))
 
 
 def test_every_exception_says_why_and_every_scoped_grant_names_the_prefix() -> None:
-    for grants in ACCESS.values():
-        for grant in grants:
+    for row in ACCESS.values():
+        for grant in row:
             assert bool(grant.why) == (grant.scope in ("unscoped", "withheld")), grant
             if grant.scope in ("name", "iam"):
                 assert "{prefix}" in grant.pattern, grant
@@ -169,7 +179,13 @@ def test_dev_cannot_change_prods_code_data_backups_edge_or_releases(bootstrap: S
     table = prod.state("aws:dynamodb/table:Table")["arn"]
     vault = prod.one("aws:backup/vault:Vault")
     distribution = prod.one("aws:cloudfront/distribution:Distribution")["id"]
-    group = prod.state("aws:codedeploy/deploymentGroup:DeploymentGroup")
+    group = prod.state("aws:codedeploy/deploymentGroup:DeploymentGroup", "-deployment-group")
+    (check,) = [
+        c
+        for c in prod.all("aws:route53/healthCheck:HealthCheck")
+        if c["name"] == "hello-prod-health"
+    ]
+    zone = prod.all("aws:route53/record:Record")[0]["state"]["zoneId"]
     # A recovery point in prod's vault: AWS Backup's ARN format (Service Authorization
     # Reference, resource type recoveryPoint) holds a random id, not the vault's name.
     recovery_point = (
@@ -195,9 +211,12 @@ def test_dev_cannot_change_prods_code_data_backups_edge_or_releases(bootstrap: S
                     f"{group['appName']}/{group['deploymentGroupName']}",
                     {},
                 ),
+                # prod's failover: its health check and its records in the operator's zone
+                ("route53:UpdateHealthCheck", f"arn:aws:route53:::healthcheck/{check['id']}", {}),
+                ("route53:ChangeResourceRecordSets", f"arn:aws:route53:::hostedzone/{zone}", {}),
             ],
         )
-        == [DENIED] * 5
+        == [DENIED] * 7
     )
 
 
@@ -345,6 +364,12 @@ def test_the_drift_role_may_read_everything_a_refresh_of_its_stage_reads(
 Fields = Callable[[dict[str, Any]], dict[str, str]]
 TAGGED: dict[str, tuple[str, str, Fields]] = {
     "aws:dynamodb/table:Table": ("dynamodb", "table", lambda r: {"TableName": r["name"]}),
+    "aws:route53/healthCheck:HealthCheck": ("route53", "healthcheck", lambda r: {"Id": r["id"]}),
+    "aws:fis/experimentTemplate:ExperimentTemplate": (
+        "fis",
+        "experiment-template",
+        lambda r: {"Id": r["id"]},
+    ),
     "aws:lambda/function:Function": (
         "lambda",
         "function",
@@ -406,7 +431,11 @@ TAGGED: dict[str, tuple[str, str, Fields]] = {
 # Taggable, but API Gateway's tags are edited by verbs on /tags/<arn>, which the Service
 # Authorization Reference gives no Tagging access level: test_a_stage_tag_is_never_changed_...
 # covers them.
-TAGGED_BY_VERBS = ("aws:apigateway/restApi:RestApi", "aws:apigateway/stage:Stage")
+TAGGED_BY_VERBS = (
+    "aws:apigateway/restApi:RestApi",
+    "aws:apigateway/stage:Stage",
+    "aws:apigateway/domainName:DomainName",
+)
 
 
 def provider_tags(type_: str) -> bool:
@@ -491,7 +520,8 @@ def test_every_tagged_resource_may_have_its_tags_read_and_written(
         state = {**resource["state"], "id": resource["id"]}
         arn = own_arn(raw_arn, fields(state), graph.provider_region(resource))
         actions = tagging_actions(service, resource_type)
-        assert any(":List" in a for a in actions) and any(":Tag" in a for a in actions), actions
+        writes = any(":Tag" in a or ":ChangeTags" in a for a in actions)  # Route 53's verb
+        assert any(":List" in a for a in actions) and writes, actions
         for action in actions:
             if undecided(action, arn):
                 in_document.append((action, arn))

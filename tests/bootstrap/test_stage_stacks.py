@@ -59,7 +59,7 @@ def test_stages_attach_only_what_their_deploy_role_may_attach(bootstrap: Stack, 
 
 
 def test_the_stage_roles_still_do_their_jobs_under_the_boundary(bootstrap: Stack) -> None:
-    stack = cached("prod")
+    stack = cached("prod").primary()  # the first region's roles (each region's: the same)
     table = stack.state("aws:dynamodb/table:Table")["arn"]
     api = stack.state("aws:lambda/function:Function", "-api_handler")
     hooks = [
@@ -110,6 +110,23 @@ def test_the_stage_roles_still_do_their_jobs_under_the_boundary(bootstrap: Stack
             [("dynamodb:CreateBackup", table, {}), ("dynamodb:DescribeTable", table, {})],
         )
         == [ALLOWED] * 2
+    )
+    # The failover drill's FIS role: a resource policy on the first region's replica, no more.
+    drill = stage_role(stack, bootstrap, "-drill")
+    other_table = table.replace("hello-prod", "hello-dev")
+    assert (
+        simulate(
+            drill,
+            [
+                ("dynamodb:PutResourcePolicy", table, {}),
+                ("dynamodb:DeleteResourcePolicy", table, {}),
+                ("dynamodb:GetResourcePolicy", table, {}),
+                ("dynamodb:DescribeTable", table, {}),
+                ("dynamodb:PutResourcePolicy", other_table, {}),
+                ("dynamodb:GetItem", table, {}),
+            ],
+        )
+        == [ALLOWED] * 4 + [DENIED] * 2
     )
 
 

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from cost import model, prices
+from cost import graph, model, prices
 from cost.usage import Usage, snap_start_cached_versions
 
 MONTH_S = 730 * 3600  # AWS's billing month
@@ -271,3 +271,35 @@ def test_every_figure_is_finite_and_grows_with_traffic() -> None:
         totals = [model.monthly(model.serverless(usage, n)) for n in model.TABLE_COUNTS]
         assert all(math.isfinite(total) for total in totals)
         assert totals == sorted(totals)
+
+
+def test_a_second_region_costs_its_replica_health_checks_and_their_requests() -> None:
+    """Hand-computed from the list prices: a replica bills each write again (a replicated write
+    unit, $0.625 per million, and its bytes between regions, $0.02 per GB) and its storage and
+    PITR; each health check $0.50 plus $1 per optional feature (HTTPS, the 10 s interval); the
+    checkers' requests (16 per check every 10 s: an estimate) a strong read each ($0.125 per
+    million), and API Gateway bills them with the users' ($3.50 per million)."""
+    two = dataclasses.replace(
+        PROD_LIKE,
+        replicas=1,
+        health_checks=(graph.HealthCheck(10.0, 2), graph.HealthCheck(10.0, 2)),
+    )
+    requests = 1e6
+    writes = requests / 2  # half the requests are PUTs, one write unit each
+    health = 2 * 16 * MONTH_S / 10
+    item_bytes = 200  # 100 bytes of item and DynamoDB's 100 of overhead
+    at_rest = 1e6 * item_bytes / 1e9 * (0.25 + 0.20 + 35 * 0.10)
+    expected = (
+        writes * 0.625e-6
+        + writes * item_bytes / 1e9 * 0.02
+        + at_rest
+        + 2 * (0.50 + 2 * 1.00)
+        + health * 0.125e-6
+    )
+    assert model.regions(two, requests) == pytest.approx(expected)
+    assert model.regions(PROD_LIKE, requests) == 0
+    assert model.health_check_requests(two) == pytest.approx(health)
+    gateway = model.serverless(two, requests)["api_gateway"]
+    assert gateway - model.serverless(PROD_LIKE, requests)["api_gateway"] == pytest.approx(
+        health * 3.50e-6
+    )

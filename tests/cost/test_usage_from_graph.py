@@ -27,12 +27,25 @@ WINDOWS = 6
 
 def expected_alarm_metrics(settings: Any) -> int:
     locations = len(settings.check_locations)
-    slo = WINDOWS * (2 + 2 * locations) + WINDOWS * 2 * locations
+    further_regions = len(settings.regions) - 1
+    # With two regions the server SLI also reads the health route's Count and 5XXError.
+    health = 2 if further_regions else 0
+    slo = WINDOWS * (2 + 2 * locations + health) + WINDOWS * 2 * locations
     silence = locations  # slo-checks-silent-<location>: one metric each
     account = 1 if settings.account_alarms else 0  # limit-lambda-account-concurrency
     # restore-test-failed and restore-test-missing (the heartbeat)
     restore = 2 if settings.backup_retention_days > 0 else 0
-    return ALWAYS_ONE_METRIC + SYSTEM_ERRORS_METRICS + slo + silence + account + restore
+    # Each further region: its own alarms, all but CloudFront's (the edge's) and the SLO's.
+    regional = ALWAYS_ONE_METRIC - 1 + SYSTEM_ERRORS_METRICS + account
+    return (
+        ALWAYS_ONE_METRIC
+        + SYSTEM_ERRORS_METRICS
+        + slo
+        + silence
+        + account
+        + restore
+        + further_regions * regional
+    )
 
 
 def graph_metrics(stack: Stack) -> int:
@@ -53,9 +66,9 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
     usage = usage_for(name, settings)
     assert usage.alarm_metrics == graph_metrics(stack) == expected_alarm_metrics(settings)
     assert usage.composite_alarms == len(stack.all(graph.COMPOSITE_ALARM)) == 4
-    # storage-misconfigured, the access log's 429s, and with backups the restore tests'
-    # heartbeat (validated runs)
-    filters = 3 if settings.backup_retention_days > 0 else 2
+    # storage-misconfigured and the access log's 429s per region, and with backups the restore
+    # tests' heartbeat (validated runs)
+    filters = 2 * len(settings.regions) + (1 if settings.backup_retention_days > 0 else 0)
     assert usage.custom_metrics == len(stack.all(graph.LOG_METRIC_FILTER)) == filters
     assert usage.dashboards == len(stack.all(graph.DASHBOARD)) == 1
     waf = stack.all(graph.WEB_ACL)
@@ -69,11 +82,22 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
 
 def test_hand_counted_alarms_per_stack() -> None:
     # dev: 12 + 3 + 6 x 4 + 6 x 2 + 1 silence alarm = 52; prod (2 locations, account alarms,
-    # backups): 12 + 3 + 6 x 6 + 6 x 4 + 2 silence alarms + 1 account + 2 restore tests = 80.
-    # Custom metrics from logs: dev 2 (storage-misconfigured, 429s), prod 3 (+ the heartbeat).
+    # backups, two regions): 12 + 3 + 6 x 8 (the health route's 2 too) + 6 x 4 + 2 silence
+    # alarms + 1 account + 2 restore tests + eu-west-2's 11 + 3 + 1 = 107.
+    # Custom metrics from logs: dev 2 (storage-misconfigured, 429s), prod 5 (both regions' and
+    # the heartbeat).
     dev, prod = (usage_for(name, load_settings(name)) for name in ("dev", "prod"))
     assert (dev.alarm_metrics, dev.custom_metrics) == (52, 2)
-    assert (prod.alarm_metrics, prod.custom_metrics) == (80, 3)
+    assert (prod.alarm_metrics, prod.custom_metrics) == (107, 5)
+
+
+def test_a_second_region_is_a_replica_and_two_health_checks() -> None:
+    """From the graph: prod's table has one replica (the witness holds no items), and one HTTPS
+    health check at the fast interval per region (both optional features Route 53 bills)."""
+    dev, prod = (usage_for(name, load_settings(name)) for name in ("dev", "prod"))
+    assert (dev.replicas, dev.health_checks) == (0, ())
+    assert prod.replicas == 1
+    assert prod.health_checks == (graph.HealthCheck(10.0, 2), graph.HealthCheck(10.0, 2))
 
 
 def test_restore_tests_where_backups_are_on() -> None:

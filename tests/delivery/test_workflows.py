@@ -125,8 +125,10 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     # number in the workflow: hello_stack/release_traffic.py derives it from the WAF's limit),
     # and the shift waits until it can be stopped cleanly.
     shift_script = order[shift]
-    probe_command = ".venv/bin/python -m deploy.probe --outputs stack-outputs.json"
-    assert f"{probe_command} --ready-file probe.ready &" in shift_script.splitlines()
+    probe_command = '.venv/bin/python -m deploy.probe --outputs stack-outputs.json "${where[@]}"'
+    assert f"{probe_command} --ready-file probe.ready &" in [
+        line.strip() for line in shift_script.splitlines()
+    ]
     assert "--rate" not in shift_script
     ready = shift_script.index("[ -e probe.ready ] && break")
     assert shift_script.index("deploy.probe") < ready < shift_script.index("shift_traffic.py")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import urllib.error
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,6 +154,37 @@ def test_the_handlers_read_their_settings_from_the_environment(
     assert release_hook.before_allow_traffic(EVENT, None) == "Succeeded"
     assert release_hook.after_allow_traffic(EVENT, None) == "Succeeded"
     assert len(version.invoked) == 5
+
+
+def test_a_region_called_directly_gets_the_origin_secret(
+    monkeypatch: pytest.MonkeyPatch, codedeploy: tuple[Any, Stubber]
+) -> None:
+    """In a multi-region stack the after-traffic check calls the region's own API, which
+    refuses requests without the origin secret CloudFront would have added."""
+    seen: list[dict[str, str]] = []
+
+    def send(request: Any, timeout: float) -> Any:
+        seen.append(dict(request.header_items()))
+        raise urllib.error.URLError("recorded")
+
+    monkeypatch.setattr(release_hook.urllib.request, "urlopen", send)
+    for name, value in {
+        release_hook.ORIGIN_HEADER_ENV: ORIGIN_HEADER,
+        release_hook.ORIGIN_SECRET_ENV: SECRET,
+        release_hook.PUBLIC_URL_ENV: "https://abc.execute-api.eu-west-2.amazonaws.com/api",
+        release_hook.DIRECT_ENV: "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(release_hook, "clients", lambda: (None, codedeploy[0]))
+    expect_status(codedeploy[1], "Failed")  # the recorded request got no answer
+    release_hook.after_allow_traffic(EVENT, None)
+    assert seen[0][ORIGIN_HEADER.capitalize()] == SECRET
+    # Through CloudFront (one region) the secret is never sent: CloudFront adds it.
+    seen.clear()
+    monkeypatch.delenv(release_hook.DIRECT_ENV)
+    expect_status(codedeploy[1], "Failed")
+    release_hook.after_allow_traffic(EVENT, None)
+    assert ORIGIN_HEADER.capitalize() not in seen[0]
 
 
 def test_a_hook_missing_a_setting_still_reports_failure(

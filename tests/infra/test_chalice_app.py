@@ -207,7 +207,7 @@ def test_stage_serves_the_deployment_with_tracing_and_json_access_logs(stack: St
 
 
 def test_stage_throttling_from_config(stack: Stack) -> None:
-    settings = stack.state("aws:apigateway/methodSettings:MethodSettings")
+    settings = stack.state("aws:apigateway/methodSettings:MethodSettings", "-rest_api")
     assert settings["methodPath"] == "*/*"
     assert settings["stageName"] == "api"
     assert settings["restApi"] == stack.one(REST_API)["id"]

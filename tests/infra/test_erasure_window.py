@@ -139,9 +139,34 @@ def test_the_doc_states_the_computed_windows() -> None:
 
 
 def test_the_table_has_no_replicas_whose_pitr_the_doc_would_miss(stack: Stack) -> None:
-    """docs/data-retention.md counts one PITR history: a global table's replicas add theirs."""
+    """docs/data-retention.md counts one PITR history: a global table's replicas add theirs,
+    each of DynamoDB's default period (pulumi-aws 7's replica block sets PITR on or off only),
+    so a stack with replicas keeps the default and the doc's window holds for every replica."""
     table = stack.state("aws:dynamodb/table:Table")
-    assert not table.get("replicas")
     assert (
         table["pointInTimeRecovery"]["recoveryPeriodInDays"] == stack.settings["pitr_recovery_days"]
     )
+    replicas = table.get("replicas") or []
+    assert [r["regionName"] for r in replicas] == stack.expected["regions"][1:]
+    for replica in replicas:
+        assert replica["pointInTimeRecovery"] is True
+    if replicas:
+        # DynamoDB's default recovery period (https://docs.aws.amazon.com/amazondynamodb/
+        # latest/APIReference/API_PointInTimeRecoverySpecification.html)
+        assert stack.settings["pitr_recovery_days"] == 35
+
+
+def test_replicas_refuse_a_pitr_period_they_cannot_have(config: dict[str, str]) -> None:
+    two_regions = {
+        "hello:activeRegions": "eu-west-1,eu-west-2",
+        "hello:witnessRegion": "eu-west-3",
+        "hello:hostedZoneId": "Z123",
+        "hello:failoverDomain": "origin.example.com",
+        "hello:regionalCertificateArns": "arn:aws:acm:eu-west-1:123456789012:certificate/a,"
+        "arn:aws:acm:eu-west-2:123456789012:certificate/b",
+    }
+    set_all_config({**config, **two_regions, "hello:pitrRecoveryDays": "7"})
+    with pytest.raises(pulumi.RunError, match="hello:pitrRecoveryDays"):
+        load()
+    set_all_config({**config, **two_regions})
+    assert load().pitr_recovery_days == 35

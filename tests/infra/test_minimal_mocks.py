@@ -11,10 +11,14 @@ import pytest
 from tests.conftest import ROOT
 
 
-# The API, its two release hooks, one synthetic check per check location (dev 1, prod 2), and in
-# prod (backups on) the restore-test validator.
-@pytest.mark.parametrize(("stack", "functions"), [("dev", 4), ("prod", 6)])
-def test_program_survives_mocks_that_return_only_inputs(stack: str, functions: int) -> None:
+# Per serving region the API and its two release hooks (dev 1 region, prod 2), one synthetic
+# check per check location (dev 1, prod 2), and in prod (backups on) the restore-test validator.
+@pytest.mark.parametrize(
+    ("stack", "functions", "regions"), [("dev", 4, 1), ("prod", 2 * 3 + 2 + 1, 2)]
+)
+def test_program_survives_mocks_that_return_only_inputs(
+    stack: str, functions: int, regions: int
+) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "testing.minimal_mocks", stack],
         cwd=ROOT,
@@ -25,11 +29,8 @@ def test_program_survives_mocks_that_return_only_inputs(stack: str, functions: i
     assert result.returncode == 0, result.stderr[-2000:]
     counts = json.loads(result.stdout)
     assert counts["aws:lambda/function:Function"] == functions
-    for token in (
-        "aws:dynamodb/table:Table",
-        "aws:lambda/alias:Alias",
-        "aws:apigateway/restApi:RestApi",
-        "aws:apigateway/stage:Stage",
-        "aws:cloudfront/distribution:Distribution",
-    ):
+    for token in ("aws:dynamodb/table:Table", "aws:cloudfront/distribution:Distribution"):
         assert counts[token] == 1, token
+    for token in ("aws:lambda/alias:Alias", "aws:apigateway/restApi:RestApi"):
+        assert counts[token] == regions, token
+    assert counts.get("aws:route53/healthCheck:HealthCheck", 0) == (regions if regions > 1 else 0)

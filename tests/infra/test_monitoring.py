@@ -171,9 +171,11 @@ def test_pages_and_tickets_reach_exactly_their_own_subscribers(
 def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: Stack) -> None:
     body = json.loads(stack.state("aws:cloudwatch/dashboard:Dashboard")["dashboardBody"])
     slo_widgets = 5  # first: each SLI's budget left and burn rate, the checks' latency
+    # The first region's panel and the edge's (each further region's: tests/infra/test_regions.py)
     graphs = {
         w["properties"]["annotations"]["horizontal"][0]["label"]: w
         for w in body["widgets"][slo_widgets:]
+        if w["properties"]["region"] in (stack.expected["region"], "us-east-1")
     }
     alarms = [a for a in stack.all(ALARM) if "-slo-" not in a["name"]]
     # 9: the paging and release alarms; hello_stack/limits.py's (5: stage throttle, 429s,
@@ -182,7 +184,12 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
     limit_alarms = 5 if stack.settings["account_alarms"] else 4
     restore_tests = 2 if stack.settings["backup_retention_days"] else 0  # failed, missing
     expected = 9 + limit_alarms + restore_tests
-    assert len(graphs) == len(alarms) == len(body["widgets"]) - slo_widgets == expected
+    assert len(graphs) == len(alarms) == expected
+    # each further region: its own paging and release alarms and its regional limits (not
+    # CloudFront's, which is the edge's)
+    assert len(body["widgets"]) - slo_widgets == expected + (len(stack.expected["regions"]) - 1) * (
+        9 + limit_alarms - 1
+    )
     for each in alarms:
         key = each["state"]["alarmDescription"].rsplit("#alarm-", 1)[1]
         graph = graphs[key]["properties"]

@@ -39,6 +39,10 @@ LOCATIONS = {"prod": ["us-east-1", "us-west-2"], "dev": ["us-east-1"]}
 SLIS = ("server", "client")
 
 
+# API Gateway's per-method dimensions of the health route (chalicelib.contract.HEALTH_PATH).
+HEALTH_ROUTE = {"Resource": "/health", "Method": "GET"}
+
+
 def window_alarm(stack: Stack, sli: str, key: str) -> dict[str, Any]:
     return stack.one(ALARM, f"-slo-{sli}-{key}")["state"]
 
@@ -53,12 +57,22 @@ def expected_metrics(stack: Stack, sli: str) -> dict[str, tuple[str, str, dict[s
     api = {"ApiName": f"hello-{stack.name}", "Stage": "api"}
     where = [{"Location": location} for location in LOCATIONS[stack.name]]
     if sli == "server":
+        # Behind Route 53 (two regions), its health checks' route: GET /health, per method.
+        health = (
+            {
+                "health": ("AWS/ApiGateway", "Count", {**api, **HEALTH_ROUTE}),
+                "healtherrors": ("AWS/ApiGateway", "5XXError", {**api, **HEALTH_ROUTE}),
+            }
+            if len(stack.expected["regions"]) > 1
+            else {}
+        )
         return {
             "requests": ("AWS/ApiGateway", "Count", api),
             "errors": ("AWS/ApiGateway", "5XXError", api),
             # Only the checks' requests API Gateway answered reached its Count.
             **{f"checks{i}": (namespace, "CheckApiRequests", d) for i, d in enumerate(where)},
             **{f"checkerrors{i}": (namespace, "CheckServerErrors", d) for i, d in enumerate(where)},
+            **health,
         }
     return {
         **{f"checks{i}": (namespace, "CheckRequests", d) for i, d in enumerate(where)},
@@ -71,6 +85,9 @@ def expected_expressions(stack: Stack, sli: str) -> dict[str, str]:
     checks = " + ".join(f"FILL(checks{i}, 0)" for i in locations)
     if sli == "server":
         check_errors = " + ".join(f"FILL(checkerrors{i}, 0)" for i in locations)
+        if len(stack.expected["regions"]) > 1:  # health checks are not users either
+            checks += " + FILL(health, 0)"
+            check_errors += " + FILL(healtherrors, 0)"
         return {
             "usererrors": f"FILL(errors, 0) - ({check_errors})",
             "userrequests": f"FILL(requests, 0) - ({checks})",
@@ -166,6 +183,18 @@ def test_a_checks_5xx_is_left_out_of_the_server_sli() -> None:
     assert burn_rate_of(state, {"requests": 10_480.0, "errors": 240.0, **users}) == (
         pytest.approx(24.0)
     )
+
+
+def test_route53s_health_checks_are_left_out_of_the_server_sli() -> None:
+    """An hour in which the region could not serve and Route 53's checkers got 503 on the
+    health route (8,640 checks: ~2.4 a second) while users got through the other region: users
+    spent nothing here. The same errors from users would burn."""
+    state = window_alarm(cached("prod"), "server", "burn-1h-page-fast")
+    quiet = {"checks0": 0.0, "checks1": 0.0, "checkerrors0": 0.0, "checkerrors1": 0.0}
+    health = {"health": 8_640.0, "healtherrors": 8_640.0}
+    assert burn_rate_of(state, {"requests": 18_640.0, "errors": 8_640.0, **quiet, **health}) == 0
+    users = {"health": 8_640.0, "healtherrors": 0.0}
+    assert burn_rate_of(state, {"requests": 18_640.0, "errors": 8_640.0, **quiet, **users}) > 14
 
 
 def test_the_clamp_stops_negative_counts() -> None:

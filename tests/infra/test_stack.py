@@ -121,6 +121,14 @@ EXPECTED_DIFFERENCES = {
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "deletionProtectionEnabled"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "protect"),
     ("aws:dynamodb/table:Table", "hello-STAGE-table", "retain"),
+    # activeRegions and witnessRegion: the table's replica and witness
+    ("aws:dynamodb/table:Table", "hello-STAGE-table", "replicas"),
+    ("aws:dynamodb/table:Table", "hello-STAGE-table", "globalTableWitness"),
+    # and the failover name: CloudFront's origin; the hooks' after-traffic check calls the
+    # region's own API
+    ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "origins"),
+    ("aws:lambda/function:Function", "hello-STAGE-before-traffic", "environment"),
+    ("aws:lambda/function:Function", "hello-STAGE-after-traffic", "environment"),
     ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "priceClass"),
     ("aws:cloudfront/distribution:Distribution", "hello-STAGE-distribution", "webAclId"),
     ("aws:codedeploy/deploymentGroup:DeploymentGroup", "hello-STAGE-deployment-group",
@@ -176,6 +184,16 @@ ONLY_IN_PROD = {
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
     # and the account-wide alarm (prod's file)
     "aws:cloudwatch/metricAlarm:MetricAlarm",
+    # activeRegions (two) and the failover keys: the first region's custom domain, health
+    # check and failover record, and the failover drill (its FIS template and role)
+    "hello:components:RegionalEndpoint",
+    "aws:apigateway/domainName:DomainName",
+    "aws:apigateway/basePathMapping:BasePathMapping",
+    "aws:apigateway/methodSettings:MethodSettings",  # the health route's own metrics
+    "aws:route53/healthCheck:HealthCheck",
+    "aws:route53/record:Record",
+    "hello:components:RegionDrill",
+    "aws:fis/experimentTemplate:ExperimentTemplate",
 }
 
 

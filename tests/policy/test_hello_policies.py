@@ -162,6 +162,23 @@ def test_log_groups_expire(pack: Analyzer, dev: Stack) -> None:
     ]
 
 
+def test_two_regions_are_fronted_through_the_failover_name(pack: Analyzer) -> None:
+    """prod's APIs are reached by CloudFront through the failover name their custom domains
+    map: both pass as committed, and an API whose domain is not CloudFront's origin fails."""
+    prod = cached("prod")
+    assert fires(pack, prod.resources, "api-only-through-cloudfront") == []
+    elsewhere = broken(
+        prod,
+        "aws:apigateway/basePathMapping:BasePathMapping",
+        lambda s: s.update(domainName="elsewhere.example.com"),
+        "-eu-west-2-mapping",
+    )
+    assert fires(pack, elsewhere, "api-only-through-cloudfront") == [
+        "REST API hello-prod-eu-west-2-rest_api must be reached only through CloudFront, which "
+        "sends X-Origin-Verify to it"
+    ]
+
+
 def test_the_api_only_through_cloudfront(pack: Analyzer, dev: Stack) -> None:
     no_header = broken(
         dev,

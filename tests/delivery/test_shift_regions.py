@@ -1,0 +1,223 @@
+"""deploy/shift_traffic.py in a multi-region stack: a region never runs code another region's
+CodeDeploy group rolled back, matched by the code's hash since version numbers differ per
+region (stubbed Lambda and CodeDeploy clients, one pair per region)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from deploy.shift_traffic import Region, Release, appspec, shift_traffic
+
+FIRST = Release(
+    function_name="hello-prod-api_handler-abc",
+    alias_name="live",
+    target_version="8",
+    application="hello-prod-codedeploy-abc",
+    deployment_group="hello-prod-live",
+    before_traffic_hook="hello-prod-before-traffic-abc",
+    after_traffic_hook="hello-prod-after-traffic-abc",
+    region="eu-west-1",
+)
+# The same code published in eu-west-2 got another version number there.
+SECOND = Release(
+    function_name="hello-prod-eu-west-2-api_handler-def",
+    alias_name="live",
+    target_version="3",
+    application="hello-prod-eu-west-2-codedeploy-def",
+    deployment_group="hello-prod-eu-west-2-live",
+    before_traffic_hook="hello-prod-eu-west-2-before-traffic-def",
+    after_traffic_hook="hello-prod-eu-west-2-after-traffic-def",
+    region="eu-west-2",
+)
+CODE = "c0de" * 11  # a CodeSha256
+
+
+@pytest.fixture
+def stubs() -> Iterator[dict[str, tuple[Any, Stubber, Any, Stubber]]]:
+    made = {}
+    for release in (FIRST, SECOND):
+        lambda_client = boto3.client("lambda", region_name=release.region)
+        codedeploy = boto3.client("codedeploy", region_name=release.region)
+        made[release.region] = (
+            lambda_client,
+            Stubber(lambda_client),
+            codedeploy,
+            Stubber(codedeploy),
+        )
+    for _, lambda_stub, _, deploy_stub in made.values():
+        lambda_stub.activate()
+        deploy_stub.activate()
+    yield made
+    for _, lambda_stub, _, deploy_stub in made.values():
+        lambda_stub.assert_no_pending_responses()
+        deploy_stub.assert_no_pending_responses()
+
+
+def history(stub: Stubber, release: Release, rolled_back: dict[str, str]) -> None:
+    """The group's failed or stopped deployments: {deployment id: target version} rolled back."""
+    stub.add_response(
+        "list_deployments",
+        {"deployments": list(rolled_back)},
+        {
+            "applicationName": release.application,
+            "deploymentGroupName": release.deployment_group,
+            "includeOnlyStatuses": ["Failed", "Stopped"],
+        },
+    )
+    if rolled_back:
+        infos = [
+            {
+                "deploymentId": deployment_id,
+                "status": "Stopped",
+                "revision": {
+                    "revisionType": "AppSpecContent",
+                    "appSpecContent": {
+                        "content": appspec(
+                            Release(**{**release.__dict__, "target_version": version}), "1"
+                        )
+                    },
+                },
+                "rollbackInfo": {"rollbackDeploymentId": f"{deployment_id}-rollback"},
+            }
+            for deployment_id, version in rolled_back.items()
+        ]
+        stub.add_response(
+            "batch_get_deployments",
+            {"deploymentsInfo": infos},
+            {"deploymentIds": list(rolled_back)},
+        )
+
+
+def code_of(stub: Stubber, release: Release, version: str, code: str | None) -> None:
+    if code is None:
+        stub.add_client_error(
+            "get_function_configuration",
+            "ResourceNotFoundException",
+            expected_params={"FunctionName": release.function_name, "Qualifier": version},
+        )
+        return
+    stub.add_response(
+        "get_function_configuration",
+        {"FunctionName": release.function_name, "Version": version, "CodeSha256": code},
+        {"FunctionName": release.function_name, "Qualifier": version},
+    )
+
+
+def release_second(stubs: dict, **options: Any) -> Any:
+    regions = [Region(FIRST, stubs["eu-west-1"][0], stubs["eu-west-1"][2])]
+    regions.append(Region(SECOND, stubs["eu-west-2"][0], stubs["eu-west-2"][2]))
+    return shift_traffic(
+        SECOND,
+        stubs["eu-west-2"][0],
+        stubs["eu-west-2"][2],
+        timeout_s=100,
+        poll_s=1,
+        sleep=lambda _: None,
+        ready_poll_s=0.001,
+        regions=regions,
+        **options,
+    )
+
+
+def second_serves(stub: Stubber, version: str) -> None:
+    stub.add_response(
+        "get_alias",
+        {"Name": "live", "FunctionVersion": version},
+        {"FunctionName": SECOND.function_name, "Name": "live"},
+    )
+
+
+def test_code_the_first_region_rolled_back_is_refused_in_the_second(stubs: dict) -> None:
+    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
+    first_deploy, second_deploy = stubs["eu-west-1"][3], stubs["eu-west-2"][3]
+    second_serves(second_lambda, "2")
+    history(second_deploy, SECOND, {})  # its own group never rolled version 3 back
+    code_of(second_lambda, SECOND, "3", CODE)
+    history(first_deploy, FIRST, {"d-east": "8"})
+    code_of(first_lambda, FIRST, "8", CODE)  # version 8 there is version 3 here
+    history(second_deploy, SECOND, {})
+    outcome = release_second(stubs)  # no create_deployment stubbed: making one would fail
+    assert outcome.exit_code == 3
+    assert outcome.message == (
+        f"the code of version 3 (CodeSha256 {CODE}) was rolled back in eu-west-1: d-east: no "
+        "region runs code another rolled back. Publish a fix (pulumi up), or pass --force. "
+        "live still serves version 2."
+    )
+
+
+def test_other_code_rolled_back_elsewhere_does_not_block(stubs: dict) -> None:
+    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
+    first_deploy, second_deploy = stubs["eu-west-1"][3], stubs["eu-west-2"][3]
+    second_serves(second_lambda, "2")
+    history(second_deploy, SECOND, {})
+    code_of(second_lambda, SECOND, "3", CODE)
+    history(first_deploy, FIRST, {"d-east": "7", "d-gone": "6"})
+    code_of(first_lambda, FIRST, "7", "0ther" * 8)
+    code_of(first_lambda, FIRST, "6", None)  # deleted since: nothing to compare
+    history(second_deploy, SECOND, {})
+    second_lambda.add_response(
+        "get_function_configuration",
+        {"FunctionName": SECOND.function_name, "Version": "3", "State": "Active"},
+        {"FunctionName": SECOND.function_name, "Qualifier": "3"},
+    )
+    second_deploy.add_response(
+        "create_deployment",
+        {"deploymentId": "d-west"},
+        {
+            "applicationName": SECOND.application,
+            "deploymentGroupName": SECOND.deployment_group,
+            "revision": ANY,
+            "description": ANY,
+        },
+    )
+    second_deploy.add_response(
+        "get_deployment",
+        {"deploymentInfo": {"deploymentId": "d-west", "status": "Succeeded"}},
+        {"deploymentId": "d-west"},
+    )
+    outcome = release_second(stubs)
+    assert (outcome.exit_code, outcome.message) == (0, "live now serves version 3")
+
+
+def test_force_skips_every_regions_history(stubs: dict) -> None:
+    second_lambda, second_deploy = stubs["eu-west-2"][1], stubs["eu-west-2"][3]
+    second_serves(second_lambda, "2")
+    second_lambda.add_response(
+        "get_function_configuration",
+        {"FunctionName": SECOND.function_name, "Version": "3", "State": "Active"},
+        {"FunctionName": SECOND.function_name, "Qualifier": "3"},
+    )
+    second_deploy.add_response("create_deployment", {"deploymentId": "d-west"})
+    second_deploy.add_response(
+        "get_deployment", {"deploymentInfo": {"deploymentId": "d-west", "status": "Succeeded"}}
+    )
+    assert release_second(stubs, force=True).exit_code == 0
+
+
+def test_a_region_is_read_from_the_outputs_regions_list() -> None:
+    entry = {key: value for key, value in SECOND.__dict__.items() if key != "region"}
+    outputs = {
+        "function_name": FIRST.function_name,  # the first region's, at the top level
+        "regions": [
+            {**{k: v for k, v in FIRST.__dict__.items() if k != "region"}, "region": "eu-west-1"},
+            {
+                **{k: v for k, v in entry.items() if k != "target_version"},
+                "function_version": "3",
+                "codedeploy_application": SECOND.application,
+                "codedeploy_deployment_group": SECOND.deployment_group,
+                "region": "eu-west-2",
+            },
+        ],
+    }
+    outputs["regions"][0].update(
+        function_version="8",
+        codedeploy_application=FIRST.application,
+        codedeploy_deployment_group=FIRST.deployment_group,
+    )
+    assert Release.from_outputs(outputs, "eu-west-2") == SECOND
+    assert Release.from_outputs(outputs, "eu-west-1") == FIRST

@@ -1,0 +1,359 @@
+"""Regions as configuration (issue 22): dev in one region exactly as before; prod in two, each
+with the full regional stack on its own provider and its own replica of one MRSC table, behind
+one failover name; the failover bound from hello_stack/failover.py; the drill on AWS."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from chalicelib import contract
+from hello_stack import failover
+from tests.conftest import ROOT
+from tests.infra.conftest import CHALICE_APP, Refused, Stack, cached, evaluate, statements
+from tests.infra.dev_graph import graph
+
+TABLE = "aws:dynamodb/table:Table"
+RECORD = "aws:route53/record:Record"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+DOMAIN = "aws:apigateway/domainName:DomainName"
+MAPPING = "aws:apigateway/basePathMapping:BasePathMapping"
+REST_API = "aws:apigateway/restApi:RestApi"
+FUNCTION = "aws:lambda/function:Function"
+TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
+# What each serving region runs (issue 22: "the full regional stack"), one of each per region.
+REGIONAL_COMPONENTS = {
+    CHALICE_APP,
+    "hello:components:Monitoring",
+    "hello:components:CanaryDeployment",
+    "hello:components:ReleaseHooks",
+    "hello:components:RegionalEndpoint",
+}
+# Pulumi.prod.yaml's operator values (placeholders the operator replaces).
+PROD_DOMAIN = "api-origin.acme.example"
+PROD_ZONE = "Z0ACME0EXAMPLE0ZONE0"
+PROD_CERTIFICATES = {
+    "eu-west-1": "arn:aws:acm:eu-west-1:123456789012:certificate/acme-eu-west-1",
+    "eu-west-2": "arn:aws:acm:eu-west-2:123456789012:certificate/acme-eu-west-2",
+}
+
+
+@pytest.fixture
+def whole_prod() -> Stack:
+    return cached("prod")
+
+
+def regional_name(stack: Stack, region: str) -> str:
+    """hello-<stage> for the first region, hello-<stage>-<region> for the others."""
+    first = stack.expected["regions"][0]
+    return f"hello-{stack.name}" if region == first else f"hello-{stack.name}-{region}"
+
+
+def of_region(stack: Stack, token: str, region: str, suffix: str | None = None) -> dict[str, Any]:
+    """The one resource of this type created in that region (named <regional name><suffix>)."""
+    found = [r for r in stack.all(token) if stack.region_of(r) == region]
+    if suffix is not None:
+        found = [r for r in found if r["name"] == regional_name(stack, region) + suffix]
+    (one,) = found
+    return one
+
+
+# --- dev: one region, unchanged -------------------------------------------------------------
+
+
+def test_dev_builds_exactly_what_it_built_before_two_regions_existed() -> None:
+    """Every URN, property and option of dev as at main b2dc2ec (tests/infra/dev_graph.json)."""
+    before = json.loads((ROOT / "tests" / "infra" / "dev_graph.json").read_text())
+    now = graph(cached("dev").resources)
+    assert set(now) == set(before)
+    assert {urn for urn in now if now[urn] != before[urn]} == set()
+
+
+def test_dev_serves_from_one_region_with_no_failover_or_replica() -> None:
+    dev = cached("dev")
+    assert dev.settings["active_regions"] is None
+    assert {r["state"]["region"] for r in dev.all("pulumi:providers:aws")} == {
+        "eu-west-1",
+        "us-east-1",
+    }
+    table = dev.state(TABLE)
+    assert "replicas" not in table and "globalTableWitness" not in table
+    for token in (RECORD, HEALTH_CHECK, DOMAIN, MAPPING, TEMPLATE):
+        assert dev.all(token) == []
+    assert [r["region"] for r in dev.outputs["regions"]] == ["eu-west-1"]
+
+
+# --- prod: two regions, each on its own provider -------------------------------------------
+
+
+def test_each_region_runs_the_full_regional_stack_on_its_own_provider(whole_prod: Stack) -> None:
+    for region in whole_prod.expected["regions"]:
+        name = regional_name(whole_prod, region)
+        components = {
+            r["type"]
+            for r in whole_prod.resources
+            if r["name"] == name and r["type"] in REGIONAL_COMPONENTS
+        }
+        assert components == REGIONAL_COMPONENTS, region
+        children = [
+            r
+            for r in whole_prod.resources
+            if not r["type"].startswith("hello:")
+            and r["type"] != CHALICE_APP
+            and r["parent"].endswith(f"::{name}")
+            and any(f"{t}$" in r["urn"] for t in REGIONAL_COMPONENTS)
+        ]
+        assert children, region
+        for child in children:
+            assert whole_prod.region_of(child) == region, child["urn"]
+
+
+def test_the_second_region_mirrors_the_first_but_for_its_failover_role(whole_prod: Stack) -> None:
+    """Same resources, same properties (region and names aside): the regions differ only where
+    failover must (PRIMARY and SECONDARY)."""
+    first, second = whole_prod.expected["regions"]
+
+    def normalised(resource: dict[str, Any]) -> dict[str, Any]:
+        text = json.dumps(resource["state"], sort_keys=True)
+        text = re.sub(r"[0-9a-fA-F]{7,}(?![0-9a-fA-F]*\.\d)", "#", text)
+        text = text.replace(f"hello-prod-{second}", "hello-prod")
+        return json.loads(text.replace(second, "REGION").replace(first, "REGION"))
+
+    by_name = {(r["type"], r["name"]): r for r in whole_prod.resources}
+    seconds = [r for r in whole_prod.resources if r["name"].startswith(f"hello-prod-{second}")]
+    assert len(seconds) > 40
+    differences = set()
+    for resource in seconds:
+        twin = by_name[
+            resource["type"], resource["name"].replace(f"hello-prod-{second}", "hello-prod")
+        ]
+        left, right = normalised(twin), normalised(resource)
+        differences |= {
+            (resource["type"], key)
+            for key in set(left) | set(right)
+            if left.get(key) != right.get(key)
+        }
+    assert differences == {(RECORD, "failoverRoutingPolicies")}
+
+
+def test_every_region_reads_and_writes_its_own_replica(whole_prod: Stack) -> None:
+    table = whole_prod.state(TABLE)
+    for region in whole_prod.expected["regions"]:
+        function = of_region(whole_prod, FUNCTION, region, "-api_handler")
+        assert function["name"] == f"{regional_name(whole_prod, region)}-api_handler"
+        variables = function["state"]["environment"]["variables"]
+        assert variables[contract.TABLE_NAME_ENV] == table["name"]  # one name, every replica
+        replica = f"arn:aws:dynamodb:{region}:123456789012:table/{table['name']}"
+        policy = of_region(whole_prod, "aws:iam/rolePolicy:RolePolicy", region, "-default-role")
+        table_statements = [
+            s for s in statements(policy["state"]["policy"]) if "dynamodb:GetItem" in s["Action"]
+        ]
+        assert table_statements == [
+            {"Effect": "Allow", "Action": contract.dynamodb_actions(), "Resource": replica}
+        ]
+
+
+def test_one_origin_secret_for_every_region_and_cloudfront(whole_prod: Stack) -> None:
+    (password,) = whole_prod.all("random:index/randomPassword:RandomPassword")
+    secret = password["state"]["result"]
+    for region in whole_prod.expected["regions"]:
+        variables = of_region(whole_prod, FUNCTION, region, "-api_handler")["state"]["environment"][
+            "variables"
+        ]
+        assert variables[contract.ORIGIN_SECRET_ENV] == secret
+    (origin,) = whole_prod.state("aws:cloudfront/distribution:Distribution")["origins"]
+    assert origin["customHeaders"] == [{"name": contract.ORIGIN_HEADER, "value": secret}]
+    assert whole_prod.outputs["origin_secret"] == secret
+
+
+# --- the table: one MRSC global table ------------------------------------------------------
+
+
+def test_the_table_is_one_mrsc_global_table_protected_in_every_replica(whole_prod: Stack) -> None:
+    (table,) = whole_prod.all(TABLE)
+    assert whole_prod.region_of(table) == "eu-west-1"
+    state = table["state"]
+    # MRSC: two replicas and a witness from one region set (https://docs.aws.amazon.com/
+    # amazondynamodb/latest/APIReference/API_CreateGlobalTableWitnessGroupMemberAction.html)
+    assert state["replicas"] == [
+        {
+            "regionName": "eu-west-2",
+            "consistencyMode": "STRONG",
+            "pointInTimeRecovery": True,
+            "deletionProtectionEnabled": True,
+            "propagateTags": True,
+        }
+    ]
+    assert state["globalTableWitness"] == {"regionName": whole_prod.expected["witness"]}
+    assert state["pointInTimeRecovery"]["enabled"] is True
+    assert state["deletionProtectionEnabled"] is True
+    assert table["protect"] is True and table["retainOnDelete"] is True
+    # MRSC has no TTL, LSI or transactions: hello uses none.
+    assert "ttl" not in state and "localSecondaryIndexes" not in state
+    assert not any("Transact" in action for action in contract.dynamodb_actions())
+
+
+# --- failover for every method --------------------------------------------------------------
+
+
+def test_the_failover_bound_is_derived_from_route53s_allowed_settings() -> None:
+    # Route 53: request interval 10 or 30 s, failure threshold 1 to 10
+    # (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html)
+    assert failover.CHECK_INTERVAL_S in (10, 30)
+    assert 1 <= failover.FAILURE_THRESHOLD <= 10
+    assert failover.failover_bound_s() == 10 * 3 + 60
+    doc = (ROOT / "docs" / "failover.md").read_text()
+    assert f"**{failover.failover_bound_s():.0f} s**" in doc
+
+
+def test_each_region_has_a_health_check_on_its_own_health_route(whole_prod: Stack) -> None:
+    for region in whole_prod.expected["regions"]:
+        check = of_region(whole_prod, HEALTH_CHECK, region)["state"]
+        rest_api = of_region(whole_prod, REST_API, region)
+        assert check["type"] == "HTTPS"
+        assert check["fqdn"] == f"{rest_api['id']}.execute-api.{region}.amazonaws.com"
+        assert check["port"] == 443 and check["enableSni"] is True
+        assert check["resourcePath"] == f"/{contract.STAGE_NAME}{contract.HEALTH_PATH}"
+        assert check["requestInterval"] == failover.CHECK_INTERVAL_S
+        assert check["failureThreshold"] == failover.FAILURE_THRESHOLD
+
+
+def test_the_health_routes_metrics_are_on_and_it_keeps_the_stages_throttle(
+    whole_prod: Stack,
+) -> None:
+    """Per-method metrics for GET /health alone (the server SLI subtracts them); a method's own
+    settings replace the stage's, so it repeats the stage's throttle."""
+    for region in whole_prod.expected["regions"]:
+        settings = of_region(
+            whole_prod, "aws:apigateway/methodSettings:MethodSettings", region, "-health-metrics"
+        )["state"]
+        assert settings["methodPath"] == "health/GET"
+        assert settings["restApi"] == of_region(whole_prod, REST_API, region)["id"]
+        assert settings["stageName"] == contract.STAGE_NAME
+        assert settings["settings"] == {
+            "metricsEnabled": True,
+            "throttlingRateLimit": whole_prod.expected["throttle_rate_limit"],
+            "throttlingBurstLimit": whole_prod.expected["throttle_burst_limit"],
+        }
+
+
+def test_one_failover_name_primary_then_secondary(whole_prod: Stack) -> None:
+    roles = {}
+    for region in whole_prod.expected["regions"]:
+        record = of_region(whole_prod, RECORD, region)["state"]
+        domain = of_region(whole_prod, DOMAIN, region)["state"]
+        check = of_region(whole_prod, HEALTH_CHECK, region)
+        assert record["zoneId"] == PROD_ZONE
+        assert record["name"] == PROD_DOMAIN
+        assert record["type"] == "CNAME"  # not an alias: its TTL is ours
+        assert record["ttl"] == failover.DNS_TTL_S
+        assert record["records"] == [domain["regionalDomainName"]]
+        assert domain["regionalDomainName"].endswith(f".execute-api.{region}")
+        assert record["setIdentifier"] == region
+        assert record["healthCheckId"] == check["id"]
+        roles[region] = [p["type"] for p in record["failoverRoutingPolicies"]]
+    assert roles == {"eu-west-1": ["PRIMARY"], "eu-west-2": ["SECONDARY"]}
+
+
+def test_each_region_serves_the_failover_name_with_its_own_certificate(whole_prod: Stack) -> None:
+    for region in whole_prod.expected["regions"]:
+        domain = of_region(whole_prod, DOMAIN, region)["state"]
+        assert domain["domainName"] == PROD_DOMAIN
+        assert domain["regionalCertificateArn"] == PROD_CERTIFICATES[region]
+        assert domain["endpointConfiguration"] == {"types": "REGIONAL"}
+        assert domain["securityPolicy"] == "TLS_1_2"
+        mapping = of_region(whole_prod, MAPPING, region)["state"]
+        assert mapping["restApi"] == of_region(whole_prod, REST_API, region)["id"]
+        assert mapping["stageName"] == contract.STAGE_NAME
+        assert mapping["domainName"] == PROD_DOMAIN
+        assert "basePath" not in mapping  # the whole name maps to the stage
+
+
+def test_cloudfront_sends_every_method_to_the_failover_name(whole_prod: Stack) -> None:
+    distribution = whole_prod.state("aws:cloudfront/distribution:Distribution")
+    (origin,) = distribution["origins"]
+    assert origin["domainName"] == PROD_DOMAIN
+    assert "originGroups" not in distribution  # GET, HEAD and OPTIONS only: not used
+    assert set(distribution["defaultCacheBehavior"]["allowedMethods"]) >= {"PUT", "DELETE"}
+
+
+# --- the drill on AWS -----------------------------------------------------------------------
+
+
+def test_the_drill_isolates_the_first_regions_replica(whole_prod: Stack) -> None:
+    (template,) = whole_prod.all(TEMPLATE)
+    assert whole_prod.region_of(template) == "eu-west-1"
+    state = template["state"]
+    table_arn = whole_prod.state(TABLE)["arn"]
+    assert state["targets"] == [
+        {
+            "name": "replica",
+            "resourceType": "aws:dynamodb:global-table",
+            "resourceArns": [table_arn],
+            "selectionMode": "ALL",
+        }
+    ]
+    assert state["actions"] == [
+        {
+            "name": "isolate-region",
+            "actionId": "aws:dynamodb:global-table-pause-replication",
+            "parameters": [{"key": "duration", "value": "PT10M"}],
+            "target": {"key": "Tables", "value": "replica"},
+        }
+    ]
+    assert state["stopConditions"] == [{"source": "none"}]
+    role = whole_prod.one_named("aws:iam/role:Role", "hello-prod-drill")["state"]
+    assert state["roleArn"] == role["arn"]
+    (trust,) = statements(role["assumeRolePolicy"])
+    assert trust["Principal"] == {"Service": "fis.amazonaws.com"}
+    assert (
+        role["permissionsBoundary"].endswith(":policy/hello-prod-boundary")
+        or role["permissionsBoundary"]
+    )
+    policy = whole_prod.one_named("aws:iam/rolePolicy:RolePolicy", "hello-prod-drill")["state"]
+    (allowed,) = statements(policy["policy"])
+    assert allowed["Resource"] == table_arn
+    assert set(allowed["Action"]) == {
+        "dynamodb:PutResourcePolicy",
+        "dynamodb:DeleteResourcePolicy",
+        "dynamodb:GetResourcePolicy",
+        "dynamodb:DescribeTable",
+    }
+
+
+# --- the deploy workflow's view ---------------------------------------------------------------
+
+
+def test_outputs_list_each_regions_release_in_order(whole_prod: Stack) -> None:
+    regions = whole_prod.outputs["regions"]
+    assert [r["region"] for r in regions] == whole_prod.expected["regions"]
+    for entry in regions:
+        region = entry["region"]
+        function = of_region(whole_prod, FUNCTION, region, "-api_handler")["state"]
+        assert entry["function_name"] == function["name"]
+        assert entry["api_url"] == (
+            f"https://{of_region(whole_prod, REST_API, region)['id']}.execute-api.{region}"
+            ".amazonaws.com/api"
+        )
+        group = of_region(whole_prod, "aws:codedeploy/deploymentGroup:DeploymentGroup", region)
+        assert entry["codedeploy_deployment_group"] == group["state"]["deploymentGroupName"]
+    # The first region's entry is what the one-region outputs say.
+    assert regions[0]["function_name"] == whole_prod.outputs["function_name"]
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+def test_two_regions_without_the_failover_keys_are_refused_naming_them() -> None:
+    with pytest.raises(Refused) as refused:
+        evaluate(
+            "dev",
+            {"hello:activeRegions": "eu-west-1,eu-west-2", "hello:witnessRegion": "eu-west-3"},
+        )
+    message = str(refused.value)
+    assert message.startswith("refused:")
+    for key in ("hello:hostedZoneId", "hello:failoverDomain", "hello:regionalCertificateArns"):
+        assert key in message
