@@ -35,6 +35,7 @@ from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
 from hello_stack import alarms, config, limits, naming, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
+from hello_stack.alarm_spec import AlarmSpec
 from hooks import release_hook
 from pulumi_chalice import ChaliceApp, ChaliceAppArgs
 
@@ -48,6 +49,7 @@ class RestHandler:
     as optional (an app may have no routes); hello's app has routes, so none is None."""
 
     rest_api_id: pulumi.Output[str]
+    api_url: pulumi.Output[str]
     rest_api_name: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     function_name: pulumi.Output[str]
@@ -193,6 +195,8 @@ def regional_api(region: str) -> ChaliceApp:
 
 apis = {region: regional_api(region) for region in settings.regions}
 api = apis[settings.region]
+rests = {region: RestHandler.of(each) for region, each in apis.items()}
+rest = rests[settings.region]
 # Two regions: one failover name in front of both, each region behind its health check.
 endpoints = (
     {
@@ -200,11 +204,12 @@ endpoints = (
             naming.regional_name(name, region, primary=settings.region),
             RegionalEndpointArgs(
                 region=region,
-                rest_api_id=apis[region].rest_api_id,
-                stage_name=apis[region].stage_name,
+                rest_api_id=rests[region].rest_api_id,
+                stage_name=rests[region].stage_name,
                 health_path=contract.HEALTH_PATH,
-                hosted_zone_id=settings.hosted_zone_id,
-                failover_domain=settings.failover_domain,
+                # Set whenever two regions are (the settings refuse a stack without them).
+                hosted_zone_id=str(settings.hosted_zone_id),
+                failover_domain=str(settings.failover_domain),
                 certificate_arn=settings.certificate_arns[region],
                 role=PRIMARY if region == settings.region else SECONDARY,
                 throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
@@ -216,8 +221,6 @@ endpoints = (
     if settings.multi_region
     else {}
 )
-rest = RestHandler.of(api)
-
 firewall = (
     EdgeFirewall(
         name,
@@ -274,9 +277,9 @@ if backup is not None:
     )
 
 
-def alarms_of(region: str) -> list:
+def alarms_of(region: str) -> list[AlarmSpec]:
     """A region's alarms: its API, function and replica, and the limits before them."""
-    region_api = apis[region]
+    region_api = rests[region]
     found = alarms.regional_alarms(
         settings,
         api_name=region_api.rest_api_name,
@@ -297,21 +300,28 @@ if restore_testing is not None:
     regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
 edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
-# Both page topics reach the same people.
-subscribers = {"alarm_email": settings.alarm_email, "alarm_webhook_url": settings.alarm_webhook_url}
+
+
+def paging(alarms: list[AlarmSpec]) -> MonitoringArgs:
+    """Both page topics reach the same people."""
+    return MonitoringArgs(
+        alarms=alarms,
+        alarm_email=settings.alarm_email,
+        alarm_webhook_url=settings.alarm_webhook_url,
+    )
+
+
 # Alarms notify a topic in their own region: one Monitoring per region.
 monitors = {
     region: Monitoring(
         naming.regional_name(name, region, primary=settings.region),
-        MonitoringArgs(alarms=alarms_by_region[region], **subscribers),
+        paging(alarms_by_region[region]),
         opts=region_options[region],
     )
     for region in settings.regions
 }
 monitoring = monitors[settings.region]
-edge_monitoring = Monitoring(
-    f"{name}-edge", MonitoringArgs(alarms=edge_alarms, **subscribers), opts=edge
-)
+edge_monitoring = Monitoring(f"{name}-edge", paging(edge_alarms), opts=edge)
 
 # The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
 # and tickets on their burn rates, the budget on the dashboard and in the release gate.
@@ -377,7 +387,7 @@ dashboard = Dashboard(
 def release_path(region: str) -> tuple[CanaryDeployment, ReleaseHooks]:
     """A region's CodeDeploy group (rolled back by that region's alarms) and its hooks."""
     region_name = naming.regional_name(name, region, primary=settings.region)
-    region_api = apis[region]
+    region_api = rests[region]
     region_canary = CanaryDeployment(
         region_name,
         CanaryDeploymentArgs(

@@ -55,7 +55,9 @@ class BirthdayTable(pulumi.ComponentResource):
             },
             server_side_encryption={"enabled": True},
             deletion_protection_enabled=protected,
-            **mrsc(args),
+            # None for a one-region table: the arguments are then absent, as before MRSC.
+            replicas=replicas(args) or None,
+            global_table_witness=witness(args),
             opts=pulumi.ResourceOptions(parent=self, protect=protected, retain_on_delete=protected),
         )
         self.name = table.name
@@ -68,32 +70,28 @@ class BirthdayTable(pulumi.ComponentResource):
         self.register_outputs({"name": self.name, "arn": self.arn})
 
 
-def mrsc(args: BirthdayTableArgs) -> dict[str, object]:
-    """The Table's arguments making it MRSC, or none for a one-region table."""
-    if not args.replica_regions:
-        return {}
-    return {
-        "replicas": [
-            {
-                "region_name": region,
-                "consistency_mode": STRONG,
-                "point_in_time_recovery": True,
-                "deletion_protection_enabled": args.deletion_protection,
-                "propagate_tags": True,
-            }
-            for region in args.replica_regions
-        ],
-        "global_table_witness": (
-            {"region_name": args.witness_region} if args.witness_region else None
-        ),
-    }
+def replicas(args: BirthdayTableArgs) -> list[aws.dynamodb.TableReplicaArgsDict]:
+    """The MRSC replicas besides the table's own region (none for a one-region table)."""
+    return [
+        {
+            "region_name": region,
+            "consistency_mode": STRONG,
+            "point_in_time_recovery": True,
+            "deletion_protection_enabled": args.deletion_protection,
+            "propagate_tags": True,
+        }
+        for region in args.replica_regions
+    ]
 
 
-def in_region(arn: str | None, region: str) -> str | None:
+def witness(args: BirthdayTableArgs) -> aws.dynamodb.TableGlobalTableWitnessArgsDict | None:
+    """The MRSC witness region, which holds no items and serves nothing."""
+    return {"region_name": args.witness_region} if args.witness_region else None
+
+
+def in_region(arn: str, region: str) -> str:
     """The same table's ARN in another region: arn:aws:dynamodb:REGION:ACCOUNT:table/NAME
-    (None while the table's ARN is unknown, as in a preview)."""
-    if arn is None:
-        return None
+    (Pulumi calls this only once the table's ARN is known)."""
     parts = arn.split(":")
     parts[3] = region
     return ":".join(parts)

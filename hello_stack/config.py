@@ -459,7 +459,7 @@ class StackConfig:
                 if extra
                 else []
             )
-        problems = []
+        problems: list[str] = []
         if witness is None or witness in regions:
             problems.append(
                 f"{PROJECT}:witnessRegion must be set to a third region: an MRSC table has three"
@@ -474,7 +474,7 @@ class StackConfig:
             problems.append(
                 f"two active regions fail over through Route 53: set {', '.join(missing)}"
             )
-        elif len(self.regional_certificate_arns.split(",")) != len(regions) or any(
+        elif len((self.regional_certificate_arns or "").split(",")) != len(regions) or any(
             not arn.startswith(f"arn:aws:acm:{region}:")
             for region, arn in self.certificate_arns.items()
         ):
