@@ -30,7 +30,7 @@ class InputsOnly(pulumi.runtime.Mocks):
         return f"{args.name}_id", dict(args.inputs)
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        return {}, None
+        return {}, []  # pulumi iterates the failures: an empty list, not None
 
 
 def main(stack: str) -> None:
