@@ -48,13 +48,19 @@ def median(samples: Sequence[float]) -> float:
 
 
 def figure(
-    name: str, value: float, unit: str, note: str = "", target: AtMost | None = None
+    name: str,
+    value: float,
+    unit: str,
+    note: str = "",
+    target: AtMost | None = None,
+    failed: bool = False,
 ) -> None:
+    """One figure; `failed`: what was timed did not succeed, so its target is not met."""
     text = f"{value:.3f}" if isinstance(value, float) else str(value)
     parts = [note] if note else []
     met = None
     if target is not None:
-        met = _outcomes[name] = target.met(value)
+        met = _outcomes[name] = target.met(value) and not failed
         parts.insert(0, f"target {target}: {'met' if met else 'MISSED'}")
     _figures.append(Figure(name, text, unit, note, target, met, os.getloadavg()[0]))
     print(f"{name}: {text} {unit}".rstrip() + (f"   ({'; '.join(parts)})" if parts else ""))

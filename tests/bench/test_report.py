@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
+from bench import report
 from bench.report import BENCHMARKS_MD, AtMost, Figure, markdown
 from tests.conftest import ROOT
 
@@ -56,3 +59,15 @@ def test_the_committed_page_is_make_benchs_output() -> None:
     assert re.search(r"^Written by `make bench` on \d{4}-\d\d-\d\d \d\d:\d\d UTC", page, re.M)
     for name in ("make_test_s", "make_check_s", "warm_ratio", "program_eval_ratio_prod"):
         assert f"| `{name}` |" in page, name
+
+
+def test_a_timed_run_that_failed_misses_its_target_however_fast(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(report, "_figures", [])
+    monkeypatch.setattr(report, "_outcomes", {})
+    report.figure("make_test_s", 1.0, "s", "FAILED (exit 1)", AtMost(60), failed=True)
+    report.figure("make_check_s", 1.0, "s", "", AtMost(15))
+    assert report._outcomes == {"make_test_s": False, "make_check_s": True}
+    assert [f.met for f in report._figures] == [False, True]
+    assert "target <= 60: MISSED; FAILED (exit 1)" in capsys.readouterr().out
