@@ -41,9 +41,13 @@ $(RUN_STAMP): requirements-run.txt | $(UV)
 	$(UV) pip install --quiet --python $(PY) $(EDITABLES)
 	touch $@
 
-# sync: exactly the lock, removing what it no longer lists.
+# sync: exactly the lock, removing what it no longer lists. --compile-bytecode, as pip did: the
+# suite and the Pulumi program start many interpreters that import pulumi-aws's ~3,000 generated
+# modules, and where PYTHONDONTWRITEBYTECODE is set (this machine, CI) Python would compile them
+# again in every one (a stack's evaluation took twice the CPU). `make run` skips it: its server
+# starts sooner compiling the little it imports than waiting for the whole venv to compile.
 $(STAMP): requirements.txt requirements-run.txt | $(UV)
-	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements.txt
+	$(UV) pip sync --quiet --python $(PY) --require-hashes --compile-bytecode requirements.txt
 	$(UV) pip install --quiet --python $(PY) $(EDITABLES) -e ./pulumi-chalice
 	touch $@ $(RUN_STAMP)
 
