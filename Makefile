@@ -3,26 +3,68 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed-all
 NODE_TOOLS := tools/node
 PORT ?= 8000
 # Building the Lambda package imports hello_app/app.py, and boto3 wants a region for that.
 export AWS_DEFAULT_REGION ?= us-east-1
+# uv uses the machine's interpreter (python3, which pyenv resolves from .python-version) and
+# never downloads one.
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: venv run test check lint format bench cost mutation clean
+.PHONY: venv run test check lint format bench cost mutation clean lock
 
-# Each install runs again when its requirements file is newer than the last install.
-# `make run` installs only what the local server needs; everything else installs the rest too.
-$(RUN_STAMP): requirements-run.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-run.txt
+# The environment comes from the two locks, requirements-run.txt (`make run`) and
+# requirements.txt (everything), which `make lock` compiles from requirements/*.in with every
+# transitive pin and its hashes, and which install with --require-hashes. hello and
+# pulumi-chalice are this repository's own source, installed editable with --no-deps (an
+# editable has no hash; their dependencies are in the locks), built by the locked setuptools.
+# Each install runs again when its lock is newer than the last install.
+
+# uv first: the venv is made bare (no pip: seconds saved), and the machine's pip installs the
+# uv the lock pins, checking its hashes; a python3 without pip seeds the venv's own instead.
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv --without-pip $(VENV)
+	awk '/^uv==/ { found = 1 } found { print } found && !/\\$$/ { exit }' requirements-run.txt \
+	  > $(VENV)/uv-requirement.txt
+	if $(PYTHON) -m pip --version >/dev/null 2>&1; then pip=($(PYTHON) -m pip --python $(PY)); \
+	  else $(PY) -m ensurepip --default-pip >/dev/null && pip=($(PY) -m pip); fi; \
+	  "$${pip[@]}" install --quiet --disable-pip-version-check --no-deps --require-hashes \
+	    -r $(VENV)/uv-requirement.txt
+	test -x $@
+
+EDITABLES := --no-deps --no-build-isolation -e .
+$(RUN_STAMP): requirements-run.txt | $(UV)
+	$(UV) pip install --quiet --python $(PY) --require-hashes -r requirements-run.txt
+	$(UV) pip install --quiet --python $(PY) $(EDITABLES)
 	touch $@
 
-$(STAMP): requirements.txt requirements-run.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# sync: exactly the lock, removing what it no longer lists. --compile-bytecode, as pip did: the
+# suite and the Pulumi program start many interpreters that import pulumi-aws's ~3,000 generated
+# modules, and where PYTHONDONTWRITEBYTECODE is set (this machine, CI) Python would compile them
+# again in every one (a stack's evaluation took twice the CPU). `make run` skips it: its server
+# starts sooner compiling the little it imports than waiting for the whole venv to compile.
+$(STAMP): requirements.txt requirements-run.txt | $(UV)
+	$(UV) pip sync --quiet --python $(PY) --require-hashes --compile-bytecode requirements.txt
+	$(UV) pip install --quiet --python $(PY) $(EDITABLES) -e ./pulumi-chalice
 	touch $@ $(RUN_STAMP)
+
+# Compiles requirements/*.in into the two locks (PyPI is asked for the newest versions allowed
+# only where the lock has none yet: `--upgrade-package NAME` to move one). One resolution for
+# every platform, for the Python .python-version names. tests/package/test_locks.py fails when
+# an .in file was changed and this was not run.
+LOCK := $(UV) pip compile --quiet --generate-hashes --universal \
+  --python-version $(file < .python-version) --no-emit-package pulumi-chalice \
+  --custom-compile-command "make lock"
+LOCK_NOTE = \# Edit requirements/$(1).in, then `make lock`: never this file by hand. A pinned line\n\# another branch added below is moved into that .in file at merge, then `make lock`.
+# The run lock is resolved within the whole one, so `make run` and `make test` run the same versions.
+lock: | $(UV)
+	$(LOCK) requirements/all.in -o requirements.txt
+	$(LOCK) requirements/run.in --constraint requirements.txt -o requirements-run.txt
+	sed -i '3i $(call LOCK_NOTE,run)' requirements-run.txt
+	sed -i '3i $(call LOCK_NOTE,all)' requirements.txt
 
 venv: $(STAMP)
 
@@ -42,7 +84,9 @@ $(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml
 run: $(RUN_STAMP)
 	PORT=$(PORT) $(PY) -m local.server
 
-test: $(STAMP) $(WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
+# What `make test` needs installed; `make bench` (which times `make test`) installs the same first.
+TEST_PREREQUISITES := $(STAMP) $(WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
+test: $(TEST_PREREQUISITES)
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
@@ -85,7 +129,8 @@ format: $(STAMP)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(STAMP)
+# Every figure beside its target; writes docs/benchmarks.md (its own file, never edited by hand).
+bench: $(TEST_PREREQUISITES)
 	$(PY) -m bench
 
 # What each stack costs at 10^4 ... 10^10 requests a month, and where it stops (docs/cost.svg).

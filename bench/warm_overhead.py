@@ -1,6 +1,8 @@
-"""Per-request overhead of the app on a warm container: many GET and PUT invocations of
-`app.app(event, context)` against a stubbed DynamoDB client, versus a bare handler making the
-same DynamoDB call on the same kind of stubbed client. Rounds alternate app and floor."""
+"""Per-request time of the app on a warm container: many GET and PUT invocations of
+`app.app(event, context)` against a stubbed DynamoDB client, versus (1) the smallest Chalice app
+making the same calls (bench/minimal_app.py): the ratio is the portable figure, held to a
+target, and (2) a bare handler making the same call: the overhead in µs, this machine's only.
+Rounds alternate app and floors."""
 
 from __future__ import annotations
 
@@ -14,12 +16,16 @@ from typing import Any
 
 from botocore.stub import Stubber
 
+from bench.minimal_app import create_minimal_app
 from bench.report import AtMost, figure, median
 from chalicelib.contract import PARTITION_KEY
 from testing.lambda_sandbox import api_gateway_event
 
 ITEM = {"Item": {PARTITION_KEY: {"S": "Alice"}, "dateOfBirth": {"S": "1990-05-17"}}}
 CONTEXT = types.SimpleNamespace(aws_request_id="bench", function_name="hello")
+# hello's validation, middleware (origin guard, request log) and error mapping may add at most a
+# quarter to what Chalice itself costs for the same request (the issue measured 1.22x).
+TARGET_RATIO = AtMost(1.25)
 
 
 def stubbed(client: Any, operation: str, response: dict, count: int) -> Stubber:
@@ -63,19 +69,24 @@ def main(rounds: int = 7, requests: int = 2000) -> None:
         client.put_item(TableName="t", Item={**key, "dateOfBirth": {"S": "1990-05-17"}})
         return {"statusCode": 204, "body": ""}
 
+    minimal = create_minimal_app(client, "t")
     cases = {
-        "get": (lambda: app(get_event, CONTEXT), bare_get, "get_item", ITEM),
-        "put": (lambda: app(put_event, CONTEXT), bare_put, "put_item", {}),
+        "get": (get_event, bare_get, "get_item", ITEM),
+        "put": (put_event, bare_put, "put_item", {}),
     }
     overheads: dict[str, list[float]] = {"get": [], "put": []}
+    ratios: dict[str, list[float]] = {"get": [], "put": []}
     app_times: dict[str, list[float]] = {"get": [], "put": []}
     for _ in range(rounds):
-        for name, (through_app, bare, operation, response) in cases.items():
+        for name, (event, bare, operation, response) in cases.items():
             with stubbed(client, operation, response, requests):
-                app_us = time_per_call(through_app, requests)
+                app_us = time_per_call(lambda e=event: app(e, CONTEXT), requests)
+            with stubbed(client, operation, response, requests):
+                minimal_us = time_per_call(lambda e=event: minimal(e, CONTEXT), requests)
             with stubbed(client, operation, response, requests):
                 floor_us = time_per_call(bare, requests)
             overheads[name].append(app_us - floor_us)
+            ratios[name].append(app_us / minimal_us)
             app_times[name].append(app_us)
 
     for name in ("get", "put"):
@@ -85,12 +96,19 @@ def main(rounds: int = 7, requests: int = 2000) -> None:
             "us",
             f"app {median(app_times[name]):.1f} us/request incl. the stubbed call",
         )
+        figure(f"warm_ratio_{name}", median(ratios[name]), "x", "app / minimal Chalice app")
     figure(
         "warm_overhead_us",
         median(overheads["get"] + overheads["put"]),
         "us",
-        f"per request, GET and PUT, median of {rounds} rounds x {requests}",
-        AtMost(50),
+        f"over a bare handler, per request, GET and PUT, median of {rounds} rounds x {requests}",
+    )
+    figure(
+        "warm_ratio",
+        median(ratios["get"] + ratios["put"]),
+        "x",
+        "per request, app / the minimal Chalice app making the same DynamoDB calls",
+        TARGET_RATIO,
     )
 
 

@@ -1,6 +1,6 @@
 """Every module of this repository imports under one name, with no file editing sys.path.
 
-hello is installed editable (requirements-run.txt: `-e .`, pyproject.toml's package-dir): the
+hello is installed editable (the Makefile: `-e .`, pyproject.toml's package-dir): the
 app's modules as Lambda imports them (`app`, `chalicelib`), the rest from the root, and
 pulumi-chalice as its own package. The one sys.path edit left is pulumi-chalice's loading of a
 user's app.py the way Chalice does, restored afterwards (its own tests check that).
