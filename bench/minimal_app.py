@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice.app import Chalice, Response
 
 from chalicelib.contract import PARTITION_KEY
 from chalicelib.storage import DATE_OF_BIRTH_ATTRIBUTE as DATE_OF_BIRTH
@@ -18,7 +18,9 @@ def create_minimal_app(client: Any, table_name: str) -> Chalice:
 
     @app.route("/hello/{username}", methods=["PUT"])
     def put(username: str) -> Response:
-        date_of_birth = app.current_request.json_body[DATE_OF_BIRTH]
+        request = app.current_request
+        assert request is not None  # Chalice sets it for every request it routes
+        date_of_birth = request.json_body[DATE_OF_BIRTH]
         item = {PARTITION_KEY: {"S": username}, DATE_OF_BIRTH: {"S": date_of_birth}}
         client.put_item(TableName=table_name, Item=item)
         return Response(body="", status_code=204)

@@ -59,7 +59,7 @@ def main(rounds: int = 3) -> None:
         figure(f"program_eval_cold_s_{stack}", median(cold), "s", "package built first")
         figure(
             f"program_eval_ratio_{stack}",
-            median(w / f for w, f in zip(warm, floor, strict=True)),
+            median([w / f for w, f in zip(warm, floor, strict=True)]),
             "x",
             f"warm, over a one-table program's {median(floor):.2f} s (bench/minimal_program.py)",
             TARGET_RATIO[stack],
