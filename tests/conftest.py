@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tools.shared_results import computed_once, end_run, start_run
+from tools.shared_results import (
+    SHARED_EVALUATIONS,
+    computed_once,
+    end_run,
+    shared_dir,
+    start_run,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "hello_app"
@@ -45,6 +51,9 @@ def require_e2e_mark(what: str) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     start_run(config)  # one folder for the run's shared results, under build/test-runs
+    # Each stack's program evaluated once a run for the same arguments, by any process the run
+    # starts: a worker, or `python -m cost` that a test runs (tools/evaluate_stack.py).
+    os.environ[SHARED_EVALUATIONS] = str(shared_dir() / "evaluations")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -17,6 +17,10 @@ from typing import Any
 # starts the run, so that it and every worker name the same folder.
 BUILD = Path(__file__).resolve().parents[1] / "build" / "test-runs"
 RUN_ID = "PYTEST_XDIST_TESTRUNUID"
+# The run's folder for Pulumi programs evaluated under mocks (tools/evaluate_stack.py's
+# run_evaluation), in the environment of every process the run starts: pytest-xdist's workers,
+# `python -m cost` started by a test. Unset (`make cost`, `make bench`), every call evaluates.
+SHARED_EVALUATIONS = "HELLO_SHARED_EVALUATIONS"
 
 
 def shared_dir() -> Path:

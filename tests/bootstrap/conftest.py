@@ -7,7 +7,6 @@ import dataclasses
 import json
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 from hello_stack import stage_files
 from tests.conftest import ROOT, computed_once
 from tests.infra.conftest import EXTRAS, Stack, evaluate
+from tools.evaluate_stack import run_evaluation
 
 BOOTSTRAP_STACK = "account"
 # The simulator's verdicts.
@@ -51,10 +51,8 @@ def stage_graph(stage: str) -> Stack:
 
 
 def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:
-    command = [sys.executable, "-m", "tools.evaluate_bootstrap", BOOTSTRAP_STACK]
-    if overrides:
-        command.append(json.dumps(overrides))
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    added = [json.dumps(overrides)] if overrides else []
+    result = run_evaluation("tools.evaluate_bootstrap", BOOTSTRAP_STACK, *added)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     return Stack(BOOTSTRAP_STACK, data["resources"], data["outputs"], data["config"], {})
