@@ -77,10 +77,18 @@ def test_a_run_shares_one_folder_and_removes_it(tmp_path: Path) -> None:
     (project / "conftest.py").write_text(RUN)
     for n in range(4):
         (project / f"test_{n}.py").write_text(TEST.format(n=n))
+    # Only xdist of the installed plugins: the others (schemathesis's takes seconds to import
+    # here) would start in each of the three processes and matter nothing to this run.
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "xdist.plugin"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", str(project)],
+        [*command, "-p", "no:cacheprovider", str(project)],
         cwd=project,
-        env={**os.environ, "SEEN": str(seen), "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "SEEN": str(seen),
+            "PYTHONPATH": str(ROOT),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        },
         capture_output=True,
         text=True,
         check=False,
