@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from tools.shared_results import (
     SHARED_EVALUATIONS,
@@ -19,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "hello_app"
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+# Hypothesis keeps the examples that failed (to try them first next time) under build/, with
+# every other test output, not in a .hypothesis/ folder of its own.
+settings.register_profile(
+    "hello", database=DirectoryBasedExampleDatabase(ROOT / "build" / "hypothesis")
+)
+settings.load_profile("hello")
 
 
 E2E = "e2e"  # pyproject's marker: the test starts the local server as `make run` does
