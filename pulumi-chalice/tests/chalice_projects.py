@@ -66,12 +66,14 @@ FILLED = ".filled"  # the stamp the Makefile writes once every wheel is there
 # Chalice resolves service principals for a region (no credentials are needed). No bytecode
 # caches in the project: Chalice's package cache is keyed by the project's files, so both runs
 # then share one build (the CDK template installs its requirements only once). Chalice runs pip
-# in a subprocess with this environment: no index, the local wheels alone.
+# in a subprocess with this environment: no index, the local wheels alone, and no cache of its
+# own in the user's home.
 QUIET_ENV = {
     "AWS_DEFAULT_REGION": REGION,
     "PYTHONDONTWRITEBYTECODE": "1",
     "PIP_NO_INDEX": "1",
     "PIP_FIND_LINKS": str(TEMPLATE_WHEELS),
+    "PIP_NO_CACHE_DIR": "1",
 }
 
 
