@@ -81,7 +81,8 @@ def test_a_run_shares_one_folder_and_removes_it(tmp_path: Path) -> None:
     # here) would start in each of the three processes and matter nothing to this run.
     command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "xdist.plugin"]
     result = subprocess.run(
-        [*command, "-p", "no:cacheprovider", str(project)],
+        # Its temporary files inside this test's (pytest would leave its base folder in /tmp).
+        [*command, "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "tmp"), str(project)],
         cwd=project,
         env={
             **os.environ,
