@@ -42,14 +42,6 @@ CASES = [(template, "dev") for template in TEMPLATES] + [
     ("every_decorator", "dev"),
     ("every_decorator", "private"),
 ]
-# The cases as pytest parameters: the tests of one case run on one pytest-xdist worker, one after
-# the other (`--dist loadgroup`, pyproject's addopts), so that while it packages that case the
-# other worker packages another, instead of waiting for the same one.
-CASE_PARAMS = [
-    pytest.param((project, stage), id=name, marks=pytest.mark.xdist_group(name))
-    for project, stage in CASES
-    for name in [f"{project}-{stage}"]
-]
 
 
 # The wheels Chalice's packaging installs for the projects' requirements (of the bundled templates

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalice_projects import CASE_PARAMS, Packaged
+from chalice_projects import CASES, Packaged
 from harness import ACCOUNT, REGION
 
 # Terraform's resource type -> the Pulumi type ChaliceApp creates for it.
@@ -164,13 +164,13 @@ def counts(packaged: Packaged) -> tuple[collections.Counter, collections.Counter
     return terraform, ours
 
 
-@pytest.mark.parametrize("packaged", CASE_PARAMS, indirect=True)
+@pytest.mark.parametrize("packaged", CASES, indirect=True, ids=[f"{p}-{s}" for p, s in CASES])
 def test_same_kinds_and_counts_as_terraform(packaged: Packaged) -> None:
     terraform, ours = counts(packaged)
     assert ours == terraform
 
 
-@pytest.mark.parametrize("packaged", CASE_PARAMS, indirect=True)
+@pytest.mark.parametrize("packaged", CASES, indirect=True, ids=[f"{p}-{s}" for p, s in CASES])
 def test_every_terraform_property_is_reproduced(packaged: Packaged) -> None:
     resolve = Resolver(packaged)
     differences = []
