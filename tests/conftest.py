@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tools.shared_results import (
     SHARED_EVALUATIONS,
@@ -22,12 +21,9 @@ APP_DIR = ROOT / "hello_app"
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
-# Hypothesis keeps the examples that failed (to try them first next time) under build/, with
-# every other test output, not in a .hypothesis/ folder of its own.
-settings.register_profile(
-    "hello", database=DirectoryBasedExampleDatabase(ROOT / "build" / "hypothesis")
-)
-settings.load_profile("hello")
+# Hypothesis keeps what it stores (the examples that failed, to try them first next time; its
+# caches) under build/, with every other test output, not in a .hypothesis/ folder of its own.
+set_hypothesis_home_dir(ROOT / "build" / "hypothesis")
 
 
 E2E = "e2e"  # pyproject's marker: the test starts the local server as `make run` does

@@ -142,11 +142,14 @@ def test_no_test_or_tool_makes_its_own_temporary_files() -> None:
     assert found == []
 
 
-def test_hypothesis_keeps_its_examples_in_the_build_folder() -> None:
+def test_hypothesis_keeps_what_it_stores_in_the_build_folder() -> None:
     from hypothesis import settings
+    from hypothesis.configuration import storage_directory
     from hypothesis.database import DirectoryBasedExampleDatabase
 
+    home = storage_directory(intent_to_write=False).path
+    assert home == ROOT / "build" / "hypothesis"
+    assert ignored_by_git(home)
     database = settings.default.database
     assert isinstance(database, DirectoryBasedExampleDatabase)
-    assert Path(database.path).is_relative_to(ROOT / "build")
-    assert ignored_by_git(Path(database.path))
+    assert Path(database.path).is_relative_to(home)
