@@ -81,11 +81,24 @@ $(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml
 	rm -f $(WHEELS)/pulumi_chalice-*.whl  # the test builds its own
 	touch $@
 
+# The wheels Chalice installs when the pulumi-chalice tests package its bundled templates (the
+# CDK one's runtime wants boto3), at the versions this venv runs: those tests tell Chalice's pip
+# to use them alone (no index), so that `make test` reaches no network after its install steps.
+TEMPLATE_WHEELS := build/template-wheels
+TEMPLATE_WHEELS_STAMP := $(TEMPLATE_WHEELS)/.filled
+$(TEMPLATE_WHEELS_STAMP): $(STAMP) pulumi-chalice/tests/chalice_projects.py
+	mkdir -p $(TEMPLATE_WHEELS)
+	$(PY) -m pip freeze --all --exclude-editable > $(TEMPLATE_WHEELS)/constraints.txt
+	$(PY) -m pip download --quiet --disable-pip-version-check --dest $(TEMPLATE_WHEELS) \
+	  --constraint $(TEMPLATE_WHEELS)/constraints.txt \
+	  $$($(PY) pulumi-chalice/tests/chalice_projects.py)
+	touch $@
+
 run: $(RUN_STAMP)
 	PORT=$(PORT) $(PY) -m local.server
 
 # What `make test` needs installed; `make bench` (which times `make test`) installs the same first.
-TEST_PREREQUISITES := $(STAMP) $(WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
+TEST_PREREQUISITES := $(STAMP) $(WHEELS_STAMP) $(TEMPLATE_WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
 test: $(TEST_PREREQUISITES)
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
@@ -154,4 +167,5 @@ mutation: $(STAMP)
 	$(PY) -m tools.mutation_score $(MUTATION_DIR)/mutants/mutmut-cicd-stats.json
 
 clean:
-	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments build/wheels build/installed build/constraints.txt
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments build/wheels build/installed build/constraints.txt \
+	  build/template-wheels

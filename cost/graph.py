@@ -11,14 +11,12 @@ from __future__ import annotations
 import functools
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cost.prices import HOURS_PER_MONTH
-from testing.evaluate_stack import OPERATOR_SETTINGS
+from testing.evaluate_stack import OPERATOR_SETTINGS, run_evaluation
 
 ROOT = Path(__file__).resolve().parents[1]
 Resource = dict[str, Any]
@@ -49,9 +47,10 @@ MINUTES_PER = {"minute": 1, "hour": 60, "day": 1440}
 def resources(stack: str) -> tuple[Resource, ...]:
     """Every resource the program registers for the stack: one process per stack, because
     Pulumi's runtime state is per process (as tests/infra/conftest.py does)."""
-    command = [sys.executable, "-m", "testing.evaluate_stack", stack]
-    command.append(json.dumps(OPERATOR_SETTINGS.get(stack, {})))
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    added = OPERATOR_SETTINGS.get(stack, {})
+    result = run_evaluation(
+        "testing.evaluate_stack", stack, *([json.dumps(added)] if added else [])
+    )
     if result.returncode != 0:
         raise RuntimeError(f"Pulumi.{stack}.yaml: the program failed under mocks:\n{result.stderr}")
     return tuple(json.loads(result.stdout)["resources"])

@@ -126,15 +126,21 @@ class SturdyRequestHandler(ChaliceRequestHandler):
             super().finish()
 
 
-def create_server(port: int) -> LocalDevServer:
-    """Chalice's local server for the project, bound to loopback (port 0: any free port)."""
+def handler_class(read_timeout: float = READ_TIMEOUT_SECONDS) -> type[SturdyRequestHandler]:
+    """SturdyRequestHandler giving a client `read_timeout` seconds per read."""
+    return type(SturdyRequestHandler.__name__, (SturdyRequestHandler,), {"timeout": read_timeout})
+
+
+def create_server(port: int, read_timeout: float = READ_TIMEOUT_SECONDS) -> LocalDevServer:
+    """Chalice's local server for the project, bound to loopback (port 0: any free port); a
+    client gets `read_timeout` seconds per read."""
     factory = CLIFactory(project_dir=str(PROJECT_DIR))
     config = factory.create_config_obj(chalice_stage_name=CHALICE_STAGE)
     validate_routes(config.chalice_app.routes)
     server = factory.create_local_server(config.chalice_app, config, LOOPBACK, port)
     # Chalice offers no way to pass a handler class: give the bound socket server ours.
     server.server.RequestHandlerClass = functools.partial(
-        SturdyRequestHandler, app_object=config.chalice_app, config=config
+        handler_class(read_timeout), app_object=config.chalice_app, config=config
     )
     return server
 
@@ -175,6 +181,13 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def positive_seconds(text: str) -> float:
+    seconds = float(text)
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return seconds
+
+
 def stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a supervisor's SIGTERM stops as cleanly as Ctrl-C
 
@@ -187,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="URL",
         help="use this running DynamoDB emulator (the table is created if missing) instead of"
         " starting one: the failover drill's regions share one",
+    )
+    parser.add_argument(
+        "--read-timeout",
+        type=positive_seconds,
+        default=READ_TIMEOUT_SECONDS,
+        help=f"seconds a client gets per read before a 400 (default {READ_TIMEOUT_SECONDS})",
     )
     args = parser.parse_args(argv)
     try:
@@ -207,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         point_at_emulator(endpoint, args.table)
         create_table_if_missing(args.table)
         try:
-            server = create_server(port)
+            server = create_server(port, args.read_timeout)
         except OSError as error:  # typically the port is taken
             print(
                 f"Cannot serve on {LOOPBACK}:{port}: {error.strerror or error}. "

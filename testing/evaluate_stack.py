@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import runpy
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from hello_stack.config import load as load_stack_config
 from testing.paths import ROOT
+from testing.shared_results import SHARED_EVALUATIONS, computed_once
 
 ACCOUNT = "123456789012"
 # What an operator adds to a committed stack file before that stack may deploy (docs/bootstrap.md,
@@ -239,6 +241,34 @@ def evaluate(stack: str, overrides: dict[str, str] | None = None) -> dict[str, A
         # What the program resolved from that config (defaults filled in): what tests compare to.
         "settings": dataclasses.asdict(load_stack_config()),
     }
+
+
+# What an evaluation's process reads from its environment besides its arguments: part of the key.
+ENVIRONMENT = ("AWS_", "PULUMI_", "HELLO_")
+
+
+def run_evaluation(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS` from the project directory (one process per program: Pulumi's
+    runtime state is per process); within a test run, once per run for the same command and
+    environment, whichever process asks first (the program and stack files do not change
+    while the tests run)."""
+    command = [sys.executable, "-m", module, *args]
+
+    def run(_: Path | None = None) -> dict[str, Any]:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        return {"returncode": done.returncode, "stdout": done.stdout, "stderr": done.stderr}
+
+    shared = os.environ.get(SHARED_EVALUATIONS)
+    if shared:
+        environment = sorted(
+            (name, value) for name, value in os.environ.items() if name.startswith(ENVIRONMENT)
+        )
+        key = hashlib.sha256(json.dumps([command[2:], environment]).encode()).hexdigest()[:16]
+        found = computed_once(f"{module}-{key}", run, Path(shared))
+    else:
+        found = run()
+    returncode, stdout, stderr = found["returncode"], found["stdout"], found["stderr"]
+    return subprocess.CompletedProcess(command, returncode, stdout, stderr)
 
 
 # The exit status when the program refuses its configuration (a pulumi.RunError, as `pulumi up`

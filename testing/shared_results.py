@@ -19,6 +19,10 @@ from testing.paths import ROOT
 # starts the run, so that it and every worker name the same folder.
 BUILD = ROOT / "build" / "test-runs"
 RUN_ID = "PYTEST_XDIST_TESTRUNUID"
+# The run's folder for Pulumi programs evaluated under mocks (testing/evaluate_stack.py's
+# run_evaluation), in the environment of every process the run starts: pytest-xdist's workers,
+# `python -m cost` started by a test. Unset (`make cost`, `make bench`), every call evaluates.
+SHARED_EVALUATIONS = "HELLO_SHARED_EVALUATIONS"
 
 
 def shared_dir() -> Path:

@@ -5,11 +5,22 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from testing.paths import APP_DIR, ROOT
-from testing.shared_results import computed_once, end_run, start_run
+from testing.shared_results import (
+    SHARED_EVALUATIONS,
+    computed_once,
+    end_run,
+    shared_dir,
+    start_run,
+)
 
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+# Hypothesis keeps what it stores (the examples that failed, to try them first next time; its
+# caches) under build/, with every other test output, not in a .hypothesis/ folder of its own.
+set_hypothesis_home_dir(ROOT / "build" / "hypothesis")
 
 
 E2E = "e2e"  # pyproject's marker: the test starts the local server as `make run` does
@@ -42,6 +53,9 @@ def require_e2e_mark(what: str) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     start_run(config)  # one folder for the run's shared results, under build/test-runs
+    # Each stack's program evaluated once a run for the same arguments, by any process the run
+    # starts: a worker, or `python -m cost` that a test runs (testing/evaluate_stack.py).
+    os.environ[SHARED_EVALUATIONS] = str(shared_dir() / "evaluations")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

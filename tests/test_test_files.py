@@ -77,10 +77,19 @@ def test_a_run_shares_one_folder_and_removes_it(tmp_path: Path) -> None:
     (project / "conftest.py").write_text(RUN)
     for n in range(4):
         (project / f"test_{n}.py").write_text(TEST.format(n=n))
+    # Only xdist of the installed plugins: the others (schemathesis's takes seconds to import
+    # here) would start in each of the three processes and matter nothing to this run.
+    command = [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "xdist.plugin"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", str(project)],
+        # Its temporary files inside this test's (pytest would leave its base folder in /tmp).
+        [*command, "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "tmp"), str(project)],
         cwd=project,
-        env={**os.environ, "SEEN": str(seen), "PYTHONPATH": str(ROOT)},
+        env={
+            **os.environ,
+            "SEEN": str(seen),
+            "PYTHONPATH": str(ROOT),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        },
         capture_output=True,
         text=True,
         check=False,
@@ -131,3 +140,16 @@ def test_no_test_or_tool_makes_its_own_temporary_files() -> None:
         if call in path.read_text()
     ]
     assert found == []
+
+
+def test_hypothesis_keeps_what_it_stores_in_the_build_folder() -> None:
+    from hypothesis import settings
+    from hypothesis.configuration import storage_directory
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    home = storage_directory(intent_to_write=False).path
+    assert home == ROOT / "build" / "hypothesis"
+    assert ignored_by_git(home)
+    database = settings.default.database
+    assert isinstance(database, DirectoryBasedExampleDatabase)
+    assert Path(database.path).is_relative_to(home)

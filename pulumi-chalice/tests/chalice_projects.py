@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import chalice
+import pytest
 
 from harness import COMPONENT_NAME, REGION, RUN_DIR
 
@@ -43,10 +44,64 @@ CASES = [(template, "dev") for template in TEMPLATES] + [
 ]
 
 
+# The wheels Chalice's packaging installs for the projects' requirements (of the bundled templates
+# only the CDK one's runtime has any: boto3). The repository's `make test` downloads them into its
+# build/template-wheels before any test runs (Makefile, TEMPLATE_WHEELS_STAMP), or the directory
+# PULUMI_CHALICE_TEMPLATE_WHEELS names: packaging then reaches no package index, no network.
+TEMPLATE_WHEELS = Path(
+    os.environ.get(
+        "PULUMI_CHALICE_TEMPLATE_WHEELS", PACKAGE_DIR.parent / "build" / "template-wheels"
+    )
+)
+FILLED = ".filled"  # the stamp the Makefile writes once every wheel is there
+
 # Chalice resolves service principals for a region (no credentials are needed). No bytecode
 # caches in the project: Chalice's package cache is keyed by the project's files, so both runs
-# then share one build (the CDK template downloads its requirements only once).
-QUIET_ENV = {"AWS_DEFAULT_REGION": REGION, "PYTHONDONTWRITEBYTECODE": "1"}
+# then share one build (the CDK template installs its requirements only once). Chalice runs pip
+# in a subprocess with this environment: no index, the local wheels alone, and no cache of its
+# own in the user's home.
+QUIET_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PIP_NO_INDEX": "1",
+    "PIP_FIND_LINKS": str(TEMPLATE_WHEELS),
+    "PIP_NO_CACHE_DIR": "1",
+}
+
+
+def has_requirements(requirements: Path) -> bool:
+    """Whether Chalice's packaging runs pip for this file: a line naming a package (Chalice's
+    own test, DependencyBuilder._has_at_least_one_package)."""
+    if not requirements.is_file():
+        return False
+    lines = (line.strip() for line in requirements.read_text().splitlines())
+    return any(line and not line.startswith("#") for line in lines)
+
+
+def template_dir(template: str) -> Path:
+    """The bundled template's Chalice project as Chalice ships it (the CDK one's is runtime/)."""
+    (source,) = (Path(chalice.__file__).parent / "templates").glob(f"*-{template}")
+    runtime = source / "runtime"
+    return runtime if (runtime / ".chalice").is_dir() else source
+
+
+def packaged_requirements() -> list[Path]:
+    """Every requirements file the tests' packaging installs from: what TEMPLATE_WHEELS holds."""
+    projects = [template_dir(template) for template in TEMPLATES] + [EVERY_DECORATOR]
+    found = (project / "requirements.txt" for project in projects)
+    return [requirements for requirements in found if has_requirements(requirements)]
+
+
+def require_template_wheels(project_dir: Path) -> None:
+    """Packaging a project with requirements needs the local wheels: said plainly, not as pip's
+    'no matching distribution' from inside Chalice."""
+    if (
+        has_requirements(project_dir / "requirements.txt")
+        and not (TEMPLATE_WHEELS / FILLED).exists()
+    ):
+        pytest.fail(
+            f"{TEMPLATE_WHEELS} is empty: `make test` fills it (its TEMPLATE_WHEELS_STAMP step)"
+        )
 
 
 def chalice_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -129,12 +184,14 @@ def run_harness(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def evaluate(project_dir: Path, stage: str) -> dict[str, Any]:
+    require_template_wheels(project_dir)
     result = run_harness(str(project_dir), stage)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def package(project_dir: Path, stage: str, out: Path) -> dict[str, Any]:
+    require_template_wheels(project_dir)
     result = chalice_cli(
         "package", "--stage", stage, "--pkg-format", "terraform", str(out), cwd=project_dir
     )
@@ -153,6 +210,9 @@ def copy_project(source: Path, target: Path) -> Path:
 
 
 def package_and_evaluate(project: str, stage: str, work: Path) -> dict[str, Any]:
+    # From an empty folder: an attempt that failed earlier in the run left a half-made project.
+    shutil.rmtree(work)
+    work.mkdir()
     project_dir = (
         copy_project(EVERY_DECORATOR, work / project)
         if project == "every_decorator"
@@ -166,3 +226,9 @@ def package_and_evaluate(project: str, stage: str, work: Path) -> dict[str, Any]
         "resources": evaluated["resources"],
         "outputs": evaluated["outputs"],
     }
+
+
+if __name__ == "__main__":
+    # `python chalice_projects.py`: pip's arguments for the requirements the tests package
+    # (the Makefile's TEMPLATE_WHEELS_STAMP downloads them).
+    print(" ".join(f"-r {requirements}" for requirements in packaged_requirements()))

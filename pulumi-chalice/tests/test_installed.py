@@ -92,12 +92,13 @@ print(json.dumps({"registered": monitor.registered, "outputs": outputs}, default
 
 
 def run(*command: str | Path, cwd: Path, **env: str) -> str:
-    # No PYTHONPATH or virtualenv leaks in from the test run.
+    # No PYTHONPATH or virtualenv leaks in from the test run; pip keeps no cache in the home.
     clean = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    quiet_pip = {"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_CACHE_DIR": "1"}
     result = subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
-        env={**clean, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", **env},
+        env={**clean, **quiet_pip, **env},
         capture_output=True,
         text=True,
         check=False,

@@ -3,17 +3,18 @@ simulator (@cloud-copilot/iam-simulate, run by Node) for the documents it produc
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import json
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from hello_stack import stage_files
+from testing.evaluate_stack import run_evaluation
 from tests.conftest import ROOT, computed_once
 from tests.infra.conftest import EXTRAS, Stack, evaluate
 
@@ -51,10 +52,8 @@ def stage_graph(stage: str) -> Stack:
 
 
 def evaluate_bootstrap(overrides: dict[str, str] | None = None) -> Stack:
-    command = [sys.executable, "-m", "testing.evaluate_bootstrap", BOOTSTRAP_STACK]
-    if overrides:
-        command.append(json.dumps(overrides))
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    added = [json.dumps(overrides)] if overrides else []
+    result = run_evaluation("testing.evaluate_bootstrap", BOOTSTRAP_STACK, *added)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     return Stack(BOOTSTRAP_STACK, data["resources"], data["outputs"], data["config"], {})
@@ -97,6 +96,47 @@ def role_principal(stack: Stack, role: dict[str, Any], boundary: Any = None) -> 
     return Principal(state["arn"], inline + managed, [boundary] if boundary else None)
 
 
+class Simulator:
+    """The simulator in one Node process for this test process (`--serve`: a batch of cases a
+    line on stdin, its answers a line on stdout): half a second of Node's start-up once, not
+    per batch. The process ends when this one closes its stdin, at exit."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [NODE, str(SIMULATOR), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        atexit.register(self.close)
+
+    def ask(self, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        assert self.process.stdin and self.process.stdout and self.process.stderr
+        self.process.stdin.write(json.dumps(cases) + "\n")  # JSON escapes every newline
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline()
+        if not answer:  # the simulator died: what it said is the failure
+            self.process.wait()
+            raise AssertionError(f"iam-simulate.mjs ended: {self.process.stderr.read()}")
+        return json.loads(answer)
+
+    def close(self) -> None:
+        if self.process.stdin and not self.process.stdin.closed:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+_simulator: list[Simulator] = []
+
+
+def simulator() -> Simulator:
+    """This process's simulator, started again if it died."""
+    if not _simulator or _simulator[0].process.poll() is not None:
+        _simulator[:] = [Simulator()]
+    return _simulator[0]
+
+
 def simulate(
     principal: Principal,
     requests: list[tuple[str, str, dict[str, Any]]],
@@ -116,15 +156,7 @@ def simulate(
         }
         for action, resource, context in requests
     ]
-    result = subprocess.run(
-        [NODE, str(SIMULATOR)],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    answers = json.loads(result.stdout)
+    answers = simulator().ask(cases)
     errors = [
         (case["action"], a["errors"])
         for case, a in zip(cases, answers, strict=True)

@@ -53,6 +53,12 @@ def wait_until_serving(url: str, process: subprocess.Popen[str], timeout_s: floa
     raise TimeoutError(f"local server did not answer on {url}")
 
 
+# The tests' server gives a client this long per read, not `make run`'s READ_TIMEOUT_SECONDS:
+# a test of a client that hangs waits for it. Loopback clients send at once; 2 s leaves room
+# for a busy machine.
+READ_TIMEOUT_S = 2.0
+
+
 def start_local_server(port: int | None = None) -> LocalServer:
     """`python -m local.server` with PORT set (a free one unless given); the URL is the one
     it prints once the port is bound."""
@@ -60,7 +66,7 @@ def start_local_server(port: int | None = None) -> LocalServer:
     env = {**os.environ, "PORT": str(free_port() if port is None else port)}
     env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "local.server"],
+        [sys.executable, "-m", "local.server", "--read-timeout", str(READ_TIMEOUT_S)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

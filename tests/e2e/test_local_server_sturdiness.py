@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from local import server as local
 from tests.conftest import ROOT
-from tests.e2e.conftest import LocalServer, start_local_server, stop
+from tests.e2e.conftest import READ_TIMEOUT_S, LocalServer, start_local_server, stop
 
 
 def run_local(port: str) -> subprocess.CompletedProcess[str]:
@@ -95,7 +96,7 @@ def test_protocol_errors_are_json(local_server: LocalServer, raw: bytes, expecte
     assert set(body) == {"Code", "Message"} and body["Message"]
 
 
-def test_a_body_shorter_than_its_length_is_a_400_after_a_few_seconds(
+def test_a_body_shorter_than_its_length_is_a_400_after_the_read_timeout(
     local_server: LocalServer,
 ) -> None:
     started = time.monotonic()
@@ -117,7 +118,7 @@ def test_a_body_shorter_than_its_length_is_a_400_after_a_few_seconds(
         "Code": "BadRequestError",
         "Message": "request body ended after 14 of its 100 bytes",
     }
-    assert 4 <= elapsed < 15
+    assert READ_TIMEOUT_S <= elapsed < READ_TIMEOUT_S + 10
 
 
 def test_clients_that_hang_up_are_not_an_error(local_server: LocalServer) -> None:
@@ -139,3 +140,21 @@ def test_port_zero_serves_on_the_port_it_prints() -> None:
         code, output = stop(started)
     assert code == 0
     assert f"Serving the hello API on {started.url} " in output
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "inf", "nan", "abc", ""])
+def test_a_read_timeout_that_is_no_positive_number_is_refused(
+    seconds: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        local.main(["--read-timeout", seconds])
+    assert exit_.value.code == 2
+    assert "--read-timeout" in capsys.readouterr().err
+
+
+def test_make_runs_server_gives_a_client_five_seconds_a_read_and_the_tests_less() -> None:
+    assert local.READ_TIMEOUT_SECONDS == 5  # README: a hanging client's 400 after 5 s
+    assert local.handler_class().timeout == local.READ_TIMEOUT_SECONDS
+    assert local.handler_class(READ_TIMEOUT_S).timeout == READ_TIMEOUT_S
+    assert issubclass(local.handler_class(), local.SturdyRequestHandler)
+    assert READ_TIMEOUT_S < local.READ_TIMEOUT_SECONDS

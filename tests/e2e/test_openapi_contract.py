@@ -17,6 +17,9 @@ from tests.conftest import ROOT
 from tests.e2e.conftest import LocalServer
 
 SPEC_PATH = ROOT / "docs" / "openapi.yaml"
+# Its plugin turns schema.parametrize() into a test per API operation (pyproject's addopts leave
+# it to this module, the one that needs it).
+pytest_plugins = ["schemathesis.pytest.plugin"]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 # A body over the size limit is refused with the documented 413, also when it is invalid in

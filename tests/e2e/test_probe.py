@@ -30,8 +30,8 @@ def test_a_server_that_stops_half_way_fails_the_probe(
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     server = start_local_server()
-    threading.Timer(1.5, stop, args=[server]).start()
-    code = main([server.url, "--rate", "20", "--duration", "3"])
+    threading.Timer(0.75, stop, args=[server]).start()
+    code = main([server.url, "--rate", "20", "--duration", "1.5"])
     assert code == 1
     printed = capsys.readouterr().out
     first = printed.splitlines()[0]

@@ -59,7 +59,7 @@ def pulumis_uv(
         "UV_PYTHON_DOWNLOADS": "never",
     }
     uv = shutil.which("uv", path=env["PATH"])  # Pulumi's exec.LookPath("uv")
-    assert uv == str(UV)
+    assert uv is not None and uv == str(UV)
     return subprocess.run([uv, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
 
 

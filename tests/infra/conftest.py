@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from pulumi_chalice import TYPE_TOKEN
-from testing.evaluate_stack import OPERATOR_SETTINGS, REFUSED
-from tests.conftest import ROOT, computed_once
+from testing.evaluate_stack import OPERATOR_SETTINGS, REFUSED, run_evaluation
+from tests.conftest import computed_once
 
 STACKS = ["dev", "prod"]
 # The program's components: hello's own, and pulumi-chalice's ChaliceApp.
@@ -141,11 +139,10 @@ class Refused(Exception):
 def evaluate(stack: str, overrides: dict[str, str] | None = None, operator: bool = True) -> Stack:
     """The stack's program under mocks, with what its operator must add unless `operator` is
     false (to see what the committed file alone does)."""
-    command = [sys.executable, "-m", "testing.evaluate_stack", stack]
     added = {**(OPERATOR_SETTINGS.get(stack, {}) if operator else {}), **(overrides or {})}
-    if added:
-        command.append(json.dumps(added))
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    result = run_evaluation(
+        "testing.evaluate_stack", stack, *([json.dumps(added)] if added else [])
+    )
     if result.returncode == REFUSED:
         raise Refused(result.stderr.strip())
     assert result.returncode == 0, result.stderr  # a crash: never taken for a refusal
