@@ -329,13 +329,20 @@ def test_the_drill_isolates_the_first_regions_replica(whole_prod: Stack) -> None
         or role["permissionsBoundary"]
     )
     policy = whole_prod.one_named("aws:iam/rolePolicy:RolePolicy", "hello-prod-drill")["state"]
-    (allowed,) = statements(policy["policy"])
+    allowed, unscoped = statements(policy["policy"])
     assert allowed["Resource"] == table_arn
     assert set(allowed["Action"]) == {
         "dynamodb:PutResourcePolicy",
         "dynamodb:DeleteResourcePolicy",
         "dynamodb:GetResourcePolicy",
         "dynamodb:DescribeTable",
+    }
+    # AWS's Cross-Region: Connectivity scenario's policy: an MRSC table's pause injects errors
+    # (dynamodb:InjectError, no resource type), and FIS resolves targets through tag:GetResources.
+    assert unscoped == {
+        "Effect": "Allow",
+        "Action": ["dynamodb:InjectError", "tag:GetResources"],
+        "Resource": "*",
     }
 
 
