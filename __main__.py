@@ -251,6 +251,7 @@ cdn = Cdn(
         ),
         web_acl_arn=firewall.web_acl_arn if firewall else None,
         failover_domain=settings.failover_domain if settings.multi_region else None,
+        origin_ready=list(endpoints.values()),
     ),
     opts=regional,
 )

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from components.iam import POLICY_VERSION
 from components.region_drill import ACTION_PERMISSIONS as DRILL_TABLE_ACTIONS
+from components.region_drill import INJECT_ERROR
 from components.restore_testing import VALIDATOR_TABLE_ACTIONS
 from hooks.restore_contract import RESTORE_TEST_TABLE_PREFIX
 
@@ -155,6 +156,14 @@ def boundary_document(resource_prefix: str, metric_namespace: str | None = None)
                 "Effect": "Allow",
                 "Action": [f"dynamodb:{action}" for action in STAGE_TABLE_ACTIONS],
                 "Resource": [f"arn:aws:dynamodb:*:*:table/{own}*"],
+            },
+            {
+                # The failover drill's FIS role on an MRSC table (components/region_drill.py):
+                # the action has no resource type, so "*" is its only form.
+                "Sid": "TheDrillsInjectedErrors",
+                "Effect": "Allow",
+                "Action": INJECT_ERROR,
+                "Resource": "*",
             },
             {
                 "Sid": "TheStagesFunctions",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -34,6 +35,9 @@ class CdnArgs:
     # A name resolving to the healthy region's API (its custom domain maps the whole domain to
     # the stage): set, the origin is that name, not one region's stage URL.
     failover_domain: str | None = None
+    # What must exist before the distribution sends requests to its origin (the failover name's
+    # records, custom domains and mappings): an update switches the origin at once.
+    origin_ready: Sequence[pulumi.Resource] = ()
 
 
 class Cdn(pulumi.ComponentResource):
@@ -102,7 +106,7 @@ class Cdn(pulumi.ComponentResource):
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate=certificate,
             web_acl_id=args.web_acl_arn,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.origin_ready)),
         )
         self.distribution_id = distribution.id
         self.domain_name = distribution.domain_name

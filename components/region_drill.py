@@ -31,6 +31,12 @@ ACTION_PERMISSIONS = [
 ]
 # Long enough for Route 53 to fail over and the drill to watch writes succeed in the other
 # region (docs/failover.md), short enough that replication catches up quickly.
+# What the action needs beyond the replica: on an MRSC table FIS injects the isolation's errors
+# (dynamodb:InjectError, which has no resource type), and it resolves targets through the tagging
+# API. AWS's "Cross-Region: Connectivity" scenario grants both on "*"
+# (https://docs.aws.amazon.com/fis/latest/userguide/cross-region-scenario.html, "Permissions").
+INJECT_ERROR = "dynamodb:InjectError"
+UNSCOPED_PERMISSIONS = [INJECT_ERROR, "tag:GetResources"]
 DURATION = "PT10M"
 
 
@@ -75,7 +81,8 @@ class RegionDrill(pulumi.ComponentResource):
                     {
                         "Version": "2012-10-17",
                         "Statement": [
-                            {"Effect": "Allow", "Action": ACTION_PERMISSIONS, "Resource": arn}
+                            {"Effect": "Allow", "Action": ACTION_PERMISSIONS, "Resource": arn},
+                            {"Effect": "Allow", "Action": UNSCOPED_PERMISSIONS, "Resource": "*"},
                         ],
                     }
                 )

@@ -482,6 +482,13 @@ class StackConfig:
                 f"{PROJECT}:regionalCertificateArns must hold one certificate per active region, "
                 f"in {PROJECT}:activeRegions' order, each in its region ({', '.join(regions)})"
             )
+        if self.failover_domain is not None and self.failover_domain == self.custom_domain:
+            # CloudFront would be its own origin, and Route 53 cannot hold the failover CNAMEs
+            # beside the public name's record.
+            problems.append(
+                f"{PROJECT}:failoverDomain must differ from {PROJECT}:customDomain: it is the "
+                "name CloudFront's origin resolves to, not the one CloudFront serves"
+            )
         if self.pitr_recovery_days != REPLICA_PITR_DAYS:
             problems.append(
                 f"{PROJECT}:pitrRecoveryDays must be {REPLICA_PITR_DAYS} with two active regions:"

@@ -122,11 +122,12 @@ def test_the_stage_roles_still_do_their_jobs_under_the_boundary(bootstrap: Stack
                 ("dynamodb:DeleteResourcePolicy", table, {}),
                 ("dynamodb:GetResourcePolicy", table, {}),
                 ("dynamodb:DescribeTable", table, {}),
+                ("dynamodb:InjectError", "*", {}),
                 ("dynamodb:PutResourcePolicy", other_table, {}),
                 ("dynamodb:GetItem", table, {}),
             ],
         )
-        == [ALLOWED] * 4 + [DENIED] * 2
+        == [ALLOWED] * 5 + [DENIED] * 2
     )
 
 

@@ -127,3 +127,23 @@ def test_failover_settings_without_a_second_region_are_refused(
     config: dict[str, str], key: str
 ) -> None:
     assert f"hello:{key}" in refused(config, **{f"hello:{key}": TWO_REGIONS[f"hello:{key}"]})
+
+
+def test_the_failover_name_is_not_the_public_name(config: dict[str, str]) -> None:
+    message = refused(
+        {**config, **TWO_REGIONS},
+        **{
+            "hello:customDomain": "origin.example.com",
+            "hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
+        },
+    )
+    assert "hello:failoverDomain must differ from hello:customDomain" in message
+    set_all_config(
+        {
+            **config,
+            **TWO_REGIONS,
+            "hello:customDomain": "api.example.com",
+            "hello:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
+        }
+    )
+    assert load().custom_domain == "api.example.com"

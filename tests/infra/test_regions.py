@@ -283,6 +283,18 @@ def test_cloudfront_sends_every_method_to_the_failover_name(whole_prod: Stack) -
     assert set(distribution["defaultCacheBehavior"]["allowedMethods"]) >= {"PUT", "DELETE"}
 
 
+def test_cloudfront_switches_to_the_failover_name_only_once_it_resolves(
+    whole_prod: Stack,
+) -> None:
+    """An update that moves the origin to the failover name must wait for what makes that name
+    answer (every region's record, custom domain and mapping): else CloudFront sends users to a
+    name that does not resolve yet (dev's graph, with none of them, is unchanged: above)."""
+    needed = {r["urn"] for token in (RECORD, DOMAIN, MAPPING) for r in whole_prod.all(token)}
+    assert len(needed) == 6
+    distribution = whole_prod.one("aws:cloudfront/distribution:Distribution")
+    assert needed <= set(distribution["dependencies"])
+
+
 # --- the drill on AWS -----------------------------------------------------------------------
 
 
@@ -317,13 +329,20 @@ def test_the_drill_isolates_the_first_regions_replica(whole_prod: Stack) -> None
         or role["permissionsBoundary"]
     )
     policy = whole_prod.one_named("aws:iam/rolePolicy:RolePolicy", "hello-prod-drill")["state"]
-    (allowed,) = statements(policy["policy"])
+    allowed, unscoped = statements(policy["policy"])
     assert allowed["Resource"] == table_arn
     assert set(allowed["Action"]) == {
         "dynamodb:PutResourcePolicy",
         "dynamodb:DeleteResourcePolicy",
         "dynamodb:GetResourcePolicy",
         "dynamodb:DescribeTable",
+    }
+    # AWS's Cross-Region: Connectivity scenario's policy: an MRSC table's pause injects errors
+    # (dynamodb:InjectError, no resource type), and FIS resolves targets through tag:GetResources.
+    assert unscoped == {
+        "Effect": "Allow",
+        "Action": ["dynamodb:InjectError", "tag:GetResources"],
+        "Resource": "*",
     }
 
 

@@ -74,6 +74,38 @@ def test_deletion_protection_in_prod_only(pack: Analyzer, dev: Stack, prod: Stac
     )
 
 
+def test_an_action_with_no_resource_type_may_be_granted_on_every_resource(
+    pack: Analyzer, dev: Stack
+) -> None:
+    """dynamodb:InjectError (the FIS drill on an MRSC table) has no resource type: "*" is its
+    only form (AWS's Service Authorization Reference); beside it a data action still fires."""
+
+    def widen(state: dict[str, Any]) -> None:
+        document = json.loads(state["policy"])
+        document["Statement"].append(
+            {"Effect": "Allow", "Action": ["dynamodb:InjectError"], "Resource": "*"}
+        )
+        state["policy"] = json.dumps(document)
+
+    resources = broken(dev, "aws:iam/rolePolicy:RolePolicy", widen, "-default-role")
+    assert fires(pack, resources, "iam-no-wildcards-on-data") == []
+
+    def widen_more(state: dict[str, Any]) -> None:
+        document = json.loads(state["policy"])
+        document["Statement"].append(
+            {
+                "Effect": "Allow",
+                "Action": ["dynamodb:InjectError", "dynamodb:Scan"],
+                "Resource": "*",
+            }
+        )
+        state["policy"] = json.dumps(document)
+
+    resources = broken(dev, "aws:iam/rolePolicy:RolePolicy", widen_more, "-default-role")
+    (message,) = fires(pack, resources, "iam-no-wildcards-on-data")
+    assert "allows ['dynamodb:Scan'] on every resource" in message
+
+
 @pytest.mark.parametrize(
     ("statement", "problem"),
     [
