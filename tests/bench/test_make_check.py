@@ -42,7 +42,8 @@ def test_the_readme_lists_it_among_the_commands() -> None:
 def test_make_test_is_held_to_sixty_seconds_and_bench_installs_what_it_needs() -> None:
     assert bench_main.MAKE_TEST_TARGET_S == 60.0
     # `make bench` times `make test`: it installs test's prerequisites (the venv, the wheels,
-    # the template wheels, the Node tools) before, so a fresh clone's first `make bench` times the run, not the install.
+    # the template wheels, the Node tools) before, so a fresh clone's first `make bench` times
+    # the run, not the install.
     assert re.search(r"^test: \$\(TEST_PREREQUISITES\)$", MAKEFILE, re.MULTILINE)
     assert re.search(r"^bench: \$\(TEST_PREREQUISITES\)$", MAKEFILE, re.MULTILINE)
     prerequisites = re.search(r"^TEST_PREREQUISITES := (.*)$", MAKEFILE, re.MULTILINE).group(1)
