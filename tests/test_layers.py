@@ -153,6 +153,7 @@ WRONG_IMPORTS = [
     ("synthetics/metrics.py", "import pulumi", "synthetics.metrics -> pulumi"),
     ("deploy/release_gate.py", "import pulumi_aws", "deploy.release_gate -> pulumi_aws"),
     ("local/server.py", "import pulumi_chalice", "local.server -> pulumi_chalice"),
+    ("components/cdn.py", "import local.server", "components.cdn -> local.server"),
 ]
 
 
