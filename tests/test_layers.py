@@ -55,6 +55,21 @@ def test_every_package_of_ours_is_a_root_of_the_contracts_and_in_one_layer() -> 
     assert sorted(layered) == sorted(ours)  # each once
 
 
+def test_every_folder_holding_python_is_a_package_the_contracts_see() -> None:
+    """A new folder without `__init__.py` (a namespace package) would escape the glob above,
+    and so the contracts: every top-level folder with Python code is a package, but the two
+    that hold packages below them."""
+    holding_python = {
+        folder.name
+        for folder in ROOT.iterdir()
+        if folder.is_dir()
+        and folder.name not in NOT_OURS
+        and not folder.name.startswith(".")
+        and next(folder.rglob("*.py"), None)
+    }
+    assert holding_python - {"hello_app", "pulumi-chalice"} <= top_level_packages()
+
+
 def test_the_installed_packages_and_ruffs_first_party_are_the_same_list() -> None:
     """hello installs every package of ours but its tests and the separate pulumi-chalice
     (pyproject's setuptools lists), and ruff sorts each as first-party."""
@@ -153,6 +168,7 @@ WRONG_IMPORTS = [
     ("synthetics/metrics.py", "import pulumi", "synthetics.metrics -> pulumi"),
     ("deploy/release_gate.py", "import pulumi_aws", "deploy.release_gate -> pulumi_aws"),
     ("local/server.py", "import pulumi_chalice", "local.server -> pulumi_chalice"),
+    ("components/cdn.py", "import local.server", "components.cdn -> local.server"),
 ]
 
 
