@@ -169,6 +169,11 @@ WRONG_IMPORTS = [
     ("deploy/release_gate.py", "import pulumi_aws", "deploy.release_gate -> pulumi_aws"),
     ("local/server.py", "import pulumi_chalice", "local.server -> pulumi_chalice"),
     ("components/cdn.py", "import local.server", "components.cdn -> local.server"),
+    (
+        "synthetics/checks.py",
+        "import chalicelib.validation",
+        "synthetics.checks -> chalicelib.validation",
+    ),
 ]
 
 
