@@ -2,6 +2,8 @@
 
 Usage: python deploy/shift_traffic.py --outputs outputs.json [--region REGION] [--timeout 1800]
        [--ready-timeout 900] [--force] [--ignore-alarms]
+       python deploy/shift_traffic.py --outputs outputs.json [--region REGION] --print-live-version
+       python deploy/shift_traffic.py --outputs outputs.json [--region REGION] --restore-to VERSION
 
 With --region it releases that region of a multi-region stack (the outputs' `regions` list), and
 refuses (3) code that any region's group rolled back: version numbers differ per region, so
@@ -24,6 +26,17 @@ new one (`hello:republish`, then `pulumi up`). `--force`
 shifts anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
 deployment only, to fix forward while an alarm is still firing (a failing deployment still
 rolls back).
+
+`--print-live-version` prints the version the `live` alias serves (the deploy job records each
+region's before it releases any). `--restore-to VERSION` moves the alias back to a recorded
+version after another region's release failed, so that no region keeps code a later region rolled
+back: one CodeDeploy deployment, all at once, with no hooks (the version served everyone minutes
+ago), the group's alarms ignored (they may be firing on the very code being taken out; AWS's
+CreateDeployment reference describes this override for "a previous application revision that is
+known to work") and no automatic rollback. It is never refused by, and never added to, the
+rolled-back memory: its deployments carry RESTORE_MARK in their description, which `rollbacks`
+skips. Exits 0 when the alias serves VERSION, 1 when the deployment failed, 2 when it did not
+finish in time (stopped, without a rollback).
 """
 
 from __future__ import annotations
@@ -35,7 +48,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 FINISHED = {"Succeeded", "Failed", "Stopped"}
@@ -43,6 +56,11 @@ ENDED_BADLY = ["Failed", "Stopped"]
 BATCH = 25  # BatchGetDeployments takes at most 25 ids
 READY_POLL_S = 5  # the published_version_active waiter's own delay
 NOT_READY = 4
+# AWS's predefined Lambda configuration that moves all traffic at once (one of
+# hello_stack.config.DEPLOYMENT_CONFIGS, which a test keeps it in): a restore has nothing to canary.
+ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
+# Starts the description of every restore deployment: `rollbacks` never counts one as a bad release.
+RESTORE_MARK = "restore "
 
 
 @dataclass(frozen=True)
@@ -89,31 +107,31 @@ class Outcome:
     message: str
 
 
-def appspec(release: Release, current_version: str) -> str:
-    return json.dumps(
-        {
-            "version": 0.0,
-            "Resources": [
-                {
-                    release.alias_name: {
-                        "Type": "AWS::Lambda::Function",
-                        "Properties": {
-                            "Name": release.function_name,
-                            "Alias": release.alias_name,
-                            "CurrentVersion": current_version,
-                            "TargetVersion": release.target_version,
-                        },
-                    }
+def appspec(release: Release, current_version: str, hooks: bool = True) -> str:
+    spec: dict[str, Any] = {
+        "version": 0.0,
+        "Resources": [
+            {
+                release.alias_name: {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Name": release.function_name,
+                        "Alias": release.alias_name,
+                        "CurrentVersion": current_version,
+                        "TargetVersion": release.target_version,
+                    },
                 }
-            ],
-            # A failing check fails the deployment: before any user request reaches the new
-            # version, and again through the public URL once it serves everyone.
-            "Hooks": [
-                {"BeforeAllowTraffic": release.before_traffic_hook},
-                {"AfterAllowTraffic": release.after_traffic_hook},
-            ],
-        }
-    )
+            }
+        ],
+    }
+    if hooks:
+        # A failing check fails the deployment: before any user request reaches the new
+        # version, and again through the public URL once it serves everyone.
+        spec["Hooks"] = [
+            {"BeforeAllowTraffic": release.before_traffic_hook},
+            {"AfterAllowTraffic": release.after_traffic_hook},
+        ]
+    return json.dumps(spec)
 
 
 def target_version_of(info: dict[str, Any]) -> str | None:
@@ -142,9 +160,17 @@ def rollbacks(release: Release, codedeploy: Any) -> dict[str, str]:
         infos = codedeploy.batch_get_deployments(deploymentIds=ids[start : start + BATCH])
         for info in infos["deploymentsInfo"]:
             version = target_version_of(info)
+            if info.get("description", "").startswith(RESTORE_MARK):
+                continue  # moved back to a known-good version: never a bad release
             if "rollbackInfo" in info and version is not None:
                 rolled_back[version] = info["deploymentId"]
     return rolled_back
+
+
+def live_version(release: Release, lambda_client: Any) -> str:
+    """The version the alias serves now (CodeDeploy moves it; Pulumi ignores it)."""
+    alias = lambda_client.get_alias(FunctionName=release.function_name, Name=release.alias_name)
+    return alias["FunctionVersion"]
 
 
 def code_hash(release: Release, version: str, lambda_client: Any) -> str | None:
@@ -220,8 +246,7 @@ def shift_traffic(
 ) -> Outcome:
     """Shifts the alias to the release's version. `regions`: every region of a multi-region
     stack (this one included), whose rolled-back code this region must never run."""
-    alias = lambda_client.get_alias(FunctionName=release.function_name, Name=release.alias_name)
-    current = alias["FunctionVersion"]
+    current = live_version(release, lambda_client)
     if current == release.target_version:
         return Outcome(0, f"nothing to do: {release.alias_name} already serves {current}")
     if not force:
@@ -251,12 +276,96 @@ def shift_traffic(
     if not_ready:
         return not_ready
 
-    content = appspec(release, current)
     options: dict[str, Any] = {}
     if ignore_alarms:
         # This deployment only: the group keeps its alarms for the next one.
         options["overrideAlarmConfiguration"] = {"enabled": False}
-    deployment_id = codedeploy.create_deployment(
+    deployment_id = create_deployment(
+        release,
+        current,
+        codedeploy,
+        f"{release.function_name}: {current} -> {release.target_version}",
+        **options,
+    )
+    print(f"CodeDeploy {deployment_id}: shifting {current} -> {release.target_version}", flush=True)
+
+    info, timed_out = follow(deployment_id, codedeploy, timeout_s, poll_s, sleep, clock)
+    if timed_out:
+        codedeploy.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
+        return Outcome(
+            2,
+            f"CodeDeploy {deployment_id} did not finish in {timeout_s:.0f} s "
+            f"(last status {info['status']}); stopped it and rolled back.",
+        )
+    if info["status"] == "Succeeded":
+        return Outcome(0, f"{release.alias_name} now serves version {release.target_version}")
+    what = "rolled back" if "rollbackInfo" in info else info["status"].lower()
+    return Outcome(
+        1,
+        f"CodeDeploy {deployment_id} {what}: {failure_reason(info)}. "
+        f"{release.alias_name} still serves version {current}.",
+    )
+
+
+def restore(
+    release: Release,
+    version: str,
+    lambda_client: Any,
+    codedeploy: Any,
+    timeout_s: float = 600,
+    poll_s: float = 15,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Outcome:
+    """Moves the alias back to `version`, the one it served before this run released the region
+    (see the module's docstring for why all at once, without hooks, alarms or rollback)."""
+    current = live_version(release, lambda_client)
+    if current == version:
+        return Outcome(0, f"nothing to restore: {release.alias_name} already serves {version}")
+    back = replace(release, target_version=version)
+    deployment_id = create_deployment(
+        back,
+        current,
+        codedeploy,
+        f"{RESTORE_MARK}{release.function_name}: {current} -> {version}",
+        hooks=False,
+        deploymentConfigName=ALL_AT_ONCE,
+        overrideAlarmConfiguration={"enabled": False},
+        autoRollbackConfiguration={"enabled": False},
+    )
+    print(f"CodeDeploy {deployment_id}: restoring {current} -> {version}", flush=True)
+
+    info, timed_out = follow(deployment_id, codedeploy, timeout_s, poll_s, sleep, clock)
+    if timed_out:
+        # No rollback: it would move the alias back to the code being taken out.
+        codedeploy.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=False)
+        what = f"did not finish in {timeout_s:.0f} s (last status {info['status']}); stopped it"
+        return Outcome(
+            2,
+            f"restore CodeDeploy {deployment_id} {what}. "
+            f"{release.alias_name} serves version {live_version(release, lambda_client)}.",
+        )
+    if info["status"] == "Succeeded":
+        return Outcome(0, f"restored: {release.alias_name} serves version {version} again")
+    # Without a rollback the alias may be on either side: say what it serves, read afresh.
+    return Outcome(
+        1,
+        f"restore CodeDeploy {deployment_id} {info['status'].lower()}: {failure_reason(info)}. "
+        f"{release.alias_name} serves version {live_version(release, lambda_client)}.",
+    )
+
+
+def create_deployment(
+    release: Release,
+    current: str,
+    codedeploy: Any,
+    description: str,
+    hooks: bool = True,
+    **options: Any,
+) -> str:
+    """Asks CodeDeploy to move the alias from `current` to the release's version; its id."""
+    content = appspec(release, current, hooks)
+    return codedeploy.create_deployment(
         applicationName=release.application,
         deploymentGroupName=release.deployment_group,
         revision={
@@ -266,34 +375,32 @@ def shift_traffic(
                 "sha256": hashlib.sha256(content.encode()).hexdigest(),
             },
         },
-        description=f"{release.function_name}: {current} -> {release.target_version}",
+        description=description,
         **options,
     )["deploymentId"]
-    print(f"CodeDeploy {deployment_id}: shifting {current} -> {release.target_version}", flush=True)
 
+
+def follow(
+    deployment_id: str,
+    codedeploy: Any,
+    timeout_s: float,
+    poll_s: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> tuple[dict[str, Any], bool]:
+    """The deployment's last info, and whether the deadline passed before it finished."""
     deadline = clock() + timeout_s
     while True:
         info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
-        status = info["status"]
-        if status == "Succeeded":
-            return Outcome(0, f"{release.alias_name} now serves version {release.target_version}")
-        if status in FINISHED:
-            error = info.get("errorInformation", {}).get("message", "no reason given")
-            rolled_back = "rollbackInfo" in info
-            what = "rolled back" if rolled_back else status.lower()
-            return Outcome(
-                1,
-                f"CodeDeploy {deployment_id} {what}: {error}. "
-                f"{release.alias_name} still serves version {current}.",
-            )
+        if info["status"] in FINISHED:
+            return info, False
         if clock() >= deadline:
-            codedeploy.stop_deployment(deploymentId=deployment_id, autoRollbackEnabled=True)
-            return Outcome(
-                2,
-                f"CodeDeploy {deployment_id} did not finish in {timeout_s:.0f} s "
-                f"(last status {status}); stopped it and rolled back.",
-            )
+            return info, True
         sleep(poll_s)
+
+
+def failure_reason(info: dict[str, Any]) -> str:
+    return info.get("errorInformation", {}).get("message", "no reason given")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,7 +422,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="CodeDeploy ignores the group's alarms for this deployment (fix forward)",
     )
+    other_task = parser.add_mutually_exclusive_group()
+    other_task.add_argument(
+        "--print-live-version",
+        action="store_true",
+        help="print the version the alias serves, change nothing",
+    )
+    other_task.add_argument(
+        "--restore-to",
+        metavar="VERSION",
+        help="move the alias back to this recorded version, all at once (after a failed release)",
+    )
     args = parser.parse_args(argv)
+    if (args.print_live_version or args.restore_to) and (args.force or args.ignore_alarms):
+        parser.error("--force and --ignore-alarms only apply to a release")
     with open(args.outputs) as file:
         outputs = json.load(file)
     release = Release.from_outputs(outputs, args.region)
@@ -333,17 +453,27 @@ def main(argv: list[str] | None = None) -> int:
             for entry in outputs["regions"]
         ]
     (own,) = [r for r in regions or [] if r.release.region == args.region] or [None]
-    outcome = shift_traffic(
-        release,
-        own.lambda_client if own else boto3.client("lambda"),
-        own.codedeploy if own else boto3.client("codedeploy"),
-        regions=regions,
-        timeout_s=args.timeout,
-        poll_s=args.poll,
-        force=args.force,
-        ignore_alarms=args.ignore_alarms,
-        ready_timeout_s=args.ready_timeout,
-    )
+    lambda_client = own.lambda_client if own else boto3.client("lambda")
+    codedeploy = own.codedeploy if own else boto3.client("codedeploy")
+    if args.print_live_version:
+        print(live_version(release, lambda_client))
+        return 0
+    if args.restore_to is not None:
+        outcome = restore(
+            release, args.restore_to, lambda_client, codedeploy, args.timeout, args.poll
+        )
+    else:
+        outcome = shift_traffic(
+            release,
+            lambda_client,
+            codedeploy,
+            regions=regions,
+            timeout_s=args.timeout,
+            poll_s=args.poll,
+            force=args.force,
+            ignore_alarms=args.ignore_alarms,
+            ready_timeout_s=args.ready_timeout,
+        )
     print(outcome.message, file=sys.stderr if outcome.exit_code else sys.stdout)
     return outcome.exit_code
 

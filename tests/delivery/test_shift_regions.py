@@ -1,6 +1,7 @@
 """deploy/shift_traffic.py in a multi-region stack: a region never runs code another region's
 CodeDeploy group rolled back, matched by the code's hash since version numbers differ per
-region (stubbed Lambda and CodeDeploy clients, one pair per region)."""
+region, and a region restored after another rolled its new code back keeps refusing that code
+(stubbed Lambda and CodeDeploy clients, one pair per region)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from deploy.shift_traffic import Region, Release, appspec, shift_traffic
+from deploy.shift_traffic import Region, Release, appspec, restore, rollbacks, shift_traffic
 
 FIRST = Release(
     function_name="hello-prod-api_handler-abc",
@@ -58,16 +59,20 @@ def stubs() -> Iterator[dict[str, tuple[Any, Stubber, Any, Stubber]]]:
         deploy_stub.assert_no_pending_responses()
 
 
+def history_query(release: Release) -> dict[str, Any]:
+    return {
+        "applicationName": release.application,
+        "deploymentGroupName": release.deployment_group,
+        "includeOnlyStatuses": ["Failed", "Stopped"],
+    }
+
+
 def history(stub: Stubber, release: Release, rolled_back: dict[str, str]) -> None:
     """The group's failed or stopped deployments: {deployment id: target version} rolled back."""
     stub.add_response(
         "list_deployments",
         {"deployments": list(rolled_back)},
-        {
-            "applicationName": release.application,
-            "deploymentGroupName": release.deployment_group,
-            "includeOnlyStatuses": ["Failed", "Stopped"],
-        },
+        history_query(release),
     )
     if rolled_back:
         infos = [
@@ -221,3 +226,74 @@ def test_a_region_is_read_from_the_outputs_regions_list() -> None:
     )
     assert Release.from_outputs(outputs, "eu-west-2") == SECOND
     assert Release.from_outputs(outputs, "eu-west-1") == FIRST
+
+
+def test_after_a_restore_the_rolled_back_code_stays_refused_and_the_restore_is_not(
+    stubs: dict,
+) -> None:
+    """eu-west-2 rolled back the code eu-west-1 had already taken: eu-west-1 is restored to 7,
+    and a rerun of the release there is still refused by the code's hash, while the restore
+    itself (to 7) never counts as a rolled-back release."""
+    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
+    first_deploy, second_deploy = stubs["eu-west-1"][3], stubs["eu-west-2"][3]
+    first_lambda.add_response(
+        "get_alias",
+        {"Name": "live", "FunctionVersion": "8"},
+        {"FunctionName": FIRST.function_name, "Name": "live"},
+    )
+    first_deploy.add_response("create_deployment", {"deploymentId": "d-restore"})
+    first_deploy.add_response(
+        "get_deployment",
+        {"deploymentInfo": {"deploymentId": "d-restore", "status": "Succeeded"}},
+        {"deploymentId": "d-restore"},
+    )
+    sent: list[dict[str, Any]] = []
+    stubs["eu-west-1"][2].meta.events.register(
+        "provide-client-params.codedeploy.CreateDeployment",
+        lambda params, **_: sent.append(dict(params)),
+    )
+    outcome = restore(
+        FIRST, "7", stubs["eu-west-1"][0], stubs["eu-west-1"][2], 100, 1, lambda _: None
+    )
+    assert outcome.exit_code == 0
+    (created,) = sent
+    # As CodeDeploy would list it afterwards, with rollback information at its worst.
+    restored = {
+        "deploymentId": "d-restore",
+        "status": "Stopped",
+        "description": created["description"],
+        "revision": created["revision"],
+        "rollbackInfo": {"rollbackMessage": "automatic rollback is not enabled"},
+    }
+
+    def first_history() -> None:
+        first_deploy.add_response(
+            "list_deployments", {"deployments": ["d-restore"]}, history_query(FIRST)
+        )
+        first_deploy.add_response(
+            "batch_get_deployments",
+            {"deploymentsInfo": [restored]},
+            {"deploymentIds": ["d-restore"]},
+        )
+
+    first_lambda.add_response(
+        "get_alias",
+        {"Name": "live", "FunctionVersion": "7"},
+        {"FunctionName": FIRST.function_name, "Name": "live"},
+    )
+    first_history()  # its own group: 8 never rolled back here, the restore is no rollback
+    code_of(first_lambda, FIRST, "8", CODE)
+    first_history()
+    history(second_deploy, SECOND, {"d-west": "3"})
+    code_of(second_lambda, SECOND, "3", CODE)
+    regions = [
+        Region(FIRST, stubs["eu-west-1"][0], stubs["eu-west-1"][2]),
+        Region(SECOND, stubs["eu-west-2"][0], stubs["eu-west-2"][2]),
+    ]
+    rerun = shift_traffic(
+        FIRST, stubs["eu-west-1"][0], stubs["eu-west-1"][2], regions=regions, sleep=lambda _: None
+    )
+    assert rerun.exit_code == 3
+    assert "was rolled back in eu-west-2: d-west" in rerun.message
+    first_history()
+    assert rollbacks(FIRST, stubs["eu-west-1"][2]) == {}  # 7 stays a version to go back to

@@ -1,7 +1,9 @@
-"""deploy/shift_traffic.py against stubbed Lambda and CodeDeploy clients."""
+"""deploy/shift_traffic.py against stubbed Lambda and CodeDeploy clients: a release, and the
+restore that moves a region back to its recorded version after a later region's release failed."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -14,7 +16,9 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from deploy.shift_traffic import Release, appspec, main, rollbacks, shift_traffic
+from deploy import shift_traffic as shift_traffic_module
+from deploy.shift_traffic import Release, appspec, main, restore, rollbacks, shift_traffic
+from hello_stack.config import DEPLOYMENT_CONFIGS
 
 RELEASE = Release(
     function_name="hello-prod-function-abc",
@@ -403,3 +407,221 @@ def test_the_history_query_is_one_codedeploy_accepts() -> None:
             serviceRoleArn="arn:aws:iam::123456789012:role/codedeploy",
         )
         assert rollbacks(RELEASE, codedeploy) == {}
+
+
+# Restoring a region after another region's release failed (`--restore-to`): AWS's
+# CreateDeployment reference (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateDeployment.html)
+# names the overrides: `deploymentConfigName` replaces the group's configuration for this
+# deployment, `overrideAlarmConfiguration` turns off alarm polling "to create a new deployment
+# that uses a previous application revision that is known to work", `autoRollbackConfiguration`
+# replaces the group's automatic rollback. The AppSpec's Hooks section is optional
+# (https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html).
+ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
+
+
+def capture_create_deployment(codedeploy: Any) -> list[dict[str, Any]]:
+    """The parameters of every CreateDeployment call, as sent."""
+    sent: list[dict[str, Any]] = []
+
+    def keep(params: dict[str, Any], **_: Any) -> None:
+        sent.append(dict(params))
+
+    codedeploy.meta.events.register("provide-client-params.codedeploy.CreateDeployment", keep)
+    return sent
+
+
+def restore_created(stub: Stubber) -> None:
+    stub.add_response(
+        "create_deployment",
+        {"deploymentId": "d-123"},
+        {
+            "applicationName": RELEASE.application,
+            "deploymentGroupName": RELEASE.deployment_group,
+            "revision": ANY,
+            "description": ANY,
+            "deploymentConfigName": ALL_AT_ONCE,
+            "overrideAlarmConfiguration": {"enabled": False},
+            "autoRollbackConfiguration": {"enabled": False},
+        },
+    )
+
+
+def run_restore(clients: tuple, version: str = "7", timeout_s: float = 100) -> Any:
+    lambda_client, _, codedeploy, _ = clients
+    clock = FakeClock()
+    return restore(RELEASE, version, lambda_client, codedeploy, timeout_s, 10, clock.sleep, clock)
+
+
+def test_restore_moves_the_alias_back_all_at_once_without_hooks_or_history(
+    clients: tuple,
+) -> None:
+    _, lambda_stub, codedeploy, deploy_stub = clients
+    sent = capture_create_deployment(codedeploy)
+    alias_serves(lambda_stub, "8")  # this run released 8; 7 served before
+    # No list_deployments and no readiness poll stubbed: a restore asks neither the rolled-back
+    # memory (it is never refused) nor waits (7 served everyone minutes ago).
+    restore_created(deploy_stub)
+    status(deploy_stub, "InProgress")
+    status(deploy_stub, "Succeeded")
+    outcome = run_restore(clients)
+    assert (outcome.exit_code, outcome.message) == (0, "restored: live serves version 7 again")
+    (params,) = sent
+    content = params["revision"]["appSpecContent"]["content"]
+    assert (
+        params["revision"]["appSpecContent"]["sha256"]
+        == hashlib.sha256(content.encode()).hexdigest()
+    )
+    assert json.loads(content) == {
+        "version": 0.0,
+        "Resources": [
+            {
+                "live": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Name": RELEASE.function_name,
+                        "Alias": "live",
+                        "CurrentVersion": "8",
+                        "TargetVersion": "7",
+                    },
+                }
+            }
+        ],
+    }
+
+
+def test_a_restore_deployment_is_never_remembered_as_a_bad_release(clients: tuple) -> None:
+    """Even if CodeDeploy reported rollback information on it, the restore's own deployment
+    (found by the description it was created with) never enters the rolled-back memory."""
+    _, lambda_stub, codedeploy, deploy_stub = clients
+    sent = capture_create_deployment(codedeploy)
+    alias_serves(lambda_stub, "8")
+    restore_created(deploy_stub)
+    status(deploy_stub, "Succeeded")
+    assert run_restore(clients).exit_code == 0
+    (params,) = sent
+    as_listed = {
+        **earlier("d-123", "7", rolled_back=True),
+        "description": params["description"],
+    }
+    history(deploy_stub, as_listed, earlier("d-9", "5", rolled_back=True))
+    assert rollbacks(RELEASE, codedeploy) == {"5": "d-9"}  # a release's rollback still counts
+
+
+def test_nothing_to_restore_when_the_alias_already_serves_the_version(clients: tuple) -> None:
+    _, lambda_stub, _, _ = clients
+    alias_serves(lambda_stub, "7")  # no CodeDeploy call stubbed: making one would fail
+    outcome = run_restore(clients)
+    assert (outcome.exit_code, outcome.message) == (0, "nothing to restore: live already serves 7")
+
+
+def test_a_failed_restore_says_what_the_alias_serves_now(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "8")
+    restore_created(deploy_stub)
+    status(deploy_stub, "Failed", errorInformation={"message": "throttled"})
+    alias_serves(lambda_stub, "8")  # read again: no rollback, so it could be either
+    outcome = run_restore(clients)
+    assert outcome.exit_code == 1
+    assert outcome.message == ("restore CodeDeploy d-123 failed: throttled. live serves version 8.")
+
+
+def test_a_restore_that_times_out_is_stopped_without_rolling_back(clients: tuple) -> None:
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "8")
+    restore_created(deploy_stub)
+    for _ in range(4):
+        status(deploy_stub, "InProgress")
+    deploy_stub.add_response(
+        "stop_deployment",
+        {"status": "Pending"},
+        {"deploymentId": "d-123", "autoRollbackEnabled": False},  # back would be the bad code
+    )
+    alias_serves(lambda_stub, "8")
+    outcome = run_restore(clients, timeout_s=30)
+    assert outcome.exit_code == 2
+    assert outcome.message == (
+        "restore CodeDeploy d-123 did not finish in 30 s (last status InProgress); stopped it. "
+        "live serves version 8."
+    )
+
+
+def test_all_at_once_is_one_of_the_configurations_the_settings_know() -> None:
+    assert shift_traffic_module.ALL_AT_ONCE == ALL_AT_ONCE
+    assert ALL_AT_ONCE in DEPLOYMENT_CONFIGS
+
+
+@pytest.mark.parametrize("task", [["--print-live-version"], ["--restore-to", "7"]])
+@pytest.mark.parametrize("release_option", ["--force", "--ignore-alarms"])
+def test_release_options_are_refused_outside_a_release(
+    task: list[str], release_option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--outputs", "unread.json", *task, release_option])
+    assert exit_.value.code == 2
+    assert "--force and --ignore-alarms only apply to a release" in capsys.readouterr().err
+
+
+def test_print_and_restore_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--outputs", "unread.json", "--print-live-version", "--restore-to", "7"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+def two_region_outputs(versions: dict[str, str]) -> dict[str, Any]:
+    entries = [
+        {
+            "region": region,
+            "function_name": f"hello-prod-{region}-fn",
+            "alias_name": "live",
+            "function_version": version,
+            "codedeploy_application": RELEASE.application,
+            "codedeploy_deployment_group": RELEASE.deployment_group,
+            "before_traffic_hook": RELEASE.before_traffic_hook,
+            "after_traffic_hook": RELEASE.after_traffic_hook,
+        }
+        for region, version in versions.items()
+    ]
+    return {**entries[0], "regions": entries}
+
+
+def published(region: str, name: str, versions: int, live: str) -> None:
+    """A function with `versions` published versions and `live` on the given one, in `region`."""
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName=f"fn-{region}", AssumeRolePolicyDocument="{}")
+    functions = boto3.client("lambda", region_name=region)
+    for number in range(versions):
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("app.py", f"def app(event, context): return {number}")
+        if number == 0:
+            functions.create_function(
+                FunctionName=name,
+                Runtime="python3.12",
+                Role=role["Role"]["Arn"],
+                Handler="app.app",
+                Code={"ZipFile": code.getvalue()},
+                Publish=True,
+            )
+        else:
+            functions.update_function_code(FunctionName=name, ZipFile=code.getvalue(), Publish=True)
+    functions.create_alias(FunctionName=name, Name="live", FunctionVersion=live)
+
+
+@pytest.mark.usefixtures("emulated_aws")
+def test_main_prints_the_live_version_of_the_region_asked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with mock_aws():
+        published("eu-west-1", "hello-prod-eu-west-1-fn", versions=3, live="2")
+        published("eu-west-2", "hello-prod-eu-west-2-fn", versions=2, live="1")
+        outputs = tmp_path / "outputs.json"
+        outputs.write_text(json.dumps(two_region_outputs({"eu-west-1": "3", "eu-west-2": "2"})))
+        for region, live in (("eu-west-1", "2"), ("eu-west-2", "1")):
+            assert (
+                main(["--outputs", str(outputs), "--region", region, "--print-live-version"]) == 0
+            )
+            assert capsys.readouterr().out == f"{live}\n"
+        # Restoring a region already on its recorded version changes nothing.
+        args = ["--outputs", str(outputs), "--region", "eu-west-2", "--restore-to", "1"]
+        assert main(args) == 0
+        assert capsys.readouterr().out == "nothing to restore: live already serves 1\n"

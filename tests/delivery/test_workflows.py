@@ -131,7 +131,8 @@ def test_deploy_main_to_dev_and_releases_to_gated_prod() -> None:
     ]
     assert "--rate" not in shift_script
     ready = shift_script.index("[ -e probe.ready ] && break")
-    assert shift_script.index("deploy.probe") < ready < shift_script.index("shift_traffic.py")
+    release = 'deploy/shift_traffic.py --outputs stack-outputs.json "${where[@]}" || shifted=$?'
+    assert shift_script.index("deploy.probe") < ready < shift_script.index(release)
     assert 'kill -INT "$probe" || true' in shift_script
     assert "stack-outputs.json" in order[outputs] and "stack-outputs.json" in order[shift]
     # The up step's outputs carry its whole log: never read anywhere, so never passed through an
