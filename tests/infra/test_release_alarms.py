@@ -1,6 +1,6 @@
 """The release's 5XX alarm of a region behind Route 53 (issue 22): Route 53's health checks call
-each region's GET /health about 96 times a minute (16 checkers every 10 s), a region with no
-users included. Counted in the API's 5XX share, they would dilute a canary's 5XX below the
+each region's GET /health about 96 times a minute (its checkers, each every 10 s), a region
+with no users included. Counted in the API's 5XX share, they would dilute a canary's 5XX below the
 threshold there, and a region whose replica cannot reach a quorum (the health route answers 503)
 would read as a failing canary and roll a good release back. So each region's alarm computes
 (API 5XX - health 5XX) / (API requests - health requests) from API Gateway's Sums, the health
