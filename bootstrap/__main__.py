@@ -76,6 +76,7 @@ for stage in settings.stages:
             restore_test_tables=backs_up,
             restore_test_region=stage_files.region(stage),
             metric_namespace=naming.log_metric_namespace(stage),
+            fails_over=stage_files.fails_over(stage),
         ),
         opts=kept,
     )

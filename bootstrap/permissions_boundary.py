@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from components.iam import POLICY_VERSION
 from components.region_drill import ACTION_PERMISSIONS as DRILL_TABLE_ACTIONS
-from components.region_drill import INJECT_ERROR
+from components.region_drill import INJECT_ERROR, PAUSE_REPLICATION
 from components.restore_testing import VALIDATOR_TABLE_ACTIONS
 from hooks.restore_contract import RESTORE_TEST_TABLE_PREFIX
 
@@ -41,10 +41,20 @@ STAGE_TABLE_ACTIONS = (
     "StartAwsBackupJob",
     "RestoreTableFromBackup",
     "RestoreTableFromAwsBackup",
-    # The failover drill's FIS role isolates a replica with a resource policy (region_drill.py).
-    *sorted(
-        {action.removeprefix("dynamodb:") for action in DRILL_TABLE_ACTIONS} - {"DescribeTable"}
-    ),
+)
+
+# What the failover drill's FIS role does to the stage's tables beyond STAGE_TABLE_ACTIONS
+# (components/region_drill.py): it writes, and at the end deletes, the replica's resource
+# policy. AWS's FIS actions reference lists all of them for aws:dynamodb:global-table-pause-
+# replication on MRSC tables too, whose pause is statements FIS appends to the table's policy
+# (creating one if none is attached, deleting it when the experiment ends):
+# https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#global-table-pause-replication
+# Only a stage that fails over has the drill, so only its boundary allows them (stage_files).
+DRILL_ONLY_TABLE_ACTIONS = tuple(
+    sorted(
+        {action.removeprefix("dynamodb:") for action in DRILL_TABLE_ACTIONS}
+        - set(STAGE_TABLE_ACTIONS)
+    )
 )
 
 # What reaches the tables a restore test creates: AWS Backup restoring into them (the DynamoDB
@@ -112,6 +122,32 @@ class PermissionsBoundaryArgs:
     restore_test_region: str | None = None
     # The stage's own CloudWatch namespace: its synthetic checks publish metrics there only.
     metric_namespace: str | None = None
+    # Whether the stage serves from two regions (its stack file's hello:activeRegions): only
+    # then does it hold the failover drill, whose FIS role needs what no other stage role does.
+    fails_over: bool = False
+
+
+def drill_statements(resource_prefix: str) -> list[dict[str, Any]]:
+    """What the failover drill's FIS role needs that no other role of the stage does."""
+    return [
+        {
+            "Sid": "TheDrillsReplicaPolicy",
+            "Effect": "Allow",
+            "Action": [f"dynamodb:{action}" for action in DRILL_ONLY_TABLE_ACTIONS],
+            "Resource": [f"arn:aws:dynamodb:*:*:table/{resource_prefix}*"],
+        },
+        {
+            # On an MRSC table FIS injects the isolation's errors (components/region_drill.py):
+            # the action has no resource type, so "*" is its only form; the condition keeps it
+            # to the drill's FIS action (dynamodb:FisActionId, a key of InjectError in the
+            # Service Authorization Reference for DynamoDB).
+            "Sid": "TheDrillsInjectedErrors",
+            "Effect": "Allow",
+            "Action": INJECT_ERROR,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"dynamodb:FisActionId": PAUSE_REPLICATION}},
+        },
+    ]
 
 
 def boundary_document(resource_prefix: str, metric_namespace: str | None = None) -> dict[str, Any]:
@@ -156,14 +192,6 @@ def boundary_document(resource_prefix: str, metric_namespace: str | None = None)
                 "Effect": "Allow",
                 "Action": [f"dynamodb:{action}" for action in STAGE_TABLE_ACTIONS],
                 "Resource": [f"arn:aws:dynamodb:*:*:table/{own}*"],
-            },
-            {
-                # The failover drill's FIS role on an MRSC table (components/region_drill.py):
-                # the action has no resource type, so "*" is its only form.
-                "Sid": "TheDrillsInjectedErrors",
-                "Effect": "Allow",
-                "Action": INJECT_ERROR,
-                "Resource": "*",
             },
             {
                 "Sid": "TheStagesFunctions",
@@ -243,10 +271,14 @@ def stage_boundary_document(
     restore_test_tables: bool,
     metric_namespace: str | None = None,
     restore_test_region: str | None = None,
+    fails_over: bool = False,
 ) -> dict[str, Any]:
     """The boundary, with the restore-test tables for a stage that runs restore tests: in the
-    stage's region, and of the role's own account wherever IAM knows the table's account."""
+    stage's region, and of the role's own account wherever IAM knows the table's account; and
+    the failover drill's grants for a stage that serves from two regions."""
     document = boundary_document(resource_prefix, metric_namespace)
+    if fails_over:
+        document["Statement"] += drill_statements(resource_prefix)
     if restore_test_tables:
         document["Statement"].append(
             {
@@ -286,6 +318,7 @@ class PermissionsBoundary(pulumi.ComponentResource):
                     args.restore_test_tables,
                     args.metric_namespace,
                     args.restore_test_region,
+                    args.fails_over,
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.monitoring import PERIOD_SECONDS
+from hello_stack import slo
 from hello_stack.alarm_spec import AlarmSpec
 
 
@@ -44,15 +45,11 @@ class Dashboard(pulumi.ComponentResource):
 
 
 def widget(region: str, spec: AlarmSpec) -> dict[str, Any]:
-    lines = [
-        [
-            spec.namespace,
-            spec.metric,
-            *[part for pair in dimensions.items() for part in pair],
-            {"stat": spec.statistic},
-        ]
-        for dimensions in spec.dimensions
-    ]
+    lines = (
+        [*slo.graph_lines(spec.share_of), [{"expression": slo.SHARE, "id": "share"}]]
+        if spec.share_of is not None
+        else _metric_lines(spec)
+    )
     return {
         "type": "metric",
         "width": 12,
@@ -65,3 +62,16 @@ def widget(region: str, spec: AlarmSpec) -> dict[str, Any]:
             "annotations": {"horizontal": [{"label": spec.key, "value": spec.threshold}]},
         },
     }
+
+
+def _metric_lines(spec: AlarmSpec) -> list[list[Any]]:
+    """One line per set of dimensions, with the alarm's statistic."""
+    return [
+        [
+            spec.namespace,
+            spec.metric,
+            *[part for pair in dimensions.items() for part in pair],
+            {"stat": spec.statistic},
+        ]
+        for dimensions in spec.dimensions
+    ]

@@ -13,6 +13,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from hello_stack import slo
 from hello_stack.alarm_spec import AlarmSpec
 
 PERIOD_SECONDS = 60
@@ -114,7 +115,11 @@ class MetricArguments(TypedDict, total=False):
 
 
 def metric_arguments(spec: AlarmSpec) -> MetricArguments:
-    """A single metric as namespace/metric/dimensions; several as metric math summing them."""
+    """A single metric as namespace/metric/dimensions; several as metric math summing them; a
+    share as metric math over its SLI's Sums."""
+    if spec.share_of is not None:
+        period = spec.period_seconds or PERIOD_SECONDS
+        return {"metric_queries": slo.share_queries(spec.share_of, period)}
     if len(spec.dimensions) == 1:
         percentile = spec.statistic.startswith("p")
         return {

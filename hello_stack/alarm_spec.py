@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pulumi
 
+from hello_stack.slo import Sli
+
 Dimensions = Mapping[str, pulumi.Input[str]]
 
 
@@ -43,3 +45,7 @@ class AlarmSpec:
     # What a period without data means: for most alarms nothing happened, so nothing failed;
     # for a heartbeat, the thing it listens for did not happen ("breaching").
     missing_data: str = "notBreaching"
+    # Set when the alarm compares a share computed by metric math (bad / total of the SLI's
+    # Sums, hello_stack.slo.share_queries) instead of `statistic` of the metric above, which
+    # then only names what the share is of.
+    share_of: Sli | None = None

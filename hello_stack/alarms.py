@@ -10,6 +10,7 @@ from __future__ import annotations
 import pulumi
 
 from chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
+from hello_stack import slo
 from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.config import StackConfig
 
@@ -23,9 +24,21 @@ def regional_alarms(
     table_name: pulumi.Input[str],
     function_log_group_name: pulumi.Input[str],
     log_metric_namespace: str,
+    health_path: str | None = None,
 ) -> list[AlarmSpec]:
     """`api_name` must be the stack's own: API Gateway keys its metrics by ApiName and Stage
-    only, so two APIs of one name in one account would share every API alarm."""
+    only, so two APIs of one name in one account would share every API alarm.
+
+    `health_path`: the route Route 53's health checks call, in a region behind them (two-region
+    stacks). The release's 5XX share then leaves their requests out, as the server SLI does
+    (hello_stack.slo). The p99 latency cannot: a percentile of the API's requests is not the
+    difference of two percentiles, and API Gateway has no per-method metrics for "every route
+    but one" short of turning them on for every method. So it keeps the health checks, ~96 a
+    minute per region, each a single strongly consistent read: in the first region, among
+    users' requests, they pull p99 down a little; in a region with no users, p99 is theirs, so
+    it says how fast the region reaches its replica, not how a release serves users. The
+    release is stopped there by the 5XX share and the Lambda errors; a slow canary in a region
+    without users goes unseen until users arrive (docs/failover.md, "What the SLO sees")."""
     api = {"ApiName": api_name, "Stage": stage_name}
     alias = {
         "FunctionName": function_name,
@@ -62,6 +75,11 @@ def regional_alarms(
             "AWS/ApiGateway", "5XXError", [api], "Average",
             config.api_5xx_rate_threshold,
             stops_release=True, pages=False, periods=1, datapoints=1,
+            share_of=(
+                slo.api_5xx_share_without_health_checks(api, health_path)
+                if health_path is not None
+                else None
+            ),
         ),
         AlarmSpec(
             "lambda-throttles",

@@ -132,6 +132,45 @@ def _sum(ids: Sequence[str]) -> str:
     return " + ".join(f"FILL({each}, 0)" for each in ids)
 
 
+def health_route(api: Mapping[str, pulumi.Input[str]], health_path: str) -> dict[str, Any]:
+    """API Gateway's per-method dimensions of the route Route 53's health checks call (its
+    metrics are on for that method alone: components/regional_endpoint.py)."""
+    return {**api, "Resource": health_path, "Method": "GET"}
+
+
+def _without(
+    api: Mapping[str, pulumi.Input[str]],
+    checks: Sequence[MetricRef],
+    check_errors: Sequence[MetricRef],
+) -> tuple[list[MetricRef], list[tuple[str, str]]]:
+    """The API's requests and 5XX minus those of `checks` and `check_errors` (Sums), as bad
+    and total: the metrics and the expressions, ending in bad, total."""
+    metrics = [
+        MetricRef("requests", "AWS/ApiGateway", "Count", api),
+        MetricRef("errors", "AWS/ApiGateway", "5XXError", api),
+    ]
+    users_errors = f"FILL(errors, 0) - ({_sum([m.id for m in check_errors])})"
+    users_requests = f"FILL(requests, 0) - ({_sum([m.id for m in checks])})"
+    return [*metrics, *checks, *check_errors], [
+        # Metrics of one minute can land in different datapoints: never below zero.
+        ("usererrors", users_errors),
+        ("userrequests", users_requests),
+        ("bad", "IF(usererrors > 0, usererrors, 0)"),
+        ("total", "IF(userrequests > 0, userrequests, 0)"),
+    ]
+
+
+def _health_checks(
+    api: Mapping[str, pulumi.Input[str]], health_path: str
+) -> tuple[MetricRef, MetricRef]:
+    """The health route's requests and 5XX: every Route 53 health check, and its 503s."""
+    route = health_route(api, health_path)
+    return (
+        MetricRef("health", "AWS/ApiGateway", "Count", route),
+        MetricRef("healtherrors", "AWS/ApiGateway", "5XXError", route),
+    )
+
+
 def server_sli(
     api: Mapping[str, pulumi.Input[str]],
     namespace: str,
@@ -145,34 +184,47 @@ def server_sli(
     Route 53's health checks), that route's own counts are subtracted too: its per-method metrics
     (enabled for that method alone) hold every health check, and its 503 says a region cannot
     serve, which the failover handles and the client-side SLI sees if users do."""
-    metrics = [
-        MetricRef("requests", "AWS/ApiGateway", "Count", api),
-        MetricRef("errors", "AWS/ApiGateway", "5XXError", api),
-    ]
     checks, check_errors = [], []
     for index, location in enumerate(locations):
         where = {LOCATION: location}
         checks.append(MetricRef(f"checks{index}", namespace, CHECK_API_REQUESTS, where))
         check_errors.append(MetricRef(f"checkerrors{index}", namespace, CHECK_SERVER_ERRORS, where))
     if health_path is not None:
-        route = {**api, "Resource": health_path, "Method": "GET"}
-        checks.append(MetricRef("health", "AWS/ApiGateway", "Count", route))
-        check_errors.append(MetricRef("healtherrors", "AWS/ApiGateway", "5XXError", route))
-    users_errors = f"FILL(errors, 0) - ({_sum([m.id for m in check_errors])})"
-    users_requests = f"FILL(requests, 0) - ({_sum([m.id for m in checks])})"
+        health, health_errors = _health_checks(api, health_path)
+        checks.append(health)
+        check_errors.append(health_errors)
+    metrics, expressions = _without(api, checks, check_errors)
     return Sli(
         "server",
         # The same words with or without health checks: a one-region stack's alarms unchanged.
         "users' requests answered 5XX by API Gateway (synthetic checks left out)",
-        [*metrics, *checks, *check_errors],
-        [
-            # Metrics of one minute can land in different datapoints: never below zero.
-            ("usererrors", users_errors),
-            ("userrequests", users_requests),
-            ("bad", "IF(usererrors > 0, usererrors, 0)"),
-            ("total", "IF(userrequests > 0, userrequests, 0)"),
-        ],
+        metrics,
+        expressions,
     )
+
+
+def api_5xx_share_without_health_checks(
+    api: Mapping[str, pulumi.Input[str]], health_path: str
+) -> Sli:
+    """The API's 5XX share with Route 53's health checks left out, as the release alarm of a
+    region behind them reads it (hello_stack/alarms.py): (API 5XX - health 5XX) / (API requests
+    - health requests), through SHARE. The checks send ~1.6 requests a second to every region,
+    one with no users too: counted, they would dilute a canary's 5XX there below any threshold,
+    and a region whose replica cannot reach a quorum (health answers 503) would read as a
+    canary's 5XX and roll a good release back. The synthetic checks stay in: they are traffic
+    through the public URL that a canary serves like any other."""
+    health, health_errors = _health_checks(api, health_path)
+    metrics, expressions = _without(api, [health], [health_errors])
+    return Sli(
+        "release",
+        "the API's requests answered 5XX, Route 53's health checks left out",
+        metrics,
+        expressions,
+    )
+
+
+# bad over total, 0 without traffic (no requests is no failure).
+SHARE = "IF(total > 0, bad / total, 0)"
 
 
 def client_sli(namespace: str, locations: Sequence[str]) -> Sli:
@@ -192,18 +244,17 @@ def client_sli(namespace: str, locations: Sequence[str]) -> Sli:
 
 def burn_rate_expression(objective_percent: float) -> str:
     """How many times faster than sustainable the window spends the budget."""
-    return f"IF(total > 0, bad / total, 0) / {error_budget(objective_percent)}"
+    return f"{SHARE} / {error_budget(objective_percent)}"
 
 
 def budget_left_expression(objective_percent: float) -> str:
     """Percent of the window's budget not spent yet (negative: overspent)."""
-    return f"100 * (1 - IF(total > 0, bad / total, 0) / {error_budget(objective_percent)})"
+    return f"100 * (1 - {SHARE} / {error_budget(objective_percent)})"
 
 
-def alarm_queries(
-    sli: Sli, objective_percent: float, period: int
-) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
-    """The metric queries of a burn-rate alarm over one window (pulumi-aws's shape)."""
+def metric_queries(sli: Sli, period: int) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
+    """The SLI's metrics (Sums over `period`) and expressions as an alarm's metric queries
+    (pulumi-aws's shape), none returned: the caller appends the one the alarm compares."""
     queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
         {
             "id": m.id,
@@ -222,7 +273,14 @@ def alarm_queries(
         {"id": key, "expression": expression, "return_data": False}
         for key, expression in sli.expressions
     ]
-    queries += expressions
+    return queries + expressions
+
+
+def alarm_queries(
+    sli: Sli, objective_percent: float, period: int
+) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
+    """The metric queries of a burn-rate alarm over one window (pulumi-aws's shape)."""
+    queries = metric_queries(sli, period)
     queries.append(
         {
             "id": "burnrate",
@@ -230,6 +288,15 @@ def alarm_queries(
             "label": f"{sli.key} burn rate",
             "return_data": True,
         }
+    )
+    return queries
+
+
+def share_queries(sli: Sli, period: int) -> list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict]:
+    """The metric queries of an alarm on the SLI's share (bad / total) over `period`."""
+    queries = metric_queries(sli, period)
+    queries.append(
+        {"id": "share", "expression": SHARE, "label": sli.description, "return_data": True}
     )
     return queries
 
@@ -271,7 +338,7 @@ def exported(sli: Sli) -> dict[str, Any]:
     }
 
 
-def _graph_lines(sli: Sli) -> list[list[Any]]:
+def graph_lines(sli: Sli) -> list[list[Any]]:
     """The SLI's metrics and expressions as a dashboard graph's hidden lines."""
     lines: list[list[Any]] = [
         [
@@ -335,7 +402,7 @@ def dashboard_widgets(
                     "start": f"-P{window_days}D",
                     "end": "P0D",
                     "period": BUDGET_PERIOD_SECONDS,
-                    "metrics": [*_graph_lines(sli), [budget_left]],
+                    "metrics": [*graph_lines(sli), [budget_left]],
                 },
             }
         )
@@ -354,7 +421,7 @@ def dashboard_widgets(
                     "view": "timeSeries",
                     "region": region,
                     "period": BUDGET_PERIOD_SECONDS,
-                    "metrics": [*_graph_lines(sli), [burn]],
+                    "metrics": [*graph_lines(sli), [burn]],
                     "annotations": {
                         "horizontal": [
                             {

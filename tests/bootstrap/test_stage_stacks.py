@@ -122,7 +122,12 @@ def test_the_stage_roles_still_do_their_jobs_under_the_boundary(bootstrap: Stack
                 ("dynamodb:DeleteResourcePolicy", table, {}),
                 ("dynamodb:GetResourcePolicy", table, {}),
                 ("dynamodb:DescribeTable", table, {}),
-                ("dynamodb:InjectError", "*", {}),
+                # only as the drill's FIS action (tests/bootstrap/test_drill_boundary.py)
+                (
+                    "dynamodb:InjectError",
+                    "*",
+                    {"dynamodb:FisActionId": "aws:dynamodb:global-table-pause-replication"},
+                ),
                 ("dynamodb:PutResourcePolicy", other_table, {}),
                 ("dynamodb:GetItem", table, {}),
             ],

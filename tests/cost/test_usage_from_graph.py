@@ -28,8 +28,11 @@ WINDOWS = 6
 def expected_alarm_metrics(settings: Any) -> int:
     locations = len(settings.check_locations)
     further_regions = len(settings.regions) - 1
-    # With two regions the server SLI also reads the health route's Count and 5XXError.
+    # With two regions the server SLI also reads the health route's Count and 5XXError, and
+    # each region's release-api-5xx, a share with the health checks left out, reads the API's
+    # and the health route's Count and 5XXError: 4 metrics, 3 more than the plain Average.
     health = 2 if further_regions else 0
+    release_share = 3 * len(settings.regions) if further_regions else 0
     slo = WINDOWS * (2 + 2 * locations + health) + WINDOWS * 2 * locations
     silence = locations  # slo-checks-silent-<location>: one metric each
     account = 1 if settings.account_alarms else 0  # limit-lambda-account-concurrency
@@ -45,6 +48,7 @@ def expected_alarm_metrics(settings: Any) -> int:
         + account
         + restore
         + further_regions * regional
+        + release_share
     )
 
 
@@ -83,12 +87,13 @@ def test_usage_counts_equal_the_evaluated_graph(name: str) -> None:
 def test_hand_counted_alarms_per_stack() -> None:
     # dev: 12 + 3 + 6 x 4 + 6 x 2 + 1 silence alarm = 52; prod (2 locations, account alarms,
     # backups, two regions): 12 + 3 + 6 x 8 (the health route's 2 too) + 6 x 4 + 2 silence
-    # alarms + 1 account + 2 restore tests + eu-west-2's 11 + 3 + 1 = 107.
+    # alarms + 1 account + 2 restore tests + eu-west-2's 11 + 3 + 1 = 107, + 3 in each region's
+    # release-api-5xx (the health route's share: 4 metrics, not 1) = 113.
     # Custom metrics from logs: dev 2 (storage-misconfigured, 429s), prod 5 (both regions' and
     # the heartbeat).
     dev, prod = (usage_for(name, load_settings(name)) for name in ("dev", "prod"))
     assert (dev.alarm_metrics, dev.custom_metrics) == (52, 2)
-    assert (prod.alarm_metrics, prod.custom_metrics) == (107, 5)
+    assert (prod.alarm_metrics, prod.custom_metrics) == (113, 5)
 
 
 def test_a_second_region_is_a_replica_and_two_health_checks() -> None:
