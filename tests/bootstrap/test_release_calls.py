@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.shift_traffic import ALL_AT_ONCE
 from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import ALLOWED, full_graph, simulate
 from tests.bootstrap.test_stage_access import deploy_role
@@ -84,3 +85,21 @@ def test_the_deploy_role_may_stop_a_deployment_that_timed_out(bootstrap: Stack, 
     # No resource type (Service Authorization Reference): IAM evaluates it against "*".
     made = [("codedeploy:StopDeployment", "*", {})]
     assert simulate(deploy_role(bootstrap, stage), made) == [ALLOWED]
+
+
+@pytest.mark.parametrize("stage", STACKS)
+def test_the_deploy_role_may_restore_with_alarms_off_all_at_once(
+    bootstrap: Stack, stage: str
+) -> None:
+    """A restore (and `--ignore-alarms`) passes overrideAlarmConfiguration, which needs
+    UpdateDeploymentGroup besides CreateDeployment: "If you specify an
+    overrideAlarmConfiguration, you need the UpdateDeploymentGroup IAM permission when calling
+    CreateDeployment"
+    (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateDeployment.html);
+    and it names CodeDeployDefault.LambdaAllAtOnce, a configuration read by ARN."""
+    config = f"arn:aws:codedeploy:eu-west-1:{ACCOUNT}:deploymentconfig:{ALL_AT_ONCE}"
+    made = [
+        ("codedeploy:UpdateDeploymentGroup", group_arn(stage), {}),
+        ("codedeploy:GetDeploymentConfig", config, {}),
+    ]
+    assert simulate(deploy_role(bootstrap, stage), made) == [ALLOWED] * len(made)
