@@ -425,6 +425,15 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
             "unscoped",
             why="reads a traffic-shifting configuration (the stack uses AWS's predefined ones)",
         ),
+        Grant(
+            ("codedeploy:StopDeployment",),
+            "*",
+            "*",
+            "unscoped",
+            why="stops a release or a restore that timed out (deploy/shift_traffic.py); it has no"
+            " resource type, so another stage's role could stop this stage's deployment too: that"
+            " ends a traffic shift (rolled back or left as it is), it changes no code or data",
+        ),
         _pass_role("codedeploy.amazonaws.com", "serviceRoleArn"),
     ),
     "aws:backup/vault:Vault": (

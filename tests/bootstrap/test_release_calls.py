@@ -67,19 +67,12 @@ def test_the_deploy_role_may_release_and_follow(bootstrap: Stack, stage: str) ->
     arn = group_arn(stage)
     made = [
         (action, arn, {})
-        for action in sorted(called_on_codedeploy() - {"codedeploy:StopDeployment"})
+        for action in sorted(called_on_codedeploy() - {"codedeploy:StopDeployment"})  # below
     ]
     assert len(made) == 4
     assert simulate(deploy_role(bootstrap, stage), made) == [ALLOWED] * len(made)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review 22b: no grant holds codedeploy:StopDeployment, which shift_traffic.py calls "
-    "when a release or a restore times out (AccessDenied on AWS: a traceback, the deployment "
-    "left running); the Service Authorization Reference lists no resource type for it, so a "
-    "grant is Resource '*' (every stage's groups in the account): the lead decides",
-)
 @pytest.mark.parametrize("stage", STACKS)
 def test_the_deploy_role_may_stop_a_deployment_that_timed_out(bootstrap: Stack, stage: str) -> None:
     # No resource type (Service Authorization Reference): IAM evaluates it against "*".
