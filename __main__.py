@@ -250,7 +250,8 @@ cdn = Cdn(
             else None
         ),
         web_acl_arn=firewall.web_acl_arn if firewall else None,
-        failover_domain=settings.failover_domain if settings.multi_region else None,
+        # Set only with two regions (the settings refuse it on one).
+        failover_domain=settings.failover_domain,
         origin_ready=list(endpoints.values()),
     ),
     opts=regional,
@@ -278,6 +279,11 @@ if backup is not None:
     )
 
 
+# Behind Route 53 (two regions) the health checks call this path; the release's 5XX alarms and
+# the server SLI leave their requests out. One region: no health checks.
+health_checked_path = contract.HEALTH_PATH if settings.multi_region else None
+
+
 def alarms_of(region: str) -> list[AlarmSpec]:
     """A region's alarms: its API, function and replica, and the limits before them."""
     region_api = rests[region]
@@ -290,8 +296,7 @@ def alarms_of(region: str) -> list[AlarmSpec]:
         table_name=table.name,
         function_log_group_name=region_api.log_group_name,
         log_metric_namespace=metric_namespace,
-        # Behind Route 53 (two regions): its health checks are left out of the release's 5XX.
-        health_path=contract.HEALTH_PATH if settings.multi_region else None,
+        health_path=health_checked_path,
     )
     # An alarm before each limit.
     return found + limits.limit_alarms(settings, region_api, metric_namespace)
@@ -349,7 +354,7 @@ slis = [
         {"ApiName": rest.rest_api_name, "Stage": rest.stage_name},
         metric_namespace,
         settings.check_locations,
-        health_path=contract.HEALTH_PATH if settings.multi_region else None,
+        health_path=health_checked_path,
     ),
     slo.client_sli(metric_namespace, settings.check_locations),
 ]
