@@ -4,10 +4,11 @@ Usage: python deploy/shift_traffic.py --outputs outputs.json [--region REGION] [
        [--ready-timeout 900] [--force] [--ignore-alarms]
        python deploy/shift_traffic.py --outputs outputs.json [--region REGION] --print-live-version
        python deploy/shift_traffic.py --outputs outputs.json [--region REGION] --restore-to VERSION
+       [--code-not-judged]
 
 With --region it releases that region of a multi-region stack (the outputs' `regions` list), and
-refuses (3) code that any region's group rolled back: version numbers differ per region, so
-the memory is keyed on the code's hash (Lambda's CodeSha256 of each rolled-back target version).
+refuses (3) code that any region's group rolled back or took out: version numbers differ per
+region, so the memory is keyed on the code's hash (Lambda's CodeSha256 of each rejected version).
 
 `outputs.json` holds the stack outputs (`pulumi stack output --json`, or the outputs of the
 pulumi/actions step). CodeDeploy shifts traffic as the stack's deployment config says (a canary
@@ -18,9 +19,9 @@ script waits with botocore's `published_version_active` waiter before it creates
 
 Exits 0 when the new version serves all traffic or there was nothing to do, 1 when CodeDeploy
 rolled back or failed, 2 when it did not finish in time (the deployment is then stopped and
-rolled back), 3 when the version is one an earlier deployment of this group rolled back
-(CodeDeploy's own history says so): shifting to it again would hurt users again; 4 when the
-version never became ready (its snapshot failed, or it was still Pending at --ready-timeout):
+rolled back), 3 when the version is one an earlier deployment of this group rolled back, or one
+a judged restore took out (CodeDeploy's own history says so, see below): shifting to it again
+would hurt users again; 4 when the version never became ready (its snapshot failed, or it was still Pending at --ready-timeout):
 no deployment was created, so nothing remembers the version as bad; a Failed version needs a
 new one (`hello:republish`, then `pulumi up`). `--force`
 shifts anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
@@ -29,14 +30,21 @@ rolls back).
 
 `--print-live-version` prints the version the `live` alias serves (the deploy job records each
 region's before it releases any). `--restore-to VERSION` moves the alias back to a recorded
-version after another region's release failed, so that no region keeps code a later region rolled
-back: one CodeDeploy deployment, all at once, with no hooks (the version served everyone minutes
-ago), the group's alarms ignored (they may be firing on the very code being taken out; AWS's
-CreateDeployment reference describes this override for "a previous application revision that is
-known to work") and no automatic rollback. It is never refused by, and never added to, the
-rolled-back memory: its deployments carry RESTORE_MARK in their description, which `rollbacks`
-skips. Exits 0 when the alias serves VERSION, 1 when the deployment failed, 2 when it did not
-finish in time (stopped, without a rollback).
+version after a release failed (another region's, or this region's live probe after CodeDeploy
+succeeded), so that no region keeps code the release was stopped for: one CodeDeploy deployment,
+all at once, with no hooks (the version served everyone minutes ago), the group's alarms ignored
+(they may be firing on the very code being taken out; AWS's CreateDeployment reference describes
+this override for "a previous application revision that is known to work") and no automatic
+rollback. It is never refused by the memory. Its deployment's description starts with
+RESTORE_MARK, so the version it moves back TO never counts as rejected; the version it moves the
+alias AWAY from (its AppSpec's CurrentVersion) counts, whatever the restore's own status, since
+CodeDeploy records no rollback for code taken out this way. Only the caller knows why the release
+stopped: a rollback (1), a timeout (2), a refusal (3) or a failed probe judge the code bad, and
+that is the default; a version that never became ready (4) says nothing of it, and the workflow
+then passes `--code-not-judged`, which adds NOT_JUDGED_MARK after RESTORE_MARK and the restore
+counts nothing. A restore whose description lacks that mark (every restore made before the mark
+existed too) counts: the safe side. Exits 0 when the alias serves VERSION, 1 when the deployment
+failed, 2 when it did not finish in time (stopped, without a rollback).
 """
 
 from __future__ import annotations
@@ -51,16 +59,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-FINISHED = {"Succeeded", "Failed", "Stopped"}
 ENDED_BADLY = ["Failed", "Stopped"]
+FINISHED = [*ENDED_BADLY, "Succeeded"]
 BATCH = 25  # BatchGetDeployments takes at most 25 ids
 READY_POLL_S = 5  # the published_version_active waiter's own delay
 NOT_READY = 4
 # AWS's predefined Lambda configuration that moves all traffic at once (one of
 # hello_stack.config.DEPLOYMENT_CONFIGS, which a test keeps it in): a restore has nothing to canary.
 ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
-# Starts the description of every restore deployment: `rollbacks` never counts one as a bad release.
+# Starts the description of every restore deployment: `rejected_versions` never counts the version
+# it moves back to, and counts the one it takes out unless NOT_JUDGED_MARK follows.
 RESTORE_MARK = "restore "
+# Follows RESTORE_MARK when the release stopped for a reason that says nothing of its code.
+NOT_JUDGED_MARK = "(code not judged) "
 
 
 @dataclass(frozen=True)
@@ -134,37 +145,59 @@ def appspec(release: Release, current_version: str, hooks: bool = True) -> str:
     return json.dumps(spec)
 
 
-def target_version_of(info: dict[str, Any]) -> str | None:
-    """The Lambda version a deployment moved (or tried to move) the alias to, from its AppSpec."""
+def appspec_version(info: dict[str, Any], which: str) -> str | None:
+    """A version (`TargetVersion` or `CurrentVersion`) of a deployment's AppSpec, if it has one."""
     content = info.get("revision", {}).get("appSpecContent", {}).get("content")
     if not content:
         return None
     (resource,) = json.loads(content)["Resources"]
     (spec,) = resource.values()
-    return str(spec["Properties"]["TargetVersion"])
+    return str(spec["Properties"][which])
 
 
-def rollbacks(release: Release, codedeploy: Any) -> dict[str, str]:
-    """{target version: deployment id} for this group's deployments that were rolled back."""
+def target_version_of(info: dict[str, Any]) -> str | None:
+    """The Lambda version a deployment moved (or tried to move) the alias to, from its AppSpec."""
+    return appspec_version(info, "TargetVersion")
+
+
+def current_version_of(info: dict[str, Any]) -> str | None:
+    """The Lambda version a deployment moved (or tried to move) the alias away from."""
+    return appspec_version(info, "CurrentVersion")
+
+
+def rejected_version(info: dict[str, Any]) -> str | None:
+    """The version a finished deployment rejected: the target of a release CodeDeploy rolled
+    back, or the version a judged restore took out (whatever the restore's own status)."""
+    description = info.get("description", "")
+    if description.startswith(RESTORE_MARK):
+        if description.removeprefix(RESTORE_MARK).startswith(NOT_JUDGED_MARK):
+            return None  # the release stopped for a reason that says nothing of the code
+        return current_version_of(info)
+    if info.get("status") in ENDED_BADLY and "rollbackInfo" in info:
+        return target_version_of(info)
+    return None  # a release that succeeded, or ended badly without a rollback
+
+
+def rejected_versions(release: Release, codedeploy: Any) -> dict[str, str]:
+    """{version: deployment id} for this group's versions rolled back or taken out (above)."""
+    # Succeeded too: a restore that took code out usually succeeds.
     ids = [
         deployment_id
         for page in codedeploy.get_paginator("list_deployments").paginate(
             applicationName=release.application,
             deploymentGroupName=release.deployment_group,
-            includeOnlyStatuses=ENDED_BADLY,
+            includeOnlyStatuses=FINISHED,
         )
         for deployment_id in page["deployments"]
     ]
-    rolled_back: dict[str, str] = {}
+    rejected: dict[str, str] = {}
     for start in range(0, len(ids), BATCH):
         infos = codedeploy.batch_get_deployments(deploymentIds=ids[start : start + BATCH])
         for info in infos["deploymentsInfo"]:
-            version = target_version_of(info)
-            if info.get("description", "").startswith(RESTORE_MARK):
-                continue  # moved back to a known-good version: never a bad release
-            if "rollbackInfo" in info and version is not None:
-                rolled_back[version] = info["deploymentId"]
-    return rolled_back
+            version = rejected_version(info)
+            if version is not None:
+                rejected[version] = info["deploymentId"]
+    return rejected
 
 
 def live_version(release: Release, lambda_client: Any) -> str:
@@ -184,13 +217,13 @@ def code_hash(release: Release, version: str, lambda_client: Any) -> str | None:
 
 
 def rolled_back_code(regions: list[Region]) -> dict[str, str]:
-    """{code hash: "<region>: deployment id"} of every region's rolled-back deployments."""
+    """{code hash: "<deployment id> in <region>"} of every region's rejected versions."""
     found: dict[str, str] = {}
     for each in regions:
-        for version, deployment_id in rollbacks(each.release, each.codedeploy).items():
+        for version, deployment_id in rejected_versions(each.release, each.codedeploy).items():
             digest = code_hash(each.release, version, each.lambda_client)
             if digest is not None:
-                found[digest] = f"{each.release.region}: {deployment_id}"
+                found[digest] = f"{deployment_id} in {each.release.region}"
     return found
 
 
@@ -250,13 +283,13 @@ def shift_traffic(
     if current == release.target_version:
         return Outcome(0, f"nothing to do: {release.alias_name} already serves {current}")
     if not force:
-        earlier = rollbacks(release, codedeploy).get(release.target_version)
+        earlier = rejected_versions(release, codedeploy).get(release.target_version)
         if earlier:
             return Outcome(
                 3,
-                f"version {release.target_version} was rolled back by CodeDeploy {earlier}: "
-                f"not shifting to it again. Publish a fix (pulumi up), or pass --force (e.g. "
-                f"when the before-traffic hook's log line for {earlier} says not_ready: "
+                f"version {release.target_version} was rolled back or taken out by CodeDeploy "
+                f"{earlier}: not shifting to it again. Publish a fix (pulumi up), or pass --force "
+                f"(e.g. when the before-traffic hook's log line for {earlier} says not_ready: "
                 f"the version could not run yet, which says nothing of its code). "
                 f"{release.alias_name} still serves version {current}.",
             )
@@ -267,8 +300,9 @@ def shift_traffic(
                 return Outcome(
                     3,
                     f"the code of version {release.target_version} (CodeSha256 {target_code}) "
-                    f"was rolled back in {rolled_back_elsewhere}: no region runs code another "
-                    f"rolled back. Publish a fix (pulumi up), or pass --force. "
+                    f"was rolled back or taken out by CodeDeploy {rolled_back_elsewhere}: no "
+                    f"region runs code another rolled back or took out. Publish a fix (pulumi "
+                    f"up), or pass --force. "
                     f"{release.alias_name} still serves version {current}.",
                 )
 
@@ -316,9 +350,12 @@ def restore(
     poll_s: float = 15,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    code_judged: bool = True,
 ) -> Outcome:
     """Moves the alias back to `version`, the one it served before this run released the region
-    (see the module's docstring for why all at once, without hooks, alarms or rollback)."""
+    (see the module's docstring for why all at once, without hooks, alarms or rollback).
+    `code_judged`: the release stopped for a reason that judges its code bad, so the version
+    taken out is remembered (False only when it says nothing of the code: exit 4)."""
     current = live_version(release, lambda_client)
     if current == version:
         return Outcome(0, f"nothing to restore: {release.alias_name} already serves {version}")
@@ -327,7 +364,8 @@ def restore(
         back,
         current,
         codedeploy,
-        f"{RESTORE_MARK}{release.function_name}: {current} -> {version}",
+        f"{RESTORE_MARK}{'' if code_judged else NOT_JUDGED_MARK}"
+        f"{release.function_name}: {current} -> {version}",
         hooks=False,
         deploymentConfigName=ALL_AT_ONCE,
         overrideAlarmConfiguration={"enabled": False},
@@ -431,11 +469,20 @@ def main(argv: list[str] | None = None) -> int:
     other_task.add_argument(
         "--restore-to",
         metavar="VERSION",
-        help="move the alias back to this recorded version, all at once (after a failed release)",
+        help="move the alias back to this recorded version, all at once (after a failed release); "
+        "the version taken out is remembered as bad unless --code-not-judged",
+    )
+    parser.add_argument(
+        "--code-not-judged",
+        action="store_true",
+        help="with --restore-to: the release stopped for a reason that says nothing of its code "
+        "(its version never became ready, exit 4), so the version taken out is not remembered",
     )
     args = parser.parse_args(argv)
     if (args.print_live_version or args.restore_to) and (args.force or args.ignore_alarms):
         parser.error("--force and --ignore-alarms only apply to a release")
+    if args.code_not_judged and args.restore_to is None:
+        parser.error("--code-not-judged only applies to --restore-to")
     with open(args.outputs) as file:
         outputs = json.load(file)
     release = Release.from_outputs(outputs, args.region)
@@ -460,7 +507,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.restore_to is not None:
         outcome = restore(
-            release, args.restore_to, lambda_client, codedeploy, args.timeout, args.poll
+            release,
+            args.restore_to,
+            lambda_client,
+            codedeploy,
+            args.timeout,
+            args.poll,
+            code_judged=not args.code_not_judged,
         )
     else:
         outcome = shift_traffic(

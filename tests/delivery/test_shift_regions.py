@@ -1,7 +1,8 @@
 """deploy/shift_traffic.py in a multi-region stack: a region never runs code another region's
-CodeDeploy group rolled back, matched by the code's hash since version numbers differ per
-region, and a region restored after another rolled its new code back keeps refusing that code
-(stubbed Lambda and CodeDeploy clients, one pair per region)."""
+CodeDeploy group rolled back or a judged restore took out, matched by the code's hash since
+version numbers differ per region, and a region restored after another rolled its new code back
+keeps refusing that code, as does every other region (stubbed Lambda and CodeDeploy clients, one
+pair per region)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from deploy.shift_traffic import Region, Release, appspec, restore, rollbacks, shift_traffic
+from deploy.shift_traffic import (
+    Region,
+    Release,
+    appspec,
+    rejected_versions,
+    restore,
+    shift_traffic,
+)
 
 FIRST = Release(
     function_name="hello-prod-api_handler-abc",
@@ -63,12 +71,12 @@ def history_query(release: Release) -> dict[str, Any]:
     return {
         "applicationName": release.application,
         "deploymentGroupName": release.deployment_group,
-        "includeOnlyStatuses": ["Failed", "Stopped"],
+        "includeOnlyStatuses": ["Failed", "Stopped", "Succeeded"],
     }
 
 
 def history(stub: Stubber, release: Release, rolled_back: dict[str, str]) -> None:
-    """The group's failed or stopped deployments: {deployment id: target version} rolled back."""
+    """The group's finished deployments: {deployment id: target version} rolled back."""
     stub.add_response(
         "list_deployments",
         {"deployments": list(rolled_back)},
@@ -149,9 +157,9 @@ def test_code_the_first_region_rolled_back_is_refused_in_the_second(stubs: dict)
     outcome = release_second(stubs)  # no create_deployment stubbed: making one would fail
     assert outcome.exit_code == 3
     assert outcome.message == (
-        f"the code of version 3 (CodeSha256 {CODE}) was rolled back in eu-west-1: d-east: no "
-        "region runs code another rolled back. Publish a fix (pulumi up), or pass --force. "
-        "live still serves version 2."
+        f"the code of version 3 (CodeSha256 {CODE}) was rolled back or taken out by CodeDeploy "
+        "d-east in eu-west-1: no region runs code another rolled back or took out. Publish a fix "
+        "(pulumi up), or pass --force. live still serves version 2."
     )
 
 
@@ -228,14 +236,10 @@ def test_a_region_is_read_from_the_outputs_regions_list() -> None:
     assert Release.from_outputs(outputs, "eu-west-1") == FIRST
 
 
-def test_after_a_restore_the_rolled_back_code_stays_refused_and_the_restore_is_not(
-    stubs: dict,
-) -> None:
-    """eu-west-2 rolled back the code eu-west-1 had already taken: eu-west-1 is restored to 7,
-    and a rerun of the release there is still refused by the code's hash, while the restore
-    itself (to 7) never counts as a rolled-back release."""
-    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
-    first_deploy, second_deploy = stubs["eu-west-1"][3], stubs["eu-west-2"][3]
+def restore_first_from_8_to_7(stubs: dict, code_judged: bool = True) -> dict[str, Any]:
+    """The job moves eu-west-1 back to 7 after eu-west-2's release failed; eu-west-1's restore
+    deployment as CodeDeploy would list it afterwards, with rollback information at its worst."""
+    first_lambda, first_deploy = stubs["eu-west-1"][1], stubs["eu-west-1"][3]
     first_lambda.add_response(
         "get_alias",
         {"Name": "live", "FunctionVersion": "8"},
@@ -253,12 +257,18 @@ def test_after_a_restore_the_rolled_back_code_stays_refused_and_the_restore_is_n
         lambda params, **_: sent.append(dict(params)),
     )
     outcome = restore(
-        FIRST, "7", stubs["eu-west-1"][0], stubs["eu-west-1"][2], 100, 1, lambda _: None
+        FIRST,
+        "7",
+        stubs["eu-west-1"][0],
+        stubs["eu-west-1"][2],
+        100,
+        1,
+        lambda _: None,
+        code_judged=code_judged,
     )
     assert outcome.exit_code == 0
     (created,) = sent
-    # As CodeDeploy would list it afterwards, with rollback information at its worst.
-    restored = {
+    return {
         "deploymentId": "d-restore",
         "status": "Stopped",
         "description": created["description"],
@@ -266,34 +276,89 @@ def test_after_a_restore_the_rolled_back_code_stays_refused_and_the_restore_is_n
         "rollbackInfo": {"rollbackMessage": "automatic rollback is not enabled"},
     }
 
-    def first_history() -> None:
-        first_deploy.add_response(
-            "list_deployments", {"deployments": ["d-restore"]}, history_query(FIRST)
-        )
-        first_deploy.add_response(
-            "batch_get_deployments",
-            {"deploymentsInfo": [restored]},
-            {"deploymentIds": ["d-restore"]},
-        )
+
+def first_history(stubs: dict, *infos: dict[str, Any]) -> None:
+    first_deploy = stubs["eu-west-1"][3]
+    ids = [info["deploymentId"] for info in infos]
+    first_deploy.add_response("list_deployments", {"deployments": ids}, history_query(FIRST))
+    first_deploy.add_response(
+        "batch_get_deployments", {"deploymentsInfo": list(infos)}, {"deploymentIds": ids}
+    )
+
+
+def both_regions(stubs: dict) -> list[Region]:
+    return [
+        Region(FIRST, stubs["eu-west-1"][0], stubs["eu-west-1"][2]),
+        Region(SECOND, stubs["eu-west-2"][0], stubs["eu-west-2"][2]),
+    ]
+
+
+def test_after_a_judged_restore_the_code_is_refused_in_both_regions(stubs: dict) -> None:
+    """eu-west-2 stopped the release after eu-west-1 had taken its code: eu-west-1 is restored to
+    7 (judged: the code was bad). A rerun in eu-west-1 is refused by its own restore, which took
+    8 out; eu-west-2 refuses the same code by its hash, whatever its own history holds (here
+    nothing: say the failure was its probe and its own restore never reached CodeDeploy). The
+    restore's target, 7, never counts."""
+    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
+    second_deploy = stubs["eu-west-2"][3]
+    restored = restore_first_from_8_to_7(stubs)
 
     first_lambda.add_response(
         "get_alias",
         {"Name": "live", "FunctionVersion": "7"},
         {"FunctionName": FIRST.function_name, "Name": "live"},
     )
-    first_history()  # its own group: 8 never rolled back here, the restore is no rollback
-    code_of(first_lambda, FIRST, "8", CODE)
-    first_history()
-    history(second_deploy, SECOND, {"d-west": "3"})
-    code_of(second_lambda, SECOND, "3", CODE)
-    regions = [
-        Region(FIRST, stubs["eu-west-1"][0], stubs["eu-west-1"][2]),
-        Region(SECOND, stubs["eu-west-2"][0], stubs["eu-west-2"][2]),
-    ]
+    first_history(stubs, restored)
     rerun = shift_traffic(
-        FIRST, stubs["eu-west-1"][0], stubs["eu-west-1"][2], regions=regions, sleep=lambda _: None
+        FIRST,
+        stubs["eu-west-1"][0],
+        stubs["eu-west-1"][2],
+        regions=both_regions(stubs),
+        sleep=lambda _: None,
     )
     assert rerun.exit_code == 3
-    assert "was rolled back in eu-west-2: d-west" in rerun.message
-    first_history()
-    assert rollbacks(FIRST, stubs["eu-west-1"][2]) == {}  # 7 stays a version to go back to
+    assert "version 8 was rolled back or taken out by CodeDeploy d-restore" in rerun.message
+
+    second_serves(second_lambda, "2")
+    history(second_deploy, SECOND, {})  # its own group never rolled version 3 back
+    code_of(second_lambda, SECOND, "3", CODE)
+    first_history(stubs, restored)
+    code_of(first_lambda, FIRST, "8", CODE)  # version 8 there is version 3 here
+    history(second_deploy, SECOND, {})
+    outcome = release_second(stubs)  # no create_deployment stubbed: making one would fail
+    assert outcome.exit_code == 3
+    assert outcome.message == (
+        f"the code of version 3 (CodeSha256 {CODE}) was rolled back or taken out by CodeDeploy "
+        "d-restore in eu-west-1: no region runs code another rolled back or took out. Publish a "
+        "fix (pulumi up), or pass --force. live still serves version 2."
+    )
+
+    first_history(stubs, restored)
+    assert rejected_versions(FIRST, stubs["eu-west-1"][2]) == {"8": "d-restore"}  # 7 never
+
+
+def test_after_a_restore_not_judged_the_code_is_refused_nowhere(stubs: dict) -> None:
+    """eu-west-2's version never became ready (exit 4): eu-west-1 is restored to 7 with
+    --code-not-judged, and the code stays one any region may shift to."""
+    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
+    second_deploy = stubs["eu-west-2"][3]
+    restored = restore_first_from_8_to_7(stubs, code_judged=False)
+
+    first_history(stubs, restored)
+    assert rejected_versions(FIRST, stubs["eu-west-1"][2]) == {}
+
+    second_serves(second_lambda, "2")
+    history(second_deploy, SECOND, {})
+    code_of(second_lambda, SECOND, "3", CODE)
+    first_history(stubs, restored)  # no version to compare: no hash is asked for
+    history(second_deploy, SECOND, {})
+    second_lambda.add_response(
+        "get_function_configuration",
+        {"FunctionName": SECOND.function_name, "Version": "3", "State": "Active"},
+        {"FunctionName": SECOND.function_name, "Qualifier": "3"},
+    )
+    second_deploy.add_response("create_deployment", {"deploymentId": "d-west"})
+    second_deploy.add_response(
+        "get_deployment", {"deploymentInfo": {"deploymentId": "d-west", "status": "Succeeded"}}
+    )
+    assert release_second(stubs).exit_code == 0

@@ -1,5 +1,6 @@
-"""deploy/shift_traffic.py against stubbed Lambda and CodeDeploy clients: a release, and the
-restore that moves a region back to its recorded version after a later region's release failed."""
+"""deploy/shift_traffic.py against stubbed Lambda and CodeDeploy clients: a release, the
+restore that moves a region back to its recorded version after a release failed, and the memory
+of versions rolled back or taken out by a restore that judged their code bad."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from deploy import shift_traffic as shift_traffic_module
-from deploy.shift_traffic import Release, appspec, main, restore, rollbacks, shift_traffic
+from deploy.shift_traffic import (
+    Release,
+    appspec,
+    main,
+    rejected_versions,
+    restore,
+    shift_traffic,
+)
 from hello_stack.config import DEPLOYMENT_CONFIGS
 
 RELEASE = Release(
@@ -61,16 +69,21 @@ def version_states(stub: Stubber, *states: str, **last: str) -> None:
         )
 
 
+# Every finished deployment: a rolled-back release ended Failed or Stopped, and a restore that
+# took code out usually Succeeded.
+HISTORY_QUERY = {
+    "applicationName": RELEASE.application,
+    "deploymentGroupName": RELEASE.deployment_group,
+    "includeOnlyStatuses": ["Failed", "Stopped", "Succeeded"],
+}
+
+
 def history(stub: Stubber, *deployments: dict[str, Any]) -> None:
-    """This group's earlier deployments that failed or were stopped."""
+    """This group's earlier deployments that finished."""
     stub.add_response(
         "list_deployments",
         {"deployments": [d["deploymentId"] for d in deployments]},
-        {
-            "applicationName": RELEASE.application,
-            "deploymentGroupName": RELEASE.deployment_group,
-            "includeOnlyStatuses": ["Failed", "Stopped"],
-        },
+        HISTORY_QUERY,
     )
     if deployments:
         stub.add_response(
@@ -107,11 +120,11 @@ def deployment_created(stub: Stubber, **extra: Any) -> None:
     )
 
 
-def status(stub: Stubber, value: str, **extra: Any) -> None:
+def status(stub: Stubber, value: str, deployment_id: str = "d-123", **extra: Any) -> None:
     stub.add_response(
         "get_deployment",
-        {"deploymentInfo": {"deploymentId": "d-123", "status": value, **extra}},
-        {"deploymentId": "d-123"},
+        {"deploymentInfo": {"deploymentId": deployment_id, "status": value, **extra}},
+        {"deploymentId": deployment_id},
     )
 
 
@@ -151,7 +164,7 @@ def test_a_version_codedeploy_rolled_back_is_refused(clients: tuple) -> None:
     outcome, _ = run(clients)  # no create_deployment is stubbed: making one would fail
     assert outcome.exit_code == 3
     assert outcome.message == (
-        "version 8 was rolled back by CodeDeploy d-2: not shifting to it again. "
+        "version 8 was rolled back or taken out by CodeDeploy d-2: not shifting to it again. "
         "Publish a fix (pulumi up), or pass --force (e.g. when the before-traffic hook's log "
         "line for d-2 says not_ready: the version could not run yet, which says nothing of its "
         "code). live still serves version 7."
@@ -186,10 +199,16 @@ def test_ignore_alarms_overrides_them_for_this_deployment_only(clients: tuple) -
     assert run(clients, ignore_alarms=True)[0].exit_code == 0
 
 
-def test_history_is_read_in_batches_of_25(clients: tuple) -> None:
+def test_history_is_read_page_by_page_in_batches_of_25(clients: tuple) -> None:
+    """ListDeployments pages with nextToken; BatchGetDeployments takes at most 25 ids."""
     _, _, codedeploy, deploy_stub = clients
     ids = [f"d-{n}" for n in range(30)]
-    deploy_stub.add_response("list_deployments", {"deployments": ids})
+    deploy_stub.add_response(
+        "list_deployments", {"deployments": ids[:20], "nextToken": "page-2"}, HISTORY_QUERY
+    )
+    deploy_stub.add_response(
+        "list_deployments", {"deployments": ids[20:]}, {**HISTORY_QUERY, "nextToken": "page-2"}
+    )
     deploy_stub.add_response(
         "batch_get_deployments",
         {"deploymentsInfo": [earlier(i, "3", True) for i in ids[:25]]},
@@ -200,7 +219,7 @@ def test_history_is_read_in_batches_of_25(clients: tuple) -> None:
         {"deploymentsInfo": [earlier(i, "4", True) for i in ids[25:]]},
         {"deploymentIds": ids[25:]},
     )
-    assert rollbacks(RELEASE, codedeploy) == {"3": "d-24", "4": "d-29"}
+    assert rejected_versions(RELEASE, codedeploy) == {"3": "d-24", "4": "d-29"}
 
 
 def test_success_waits_until_codedeploy_is_done(clients: tuple) -> None:
@@ -406,7 +425,7 @@ def test_the_history_query_is_one_codedeploy_accepts() -> None:
             deploymentGroupName=RELEASE.deployment_group,
             serviceRoleArn="arn:aws:iam::123456789012:role/codedeploy",
         )
-        assert rollbacks(RELEASE, codedeploy) == {}
+        assert rejected_versions(RELEASE, codedeploy) == {}
 
 
 # Restoring a region after another region's release failed (`--restore-to`): AWS's
@@ -430,10 +449,10 @@ def capture_create_deployment(codedeploy: Any) -> list[dict[str, Any]]:
     return sent
 
 
-def restore_created(stub: Stubber) -> None:
+def restore_created(stub: Stubber, deployment_id: str = "d-123") -> None:
     stub.add_response(
         "create_deployment",
-        {"deploymentId": "d-123"},
+        {"deploymentId": deployment_id},
         {
             "applicationName": RELEASE.application,
             "deploymentGroupName": RELEASE.deployment_group,
@@ -446,10 +465,14 @@ def restore_created(stub: Stubber) -> None:
     )
 
 
-def run_restore(clients: tuple, version: str = "7", timeout_s: float = 100) -> Any:
+def run_restore(
+    clients: tuple, version: str = "7", timeout_s: float = 100, **options: Any
+) -> Any:
     lambda_client, _, codedeploy, _ = clients
     clock = FakeClock()
-    return restore(RELEASE, version, lambda_client, codedeploy, timeout_s, 10, clock.sleep, clock)
+    return restore(
+        RELEASE, version, lambda_client, codedeploy, timeout_s, 10, clock.sleep, clock, **options
+    )
 
 
 def test_restore_moves_the_alias_back_all_at_once_without_hooks_or_history(
@@ -489,22 +512,179 @@ def test_restore_moves_the_alias_back_all_at_once_without_hooks_or_history(
     }
 
 
-def test_a_restore_deployment_is_never_remembered_as_a_bad_release(clients: tuple) -> None:
-    """Even if CodeDeploy reported rollback information on it, the restore's own deployment
-    (found by the description it was created with) never enters the rolled-back memory."""
+# The memory of code a restore took out: CodeDeploy records no rollback when a release whose
+# deployment Succeeded is moved back (its live probe failed, or a later region failed), so the
+# restore's own deployment carries the judgement. A rollback, a timeout, a refusal or a failed
+# probe judge the code bad (the default); a version that never became ready says nothing of it.
+
+
+def as_listed(params: dict[str, Any], deployment_id: str, status: str, **extra: Any) -> dict:
+    """The deployment created with `params`, as BatchGetDeployments returns it later."""
+    return {
+        "deploymentId": deployment_id,
+        "status": status,
+        "description": params["description"],
+        "revision": params["revision"],
+        **extra,
+    }
+
+
+def restored_8_to_7(clients: tuple, **options: Any) -> dict[str, Any]:
+    """Moves the alias from 8 back to 7 (CodeDeploy Succeeded); the CreateDeployment sent."""
     _, lambda_stub, codedeploy, deploy_stub = clients
     sent = capture_create_deployment(codedeploy)
     alias_serves(lambda_stub, "8")
-    restore_created(deploy_stub)
-    status(deploy_stub, "Succeeded")
-    assert run_restore(clients).exit_code == 0
+    restore_created(deploy_stub, "d-restore")
+    status(deploy_stub, "Succeeded", "d-restore")
+    assert run_restore(clients, **options).exit_code == 0
     (params,) = sent
-    as_listed = {
-        **earlier("d-123", "7", rolled_back=True),
-        "description": params["description"],
+    return params
+
+
+def test_a_release_the_probe_caught_is_refused_after_its_restore(clients: tuple) -> None:
+    """One region (dev): CodeDeploy shifted to 8 and succeeded, the live probe failed, the job
+    restored 7. Rerunning the release must not shift users to 8 again."""
+    _, lambda_stub, _, deploy_stub = clients
+    alias_serves(lambda_stub, "7")
+    version_states(lambda_stub, "Active")
+    deployment_created(deploy_stub)
+    status(deploy_stub, "Succeeded")
+    assert run(clients)[0].exit_code == 0  # no rollback: CodeDeploy saw nothing wrong
+    params = restored_8_to_7(clients)  # the probe failed: the job's restore, judged
+
+    released = {**earlier("d-123", "8", rolled_back=False), "status": "Succeeded"}
+    alias_serves(lambda_stub, "7")
+    history(deploy_stub, released, as_listed(params, "d-restore", "Succeeded"))
+    outcome, _ = run(clients)  # no create_deployment is stubbed: making one would fail
+    assert outcome.exit_code == 3
+    assert outcome.message.startswith(
+        "version 8 was rolled back or taken out by CodeDeploy d-restore: not shifting to it again."
+    )
+    assert outcome.message.endswith("live still serves version 7.")
+
+    alias_serves(lambda_stub, "7")  # --force: the memory is not even read
+    version_states(lambda_stub, "Active")
+    deploy_stub.add_response("create_deployment", {"deploymentId": "d-123"})
+    status(deploy_stub, "Succeeded")
+    assert run(clients, force=True)[0].exit_code == 0
+
+
+@pytest.mark.parametrize("listed_status", ["Succeeded", "Failed", "Stopped"])
+def test_a_judged_restore_counts_the_version_it_took_out_whatever_its_status(
+    clients: tuple, listed_status: str
+) -> None:
+    _, _, codedeploy, deploy_stub = clients
+    params = restored_8_to_7(clients)
+    history(deploy_stub, as_listed(params, "d-restore", listed_status))
+    assert rejected_versions(RELEASE, codedeploy) == {"8": "d-restore"}
+
+
+def test_a_judged_restore_that_failed_still_counts(clients: tuple) -> None:
+    _, lambda_stub, codedeploy, deploy_stub = clients
+    sent = capture_create_deployment(codedeploy)
+    alias_serves(lambda_stub, "8")
+    restore_created(deploy_stub, "d-restore")
+    status(deploy_stub, "Failed", "d-restore", errorInformation={"message": "throttled"})
+    alias_serves(lambda_stub, "8")
+    assert run_restore(clients).exit_code == 1
+    (params,) = sent
+    failed = as_listed(params, "d-restore", "Failed", errorInformation={"message": "throttled"})
+    history(deploy_stub, failed)
+    assert rejected_versions(RELEASE, codedeploy) == {"8": "d-restore"}
+
+
+@pytest.mark.parametrize("listed_status", ["Succeeded", "Failed", "Stopped"])
+def test_a_restore_after_a_version_that_was_not_ready_counts_nothing(
+    clients: tuple, listed_status: str
+) -> None:
+    """Exit 4 (never ready) says nothing of the code: the workflow passes --code-not-judged."""
+    _, lambda_stub, codedeploy, deploy_stub = clients
+    params = restored_8_to_7(clients, code_judged=False)
+    assert params["description"].startswith(shift_traffic_module.RESTORE_MARK)
+    listed = as_listed(params, "d-restore", listed_status)
+    history(deploy_stub, listed)
+    assert rejected_versions(RELEASE, codedeploy) == {}
+
+    alias_serves(lambda_stub, "7")  # and a rerun shifts to 8
+    history(deploy_stub, listed)
+    version_states(lambda_stub, "Active")
+    deploy_stub.add_response("create_deployment", {"deploymentId": "d-123"})
+    status(deploy_stub, "Succeeded")
+    assert run(clients)[0] == shift_traffic_module.Outcome(0, "live now serves version 8")
+
+
+def test_the_version_a_restore_moves_back_to_is_never_remembered(clients: tuple) -> None:
+    """Even if CodeDeploy reported rollback information on the restore's own deployment, its
+    target (7, the version to go back to) never counts; a release's rollback still does."""
+    _, _, codedeploy, deploy_stub = clients
+    params = restored_8_to_7(clients)
+    at_its_worst = {"rollbackDeploymentId": "d-restore-rollback"}
+    history(
+        deploy_stub,
+        as_listed(params, "d-restore", "Stopped", rollbackInfo=at_its_worst),
+        earlier("d-9", "5", rolled_back=True),
+    )
+    assert rejected_versions(RELEASE, codedeploy) == {"8": "d-restore", "5": "d-9"}
+
+
+def test_deployments_that_succeeded_count_only_as_restores(clients: tuple) -> None:
+    """Listing Succeeded deployments too must not remember a release that succeeded, nor the
+    deployment CodeDeploy makes to roll one back (its rollbackInfo names the triggering one)."""
+    _, _, codedeploy, deploy_stub = clients
+    succeeded = {**earlier("d-1", "8", rolled_back=False), "status": "Succeeded"}
+    rollback_of_d2 = {
+        **earlier("d-2-rollback", "7", rolled_back=False),
+        "status": "Succeeded",
+        "creator": "codeDeployRollback",
+        "rollbackInfo": {"rollbackTriggeringDeploymentId": "d-2"},
     }
-    history(deploy_stub, as_listed, earlier("d-9", "5", rolled_back=True))
-    assert rollbacks(RELEASE, codedeploy) == {"5": "d-9"}  # a release's rollback still counts
+    stopped_without_rollback = earlier("d-3", "6", rolled_back=False)
+    history(deploy_stub, succeeded, rollback_of_d2, stopped_without_rollback)
+    assert rejected_versions(RELEASE, codedeploy) == {}
+
+
+def single_region_outputs(path: Path) -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "function_name": RELEASE.function_name,
+                "alias_name": "live",
+                "function_version": "8",
+                "codedeploy_application": RELEASE.application,
+                "codedeploy_deployment_group": RELEASE.deployment_group,
+                "before_traffic_hook": RELEASE.before_traffic_hook,
+                "after_traffic_hook": RELEASE.after_traffic_hook,
+            }
+        )
+    )
+    return path
+
+
+@pytest.mark.usefixtures("emulated_aws")
+@pytest.mark.parametrize(("flag", "judged"), [([], True), (["--code-not-judged"], False)])
+def test_main_judges_the_code_a_restore_takes_out_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: list[str], judged: bool
+) -> None:
+    calls: list[tuple[str, bool]] = []
+
+    def fake_restore(release: Release, version: str, *_: Any, code_judged: bool) -> Any:
+        calls.append((version, code_judged))
+        return shift_traffic_module.Outcome(0, "restored")
+
+    monkeypatch.setattr(shift_traffic_module, "restore", fake_restore)
+    outputs = single_region_outputs(tmp_path / "outputs.json")
+    assert main(["--outputs", str(outputs), "--restore-to", "7", *flag]) == 0
+    assert calls == [("7", judged)]
+
+
+@pytest.mark.parametrize("task", [[], ["--print-live-version"]])
+def test_code_not_judged_is_refused_outside_a_restore(
+    task: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--outputs", "unread.json", *task, "--code-not-judged"])
+    assert exit_.value.code == 2
+    assert "--code-not-judged only applies to --restore-to" in capsys.readouterr().err
 
 
 def test_nothing_to_restore_when_the_alias_already_serves_the_version(clients: tuple) -> None:
