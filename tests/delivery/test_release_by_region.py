@@ -2,8 +2,9 @@
 the Pulumi CLI: each region's live version is recorded before anything moves, regions are
 released in the outputs' order, one completely before the next, the first failure stops the
 release and shifts every region this run moved back to its recorded version, and each region's
-probe gets that region and the shared secret. A one-region stack (dev) releases through the
-public URL, with no --region and no secret read."""
+probe gets that region and the shared secret; a restore remembers the code it takes out unless
+the release stopped because its version never became ready (exit 4: --code-not-judged). A
+one-region stack (dev) releases through the public URL, with no --region and no secret read."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from tests.delivery.test_workflows import load
 # Stands in for .venv/bin/python: real Python for `-c`; for the probe and shift_traffic.py it
 # logs its arguments (and the secret it was given) and exits as PROBE_EXIT_<region>,
 # SHIFT_EXIT_<region> or RESTORE_EXIT_<region> says; `--print-live-version` prints
-# LIVE_<region> and exits RECORD_EXIT_<region>. In Python, since a background job of a
+# LIVE_<region> and exits RECORD_EXIT_<region>; a restore logs " not judged" after its version
+# when given --code-not-judged. In Python, since a background job of a
 # non-interactive bash starts with SIGINT ignored, which only a handler installed by the program
 # itself (as the real probe's) undoes.
 FAKE_PYTHON = """#!{python}
@@ -40,7 +42,8 @@ with open("calls.log", "a") as log:
         log.write(f"record {{region or 'only'}}\\n")
     elif "--restore-to" in args:
         version = args[args.index("--restore-to") + 1]
-        log.write(f"restore {{region or 'only'}} to {{version}}\\n")
+        judged = " not judged" if "--code-not-judged" in args else ""
+        log.write(f"restore {{region or 'only'}} to {{version}}{{judged}}\\n")
     else:
         log.write(f"shift {{region or 'only'}}\\n")
 if args[:2] == ["-m", "deploy.probe"]:
@@ -197,5 +200,47 @@ def test_one_region_releases_through_the_public_url_without_the_secret(tmp_path:
 def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
     status, calls, stdout = run(tmp_path, ["eu-west-1"], LIVE_only="5", PROBE_EXIT_only="1")
     assert status == 1
+    # CodeDeploy succeeded and the probe failed: the restore judges the code (no " not judged").
     assert calls[-1] == "restore only to 5"
     assert "eu-west-1 shifted back to version 5" in stdout
+
+
+# Why the release stopped decides whether a restore remembers the code it takes out: a rollback
+# (1), a timeout (2), a refusal (3) and a failed probe judge it bad; a version that never became
+# ready (4) says nothing of it.
+@pytest.mark.parametrize(
+    ("stop", "restores"),
+    [
+        ({"SHIFT_EXIT_eu_west_2": "1"}, ["restore eu-west-1 to 41"]),
+        ({"SHIFT_EXIT_eu_west_2": "2"}, ["restore eu-west-1 to 41"]),
+        ({"SHIFT_EXIT_eu_west_2": "3"}, ["restore eu-west-1 to 41"]),
+        ({"PROBE_EXIT_eu_west_2": "1"}, ["restore eu-west-1 to 41", "restore eu-west-2 to 12"]),
+        # The shift's exit decides, never the job's: a probe exiting 4 still judges.
+        ({"PROBE_EXIT_eu_west_2": "4"}, ["restore eu-west-1 to 41", "restore eu-west-2 to 12"]),
+        ({"SHIFT_EXIT_eu_west_2": "4"}, ["restore eu-west-1 to 41 not judged"]),
+        # Not ready, and the probe failed too: it watched the old code, still nothing judged.
+        (
+            {"SHIFT_EXIT_eu_west_2": "4", "PROBE_EXIT_eu_west_2": "1"},
+            ["restore eu-west-1 to 41 not judged"],
+        ),
+    ],
+    ids=[
+        "rolled-back",
+        "timed-out",
+        "refused",
+        "probe",
+        "probe-exit-4",
+        "not-ready",
+        "not-ready-and-probe",
+    ],
+)
+def test_only_a_version_not_ready_restores_without_judging_the_code(
+    tmp_path: Path, stop: dict[str, str], restores: list[str]
+) -> None:
+    status, calls, _ = run(
+        tmp_path, ["eu-west-1", "eu-west-2"], LIVE_eu_west_1="41", LIVE_eu_west_2="12", **stop
+    )
+    expected_status = int(stop.get("SHIFT_EXIT_eu_west_2", stop.get("PROBE_EXIT_eu_west_2", "0")))
+    assert status == expected_status
+    assert [call for call in calls if call.startswith("restore")] == restores
+
