@@ -21,10 +21,10 @@ Exits 0 when the new version serves all traffic or there was nothing to do, 1 wh
 rolled back or failed, 2 when it did not finish in time (the deployment is then stopped and
 rolled back), 3 when the version is one an earlier deployment of this group rolled back, or one
 a judged restore took out (CodeDeploy's own history says so, see below): shifting to it again
-would hurt users again; 4 when the version never became ready (its snapshot failed, or it was still Pending at --ready-timeout):
-no deployment was created, so nothing remembers the version as bad; a Failed version needs a
-new one (`hello:republish`, then `pulumi up`). `--force`
-shifts anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
+would hurt users again; 4 when the version never became ready (its snapshot failed, or it was
+still Pending at --ready-timeout): no deployment was created, so nothing remembers the version as
+bad; a Failed version needs a new one (`hello:republish`, then `pulumi up`). `--force` shifts
+anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
 deployment only, to fix forward while an alarm is still firing (a failing deployment still
 rolls back).
 

@@ -243,4 +243,3 @@ def test_only_a_version_not_ready_restores_without_judging_the_code(
     expected_status = int(stop.get("SHIFT_EXIT_eu_west_2", stop.get("PROBE_EXIT_eu_west_2", "0")))
     assert status == expected_status
     assert [call for call in calls if call.startswith("restore")] == restores
-

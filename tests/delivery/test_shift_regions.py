@@ -340,8 +340,7 @@ def test_after_a_judged_restore_the_code_is_refused_in_both_regions(stubs: dict)
 def test_after_a_restore_not_judged_the_code_is_refused_nowhere(stubs: dict) -> None:
     """eu-west-2's version never became ready (exit 4): eu-west-1 is restored to 7 with
     --code-not-judged, and the code stays one any region may shift to."""
-    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
-    second_deploy = stubs["eu-west-2"][3]
+    second_lambda, second_deploy = stubs["eu-west-2"][1], stubs["eu-west-2"][3]
     restored = restore_first_from_8_to_7(stubs, code_judged=False)
 
     first_history(stubs, restored)

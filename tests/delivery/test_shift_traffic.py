@@ -465,9 +465,7 @@ def restore_created(stub: Stubber, deployment_id: str = "d-123") -> None:
     )
 
 
-def run_restore(
-    clients: tuple, version: str = "7", timeout_s: float = 100, **options: Any
-) -> Any:
+def run_restore(clients: tuple, version: str = "7", timeout_s: float = 100, **options: Any) -> Any:
     lambda_client, _, codedeploy, _ = clients
     clock = FakeClock()
     return restore(
@@ -805,3 +803,13 @@ def test_main_prints_the_live_version_of_the_region_asked_for(
         args = ["--outputs", str(outputs), "--region", "eu-west-2", "--restore-to", "1"]
         assert main(args) == 0
         assert capsys.readouterr().out == "nothing to restore: live already serves 1\n"
+
+
+def test_the_docs_quote_the_marks_as_the_script_writes_them() -> None:
+    """An operator reads a restore's judgement in the CodeDeploy console by these words."""
+    root = Path(__file__).parents[2]
+    marks = shift_traffic_module.RESTORE_MARK, shift_traffic_module.NOT_JUDGED_MARK
+    for doc in ("delivery.md", "failover.md"):
+        text = (root / "docs" / doc).read_text()
+        assert f"`{marks[0]}`" in text, doc
+        assert f"`{marks[0]}{marks[1]}`" in text, doc
