@@ -17,9 +17,9 @@ from hello_stack.config import (
     StackConfig,
     build_python_mismatch,
     full_key,
-    load,
     settings,
 )
+from hello_stack.pulumi_config import load
 from tests.conftest import ROOT
 from tests.infra.conftest import evaluate
 from tools.config_table import STACKS, stack_file, table
