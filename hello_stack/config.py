@@ -1,8 +1,9 @@
 """Every stack setting: its key, type, default, rule and meaning, in one table.
 
-This module imports no Pulumi, so that code run outside it (deploy/restore_table.py's defaults)
-reads the same settings; hello_stack/pulumi_config.py's `load()` is the only code that reads
-Pulumi config. Stack files (`Pulumi.<stack>.yaml`) set only what differs from these defaults; docs/configuration.md's table is generated from this module
+This module imports no Pulumi, so that code run outside Pulumi (deploy/restore_table.py) reads
+the same settings and defaults; hello_stack/pulumi_config.py's `load()` is the only code that
+reads Pulumi config. Stack files (`Pulumi.<stack>.yaml`) set only what differs from these
+defaults; docs/configuration.md's table is generated from this module
 (`python -m tools.config_table`) and a test keeps the two identical.
 """
 
@@ -541,4 +542,3 @@ def settings() -> Iterator[tuple[dataclasses.Field[Any], type[Any]]]:
     for each in dataclasses.fields(StackConfig):
         types = [t for t in typing.get_args(hints[each.name]) if t is not type(None)]
         yield each, (types[0] if types else hints[each.name])
-
