@@ -33,7 +33,7 @@ from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.slo_alerts import SloAlerts, SloAlertsArgs
 from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
-from hello_stack import alarms, config, limits, naming, release_traffic, slo
+from hello_stack import alarms, config, limits, naming, pulumi_config, release_traffic, slo
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hello_stack.alarm_spec import AlarmSpec
 from hooks import release_hook
@@ -67,7 +67,7 @@ class RestHandler:
         return cls(**values)
 
 
-settings = config.load()
+settings = pulumi_config.load()
 if mismatch := config.build_python_mismatch(platform.python_version()):
     pulumi.log.warn(mismatch)
 stage = pulumi.get_stack()

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_github as github
 
-from bootstrap import config as bootstrap_config
+from bootstrap import pulumi_config as bootstrap_config
 from bootstrap.access_findings import AccessFindings, AccessFindingsArgs
 from bootstrap.api_gateway_logging import ApiGatewayLogging
 from bootstrap.github_ci_roles import (

@@ -1,8 +1,9 @@
-"""The bootstrap stack's settings (bootstrap/Pulumi.<stack>.yaml), read in one place.
+"""The bootstrap stack's settings (bootstrap/Pulumi.<stack>.yaml): their defaults and rules.
 
 One bootstrap stack per AWS account: it holds what the workflows depend on and no workflow may
 change. With dev and prod in one account, one stack lists both stages; in two accounts, each
-account's bootstrap stack lists its own.
+account's bootstrap stack lists its own. Like hello_stack/config.py, this module imports no
+Pulumi: bootstrap/pulumi_config.py reads the settings from Pulumi config.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pulumi
+from hello_stack.config import ConfigError
 
 NAMESPACE = "hello-bootstrap"  # the bootstrap project's name, Pulumi's config namespace
 DEFAULT_STAGES = ("dev", "prod")
@@ -46,23 +47,4 @@ class BootstrapConfig:
         if not self.stages or not all(re.fullmatch(r"[a-z0-9]+", s) for s in self.stages):
             problems.append(f"{NAMESPACE}:stages must be a list of lower-case stage names")
         if problems:
-            raise pulumi.RunError("invalid bootstrap config:\n  " + "\n  ".join(problems))
-
-
-def load() -> BootstrapConfig:
-    config = pulumi.Config(NAMESPACE)
-    stages = config.get_object("stages")
-    managed = config.get_bool("manageApiGatewayAccount")
-    github_wide = config.get_bool("manageGithubRepository")
-    return BootstrapConfig(
-        region=pulumi.Config("aws").require("region"),
-        github_repository=config.require("githubRepository"),
-        security_email=config.require("securityEmail"),
-        stages=tuple(stages) if stages is not None else DEFAULT_STAGES,
-        github_oidc_provider_arn=config.get("githubOidcProviderArn"),
-        manage_api_gateway_account=True if managed is None else managed,
-        state_bucket=config.get("stateBucket"),
-        state_kms_key_arn=config.get("stateKmsKeyArn"),
-        access_analyzer_name=config.get("accessAnalyzerName"),
-        manage_github_repository=True if github_wide is None else github_wide,
-    )
+            raise ConfigError("invalid bootstrap config:\n  " + "\n  ".join(problems))

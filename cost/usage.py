@@ -1,6 +1,7 @@
-"""What one stack uses: its settings read through hello_stack.config's own loader (defaults
-filled in, rules checked), what the program builds for them (cost/graph.py: the evaluated stack
-graph, not a second declaration), and the per-request workload in hello_stack/workload.py."""
+"""What one stack uses: its settings read through the program's own loader
+(hello_stack/pulumi_config.py: defaults filled in, rules checked), what the program builds for
+them (cost/graph.py: the evaluated stack graph, not a second declaration), and the per-request
+workload in hello_stack/workload.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pulumi.runtime.config import set_all_config
 from components.restore_testing import VALIDATOR_HANDLER
 from components.synthetic_checks import HANDLER as CHECK_HANDLER
 from cost import graph
-from hello_stack import config, workload
+from hello_stack import config, pulumi_config, workload
 from synthetics.handler import LOCATION_ENV
 from testing.evaluate_stack import OPERATOR_SETTINGS, stack_config
 
@@ -88,7 +89,7 @@ def load_settings(stack: str) -> config.StackConfig:
 
     def read() -> config.StackConfig:
         set_all_config(stack_config(stack, OPERATOR_SETTINGS.get(stack)))
-        return config.load()
+        return pulumi_config.load()
 
     try:
         return contextvars.copy_context().run(read)

@@ -1,7 +1,9 @@
 """Every stack setting: its key, type, default, rule and meaning, in one table.
 
-`load()` is the only code that reads Pulumi config. Stack files (`Pulumi.<stack>.yaml`) set only
-what differs from these defaults; docs/configuration.md's table is generated from this module
+This module imports no Pulumi, so that code run outside Pulumi (deploy/restore_table.py) reads
+the same settings and defaults; hello_stack/pulumi_config.py's `load()` is the only code that
+reads Pulumi config. Stack files (`Pulumi.<stack>.yaml`) set only what differs from these
+defaults; docs/configuration.md's table is generated from this module
 (`python -m tools.config_table`) and a test keeps the two identical.
 """
 
@@ -14,8 +16,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pulumi
 
 from hello_stack import release_traffic, retention
 from hello_stack.naming import PROJECT
@@ -88,6 +88,11 @@ MAX_ACTIVE_REGIONS = 2
 REPLICA_PITR_DAYS = 35
 # What a stack serving from more than one region must set: the failover name and what serves it.
 FAILOVER_KEYS = ("hostedZoneId", "failoverDomain", "regionalCertificateArns")
+
+
+class ConfigError(ValueError):
+    """Settings that break a rule, every problem named by its key. hello_stack/pulumi_config.py
+    turns it into the pulumi.RunError that `pulumi up` prints as the program's refusal."""
 
 
 @dataclass(frozen=True)
@@ -384,7 +389,7 @@ class StackConfig:
         problems += self._alerting_problems()
         problems += self._region_problems()
         if problems:
-            raise pulumi.RunError("invalid stack config:\n  " + "\n  ".join(problems))
+            raise ConfigError("invalid stack config:\n  " + "\n  ".join(problems))
 
     def _erasure_window_problems(self) -> list[str]:
         """The copies an erasure cannot reach must be gone within the configured maximum."""
@@ -537,17 +542,3 @@ def settings() -> Iterator[tuple[dataclasses.Field[Any], type[Any]]]:
     for each in dataclasses.fields(StackConfig):
         types = [t for t in typing.get_args(hints[each.name]) if t is not type(None)]
         yield each, (types[0] if types else hints[each.name])
-
-
-_GETTERS = {str: "get", int: "get_int", float: "get_float", bool: "get_bool"}
-
-
-def load() -> StackConfig:
-    """The stack's settings from Pulumi config, typed and checked, defaults filled in."""
-    values: dict[str, Any] = {}
-    for each, value_type in settings():
-        namespace, _, key = full_key(each).partition(":")
-        value = getattr(pulumi.Config(namespace), _GETTERS[value_type])(key)
-        if value is not None:
-            values[each.name] = value
-    return StackConfig(**values)

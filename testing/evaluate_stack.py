@@ -27,7 +27,7 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from hello_stack.config import load as load_stack_config
+from hello_stack.pulumi_config import load as load_stack_config
 from testing.paths import ROOT
 from testing.shared_results import SHARED_EVALUATIONS, computed_once
 

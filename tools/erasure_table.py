@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pulumi.runtime.config import set_all_config
 
-from hello_stack.config import StackConfig, load
+from hello_stack.config import StackConfig
+from hello_stack.pulumi_config import load
 from hello_stack.retention import HOURS_PER_DAY, erasure_window
 from testing.evaluate_stack import OPERATOR_SETTINGS, stack_config
 from tools.config_table import STACKS

@@ -20,7 +20,7 @@ import pytest
 
 from deploy.probe import Probe
 from hello_stack import release_traffic
-from hello_stack.config import StackConfig
+from hello_stack.config import ConfigError, StackConfig
 from hooks import release_hook
 from synthetics import smoke
 from tests.e2e.conftest import LocalServer
@@ -216,7 +216,7 @@ def test_any_accepted_limit_gives_a_release_that_fits_it(limit: int, smoke_reque
 def test_a_limit_too_low_to_observe_a_release_is_refused() -> None:
     lowest = release_traffic.minimum_rate_limit()
     StackConfig(region="eu-west-1", waf_rate_limit_per_ip=lowest, require_alarm_subscriber=False)
-    with pytest.raises(Exception, match=r"hello:wafRateLimitPerIp must be 698 to 2000000000"):
+    with pytest.raises(ConfigError, match=r"hello:wafRateLimitPerIp must be 698 to 2000000000"):
         StackConfig(
             region="eu-west-1", waf_rate_limit_per_ip=lowest - 1, require_alarm_subscriber=False
         )

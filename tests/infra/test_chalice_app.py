@@ -19,7 +19,8 @@ from tests.infra.conftest import Refused, Stack, evaluate, statements
 
 FUNCTION = "aws:lambda/function:Function"
 ALIAS = "aws:lambda/alias:Alias"
-# How the program refuses a stack file, as `pulumi up` prints it (hello_stack/config.py).
+# How the program refuses a stack file, as `pulumi up` prints it (hello_stack/config.py's
+# ConfigError, raised by hello_stack/pulumi_config.py as a pulumi.RunError).
 REFUSAL = r"^refused: invalid stack config:\n  "
 REST_API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"

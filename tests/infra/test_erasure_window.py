@@ -11,7 +11,7 @@ import pulumi
 import pytest
 from pulumi.runtime.config import set_all_config
 
-from hello_stack.config import load
+from hello_stack.pulumi_config import load
 from hello_stack.retention import ErasureWindow, erasure_window
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import math
 
-import pulumi
 import pytest
 
 from cost.usage import load_settings
 from hello_stack import limits, workload
-from hello_stack.config import StackConfig
+from hello_stack.config import ConfigError, StackConfig
 from tests.conftest import ROOT
 from tests.infra.conftest import Stack
 
@@ -128,7 +127,7 @@ def test_reserved_concurrency_must_leave_the_account_100_unreserved(
     if not refused:
         config(lambda_account_concurrency=quota, reserved_concurrency=reserved)
         return
-    with pytest.raises(pulumi.RunError) as error:
+    with pytest.raises(ConfigError) as error:
         config(lambda_account_concurrency=quota, reserved_concurrency=reserved)
     message = str(error.value)
     assert "hello:reservedConcurrency" in message

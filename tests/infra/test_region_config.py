@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pulumi.runtime.config import set_all_config
 
-from hello_stack.config import load
+from hello_stack.pulumi_config import load
 
 BASE = {
     "aws:region": "eu-west-1",

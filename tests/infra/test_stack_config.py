@@ -14,12 +14,13 @@ from pulumi.runtime.config import set_all_config
 
 from hello_stack.config import (
     BUILD_PYTHON,
+    ConfigError,
     StackConfig,
     build_python_mismatch,
     full_key,
-    load,
     settings,
 )
+from hello_stack.pulumi_config import load
 from tests.conftest import ROOT
 from tests.infra.conftest import evaluate
 from tools.config_table import STACKS, stack_file, table
@@ -125,6 +126,26 @@ def test_every_problem_is_reported_at_once(config: dict[str, str]) -> None:
         loaded(config, **{"hello:lambdaMemoryMb": "1", "hello:priceClass": "x"})
     assert "hello:lambdaMemoryMb" in str(raised.value)
     assert "hello:priceClass" in str(raised.value)
+
+
+def test_the_settings_refuse_with_their_own_error_and_the_program_with_pulumis(
+    config: dict[str, str],
+) -> None:
+    """StackConfig imports no Pulumi (deploy/restore_table.py reads its defaults): it raises
+    ConfigError; load() raises the pulumi.RunError `pulumi up` prints, with the same text."""
+    expected = "invalid stack config:\n  hello:lambdaMemoryMb must be 128 to 10240, not 1"
+    with pytest.raises(ConfigError) as settings_refusal:
+        StackConfig(
+            region="eu-west-1",
+            lambda_memory_mb=1,
+            alarm_email="oncall@example.com",
+            ticket_email="tickets@example.com",
+        )
+    assert isinstance(settings_refusal.value, ValueError)
+    with pytest.raises(pulumi.RunError) as program_refusal:
+        loaded(config, **{"hello:lambdaMemoryMb": "1"})
+    assert str(settings_refusal.value) == str(program_refusal.value) == expected
+    assert isinstance(program_refusal.value.__cause__, ConfigError)
 
 
 def test_a_non_number_is_refused_by_pulumi_naming_the_key(config: dict[str, str]) -> None:
