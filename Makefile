@@ -101,12 +101,16 @@ run: $(RUN_STAMP)
 # server) that import this repository's modules: where PYTHONDONTWRITEBYTECODE is set (this
 # machine, CI), each would compile them again. The test targets let Python keep their bytecode
 # (__pycache__, git-ignored; never packaged: pulumi_chalice.chalice_package skips it), which cut
-# the suite's CPU by ~15 % here once warm.
+# the suite's CPU by ~15 % here once warm. The sources are compiled first (a fraction of a second,
+# less when up to date), so that a clean clone's first run (CI's) starts warm too.
 test check bench: export PYTHONDONTWRITEBYTECODE :=
+COMPILE_SOURCES := find . \( -name .git -o -name $(VENV) -o -name build -o -name node_modules \) -prune \
+  -o -name '*.py' -print0 | xargs -0 $(PY) -m compileall -q -j 2 >/dev/null
 
 # What `make test` needs installed; `make bench` (which times `make test`) installs the same first.
 TEST_PREREQUISITES := $(STAMP) $(WHEELS_STAMP) $(TEMPLATE_WHEELS_STAMP) $(NODE_TOOLS)/node_modules/.installed
 test: $(TEST_PREREQUISITES)
+	@$(COMPILE_SOURCES)
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS); status=$$?; \
 	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
@@ -123,6 +127,7 @@ CHECK_TESTS := tests/domain tests/app tests/infra/test_stack_config.py \
   tests/infra/test_chalice_app.py::test_role_is_for_lambda_with_chalices_policy_and_the_table \
   tests/infra/test_chalice_app.py::test_swagger_has_exactly_the_apps_operations
 check: $(STAMP)
+	@$(COMPILE_SOURCES)
 	@start=$$(date +%s%N); \
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider $(CHECK_TESTS) $(PYTEST_ARGS); status=$$?; \
 	elapsed_ms=$$(( ($$(date +%s%N) - start) / 1000000 )); \
