@@ -155,4 +155,5 @@ def test_hypothesis_keeps_what_it_stores_in_the_build_folder() -> None:
     database = settings.get_profile("default").database
     assert isinstance(database, DirectoryBasedExampleDatabase)
     assert Path(database.path).is_relative_to(home)
+    assert settings.default is not None  # Hypothesis loads a profile when imported
     assert settings.default.database in (database, None)

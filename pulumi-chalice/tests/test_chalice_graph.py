@@ -6,7 +6,9 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+from typing import cast
 
+import pulumi
 import pytest
 from chalice.deploy import models
 
@@ -110,13 +112,15 @@ def test_a_model_without_a_generator_method_is_an_error_naming_it() -> None:
         resource_type = "mystery"
 
     args = ChaliceAppArgs(project_dir="unused")
-    generator = PulumiGenerator("app", None, args, {})  # no parent: nothing is created
+    # No parent: this model is refused before any resource (which would need one) is created.
+    generator = PulumiGenerator("app", cast(pulumi.Resource, None), args, {})
     with pytest.raises(UnsupportedChaliceFeature, match=r"cannot create Mystery .*'unknown'"):
         generator.generate([Mystery(resource_name="unknown")])
 
 
 def test_the_error_names_the_decorator_behind_a_known_kind() -> None:
-    function = models.LambdaFunction  # any model will do for the message
+    # The message reads only the event's own fields: its function is never looked at.
+    function = cast(models.LambdaFunction, None)
     event = models.ScheduledEvent(
         resource_name="nightly-event",
         rule_name="r",

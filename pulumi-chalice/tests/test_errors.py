@@ -198,8 +198,9 @@ def test_a_runtime_newer_than_botocores_model_asks_for_a_newer_botocore(
 def test_the_declared_botocore_floor_lists_every_runtime_chalice_packages_for() -> None:
     """The floor is the botocore tested (pyproject.toml): its model holds all of Chalice's."""
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
-    floor = re.search(r'"botocore>=([\d.]+),<2"', pyproject).group(1)
-    assert botocore.__version__.split(".")[:2] == floor.split(".")[:2]
+    floor = re.search(r'"botocore>=([\d.]+),<2"', pyproject)
+    assert floor, "pyproject.toml declares no botocore floor"
+    assert botocore.__version__.split(".")[:2] == floor.group(1).split(".")[:2]
     assert set(checks.CHALICE_RUNTIMES) <= set(checks.lambda_runtimes())
 
 

@@ -110,7 +110,9 @@ def run(*command: str | Path, cwd: Path, **env: str) -> str:
 def readme_example() -> str:
     """The README's `__main__.py` (the first python block after "## Use it")."""
     section = README.read_text().split("## Use it", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, flags=re.DOTALL).group(1)
+    example = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert example, "the README has no python block after ## Use it"
+    return example.group(1)
 
 
 @pytest.fixture(scope="module")

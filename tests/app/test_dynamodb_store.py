@@ -118,8 +118,12 @@ def test_errors_the_service_models_as_retryable_are_transient(
     store = stubbed
     # DynamoDB models ReplicatedWriteConflictException as retryable for writes only.
     with Stubber(store.client) as stubber:
-        stubber.add_client_error("put_item", "ReplicatedWriteConflictException", 400)
-        stubber.add_client_error("get_item", "ReplicatedWriteConflictException", 400)
+        stubber.add_client_error(
+            "put_item", "ReplicatedWriteConflictException", http_status_code=400
+        )
+        stubber.add_client_error(
+            "get_item", "ReplicatedWriteConflictException", http_status_code=400
+        )
         with pytest.raises(StorageUnavailable):
             store.put("Alice", date(1990, 5, 17))
         with pytest.raises(StorageMisconfigured):

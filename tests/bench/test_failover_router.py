@@ -155,6 +155,7 @@ def echo() -> Iterator[str]:
 
 def through(router: HealthCheckingRouter, method: str, body: bytes | None) -> Any:
     parts = urlsplit(router.url)
+    assert parts.hostname
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     try:
         connection.request(method, "/hello/Alice", body=body, headers={"Content-Type": "x/y"})

@@ -28,7 +28,9 @@ def test_make_check_runs_the_domain_app_settings_and_contract_tests() -> None:
     recipe = MAKEFILE.split("\ncheck: ")[1].split("\n\n")[0]
     assert "-m pytest -q -n 2 -p no:cacheprovider $(CHECK_TESTS)" in recipe
     assert "make_check_wall_s" in recipe
-    assert "check" in re.search(r"^\.PHONY: (.*)$", MAKEFILE, re.MULTILINE).group(1).split()
+    phony = re.search(r"^\.PHONY: (.*)$", MAKEFILE, re.MULTILINE)
+    assert phony
+    assert "check" in phony.group(1).split()
 
 
 def test_make_bench_holds_it_to_fifteen_seconds() -> None:
@@ -46,8 +48,9 @@ def test_make_test_is_held_to_sixty_seconds_and_bench_installs_what_it_needs() -
     # the run, not the install.
     assert re.search(r"^test: \$\(TEST_PREREQUISITES\)$", MAKEFILE, re.MULTILINE)
     assert re.search(r"^bench: \$\(TEST_PREREQUISITES\)$", MAKEFILE, re.MULTILINE)
-    prerequisites = re.search(r"^TEST_PREREQUISITES := (.*)$", MAKEFILE, re.MULTILINE).group(1)
-    assert prerequisites.split() == [
+    prerequisites = re.search(r"^TEST_PREREQUISITES := (.*)$", MAKEFILE, re.MULTILINE)
+    assert prerequisites
+    assert prerequisites.group(1).split() == [
         "$(STAMP)",
         "$(WHEELS_STAMP)",
         "$(TEMPLATE_WHEELS_STAMP)",  # the CDK template's wheels: packaging it needs no network

@@ -39,7 +39,7 @@ def called_on_codedeploy() -> set[str]:
         ):
             continue
         if node.func.attr == "get_paginator":
-            (operation,) = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            (operation,) = [str(a.value) for a in node.args if isinstance(a, ast.Constant)]
         else:
             operation = node.func.attr
         called.add(OPERATIONS[operation])

@@ -90,7 +90,9 @@ def requests(
                 "region": graph.provider_region(resource),
                 "boundary": bootstrap.outputs[f"{graph.name}_permissions_boundary_arn"],
             }
-            context = {key: value.format(**fields) for key, value in grant.context.items()}
+            context: dict[str, Any] = {
+                key: value.format(**fields) for key, value in grant.context.items()
+            }
             if grant.scope == "tag":
                 context.update(tags("ResourceTag", graph.name))
             if grant.scope == "create":

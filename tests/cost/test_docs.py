@@ -37,7 +37,9 @@ def stated_figures() -> list[str]:
         )
 
     one_version = prod.memory_gb * workload.MONTH_SECONDS * prices.SNAP_START_CACHE_GB_SECOND
-    crossovers = sorted(model.crossover(usage) for usage in (dev, prod))
+    found = [model.crossover(usage) for usage in (dev, prod)]
+    crossovers = sorted(c for c in found if c is not None)
+    assert len(crossovers) == len(found)  # each stack has a crossover in the model's range
     reserved = next(
         x for x in limits.limits(prod_settings) if x.key == "lambda-reserved-concurrency"
     )

@@ -77,6 +77,7 @@ def test_the_stage_throttle_note_counts_the_per_method_throttle() -> None:
 def test_the_chart_is_an_svg_with_both_designs_for_each_stack(tmp_path: Path) -> None:
     path = write_chart(model.NONE, tmp_path / "cost.svg")
     document = xml.dom.minidom.parse(str(path))  # noqa: S318 - the file this test just wrote
+    assert document.documentElement
     assert document.documentElement.tagName == "svg"
     lines = document.getElementsByTagName("polyline")
     assert len(lines) == 2 * len(stacks())

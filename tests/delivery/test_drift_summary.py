@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from deploy import drift_summary
 
@@ -60,7 +61,11 @@ def alias_step(
     """The `live` alias as a refresh reads it: mid-canary CodeDeploy has set routing weights.
     A refresh step carries the refreshed state as its new state; a `same` step may carry it only
     as its old state (the engine writes the digest before the step runs)."""
-    outputs = {"name": "live", "functionVersion": "8", "functionName": "hello-prod-api_handler"}
+    outputs: dict[str, Any] = {
+        "name": "live",
+        "functionVersion": "8",
+        "functionName": "hello-prod-api_handler",
+    }
     if weights is not None:
         outputs["routingConfig"] = {"additionalVersionWeights": weights}
     state = {"type": "aws:lambda/alias:Alias", "outputs": outputs}

@@ -119,7 +119,7 @@ def test_a_stack_without_an_slo_output_opens_the_gate_and_says_so() -> None:
 
 
 def test_an_unreadable_budget_refuses_unless_overridden() -> None:
-    def broken() -> list[Budget]:
+    def broken() -> Reading:
         raise RuntimeError("AccessDenied")
 
     refused = decide(broken, spend_anyway=False)

@@ -39,7 +39,7 @@ class GitHub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def log_message(self, *args: Any) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

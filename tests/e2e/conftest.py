@@ -28,6 +28,7 @@ class LocalServer:
     done: threading.Event = field(default_factory=threading.Event)
 
     def read_output(self) -> None:
+        assert self.process.stdout  # started with stdout=PIPE
         for line in self.process.stdout:
             self.output.append(line)
         self.done.set()
@@ -43,7 +44,8 @@ def wait_until_serving(url: str, process: subprocess.Popen[str], timeout_s: floa
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"local server exited early:\n{process.stdout.read()}")
+            output = process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"local server exited early:\n{output}")
         try:
             urllib.request.urlopen(f"{url}/hello/Nobody", timeout=1)
         except urllib.error.HTTPError:

@@ -19,6 +19,7 @@ def request(
     headers: dict | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     parts = urlsplit(server.url)
+    assert parts.hostname
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
         connection.request(method, path, body=body, headers=headers or {})

@@ -42,7 +42,7 @@ class WrongGreeting(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._answer(204)
 
-    def log_message(self, *args: object) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -77,8 +77,13 @@ def test_the_dates_it_sends_are_valid_even_on_29_february() -> None:
     sent: list[str] = []
 
     def record(
-        base_url: str, method: str, path: str, body: dict | None, timeout: float, headers: None
-    ) -> tuple:
+        base_url: str,
+        method: str,
+        path: str,
+        body: dict | None,
+        timeout: float,
+        headers: dict[str, str] | None,
+    ) -> tuple[int, bytes]:
         if body:
             sent.append(body["dateOfBirth"])
         return (400, b"") if len(sent) == 3 else (204, b"")

@@ -23,7 +23,7 @@ import yaml
 from tests.conftest import ROOT
 
 MAKEFILE = (ROOT / "Makefile").read_text()
-VENV = ROOT / re.search(r"^VENV := (\S+)$", MAKEFILE, re.MULTILINE).group(1)
+VENV = ROOT / re.findall(r"^VENV := (\S+)$", MAKEFILE, re.MULTILINE)[0]
 UV = VENV / "bin" / "uv"
 PROJECTS = [ROOT / "Pulumi.yaml", ROOT / "bootstrap" / "Pulumi.yaml"]
 PROJECTS.append(ROOT / "policy" / "PulumiPolicy.yaml")

@@ -69,8 +69,9 @@ def test_the_table_names_only_types_that_exist() -> None:
 def test_every_alarm_has_a_runbook_entry() -> None:
     stack = cached("prod")
     for alarm in stack.all("aws:cloudwatch/metricAlarm:MetricAlarm"):
-        anchor = re.search(r"#(alarm-[a-z0-9-]+)", alarm["state"]["alarmDescription"]).group(1)
-        assert f"### {anchor}\n" in RUNBOOK, anchor
+        link = re.search(r"#(alarm-[a-z0-9-]+)", alarm["state"]["alarmDescription"])
+        assert link, alarm["state"]["alarmDescription"]
+        assert f"### {link.group(1)}\n" in RUNBOOK, link.group(1)
 
 
 MERMAID_CHECK = ROOT / "tools" / "node" / "mermaid-check.mjs"

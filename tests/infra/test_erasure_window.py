@@ -5,7 +5,7 @@ refuses, naming the key, a configuration whose window exceeds hello:erasureWindo
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import pulumi
 import pytest
@@ -24,9 +24,19 @@ BASE = {
 }
 
 
+@dataclass(frozen=True)
+class Retention:
+    """The four settings erasure_window reads (hello_stack.retention.RetentionSettings)."""
+
+    pitr_recovery_days: int
+    backup_retention_days: int
+    restore_test_selection_days: int
+    restore_test_validation_hours: int
+
+
 def window(pitr: int, backups: int, selection: int = 7, validation: int = 24) -> ErasureWindow:
     return erasure_window(
-        SimpleNamespace(
+        Retention(
             pitr_recovery_days=pitr,
             backup_retention_days=backups,
             restore_test_selection_days=selection,
@@ -74,7 +84,8 @@ def test_partial_days_round_up() -> None:
 
 
 def test_every_stack_is_within_its_maximum(stack: Stack) -> None:
-    settings = SimpleNamespace(**stack.settings)
+    names = Retention.__dataclass_fields__
+    settings = Retention(**{k: v for k, v in stack.settings.items() if k in names})
     assert erasure_window(settings).days <= stack.settings["erasure_window_max_days"]
 
 

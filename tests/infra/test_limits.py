@@ -5,6 +5,7 @@ the real stack files because mocks cannot model AWS's quotas."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -237,7 +238,7 @@ def test_cloudfront_bandwidth_cannot_bind_before_its_request_quota() -> None:
 # --- The order and the branches of limits() itself. ---
 
 
-def config(**overrides: object) -> StackConfig:
+def config(**overrides: Any) -> StackConfig:
     return StackConfig(region="eu-west-1", require_alarm_subscriber=False, **overrides)
 
 

@@ -14,6 +14,7 @@ and the stack files' thresholds (prod: hello:api5xxRateThreshold's default, 1 %)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ def release_alarm(stack: Stack, region: str) -> dict[str, Any]:
     return of_region(stack, ALARM, region, "-release-api-5xx")["state"]
 
 
-def share(state: dict[str, Any], sums: dict[str, float | None]) -> float:
+def share(state: dict[str, Any], sums: Mapping[str, float | None]) -> float:
     """The alarm's returned value for one minute whose metrics summed to `sums` (an id absent
     from `sums` had no datapoint)."""
     queries = state["metricQueries"]
@@ -51,7 +52,7 @@ def share(state: dict[str, Any], sums: dict[str, float | None]) -> float:
     return result
 
 
-def breaches(state: dict[str, Any], sums: dict[str, float | None]) -> bool:
+def breaches(state: dict[str, Any], sums: Mapping[str, float | None]) -> bool:
     assert state["comparisonOperator"] == "GreaterThanThreshold"
     return share(state, sums) > state["threshold"]
 

@@ -3,7 +3,7 @@
 Its handlers do nothing: what matters is the graph Chalice builds from it.
 """
 
-from chalice import AuthResponse, Blueprint, Chalice, CORSConfig, Rate
+from chalice.app import AuthResponse, Blueprint, Chalice, CORSConfig, Rate
 
 from chalicelib.names import BUCKET, OTHER_BUCKET
 
