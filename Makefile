@@ -68,17 +68,22 @@ lock: | $(UV)
 
 venv: $(STAMP)
 
+# Wheels for the offline packaging tests, as the lock pins them and checked against its hashes
+# (tools/locked_wheels.py writes the lock's entries for what they need; pip fetches exactly
+# those, no dependency of its own choosing, wheels only).
+DOWNLOAD_LOCKED = $(PY) -m pip download --quiet --disable-pip-version-check --require-hashes \
+  --no-deps --only-binary :all: --dest $(1) -r $(1)/locked.txt
+
 # pulumi-chalice's declared dependencies and its build backend as wheels, at the versions this
 # venv runs: pulumi-chalice/tests/test_installed.py builds the package and installs it into a
 # fresh venv from here alone, with no network. Filled again when either file changes.
 WHEELS := build/wheels
 WHEELS_STAMP := $(WHEELS)/.filled
-$(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml
+$(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml tools/locked_wheels.py
 	mkdir -p $(WHEELS)
-	$(PY) -m pip freeze --all --exclude-editable > build/constraints.txt
-	$(PY) -m pip wheel --quiet --disable-pip-version-check --wheel-dir $(WHEELS) \
-	  --constraint build/constraints.txt ./pulumi-chalice setuptools
-	rm -f $(WHEELS)/pulumi_chalice-*.whl  # the test builds its own
+	$(PY) -m tools.locked_wheels requirements.txt --dependencies-of pulumi-chalice setuptools \
+	  > $(WHEELS)/locked.txt
+	$(call DOWNLOAD_LOCKED,$(WHEELS))
 	touch $@
 
 # The wheels Chalice installs when the pulumi-chalice tests package its bundled templates (the
@@ -86,12 +91,11 @@ $(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml
 # to use them alone (no index), so that `make test` reaches no network after its install steps.
 TEMPLATE_WHEELS := build/template-wheels
 TEMPLATE_WHEELS_STAMP := $(TEMPLATE_WHEELS)/.filled
-$(TEMPLATE_WHEELS_STAMP): $(STAMP) pulumi-chalice/tests/chalice_projects.py
+$(TEMPLATE_WHEELS_STAMP): $(STAMP) pulumi-chalice/tests/chalice_projects.py tools/locked_wheels.py
 	mkdir -p $(TEMPLATE_WHEELS)
-	$(PY) -m pip freeze --all --exclude-editable > $(TEMPLATE_WHEELS)/constraints.txt
-	$(PY) -m pip download --quiet --disable-pip-version-check --dest $(TEMPLATE_WHEELS) \
-	  --constraint $(TEMPLATE_WHEELS)/constraints.txt \
-	  $$($(PY) pulumi-chalice/tests/chalice_projects.py)
+	$(PY) -m tools.locked_wheels requirements.txt $$($(PY) pulumi-chalice/tests/chalice_projects.py) \
+	  > $(TEMPLATE_WHEELS)/locked.txt
+	$(call DOWNLOAD_LOCKED,$(TEMPLATE_WHEELS))
 	touch $@
 
 run: $(RUN_STAMP)
@@ -179,5 +183,5 @@ mutation: $(STAMP)
 	$(PY) -m tools.mutation_score $(MUTATION_DIR)/mutants/mutmut-cicd-stats.json
 
 clean:
-	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments build/wheels build/installed build/constraints.txt \
+	rm -rf $(VENV) $(NODE_TOOLS)/node_modules hello_app/.chalice/deployments build/wheels build/installed \
 	  build/template-wheels

@@ -1,0 +1,94 @@
+"""The offline tests' wheel folders (build/wheels, build/template-wheels) are fetched as the lock
+pins them, hashes checked: tools/locked_wheels.py writes the lock's entries for what they need,
+and the Makefile has pip fetch exactly those with --require-hashes --no-deps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tools import locked_wheels
+
+LOCK = """\
+alpha==1.0 \\
+    --hash=sha256:aa
+    # via -r requirements/all.in
+beta==2.0 ; sys_platform != 'win32' \\
+    --hash=sha256:bb \\
+    --hash=sha256:bc
+    # via alpha
+gamma==3.0 \\
+    --hash=sha256:cc
+"""
+MAKEFILE = (ROOT / "Makefile").read_text()
+
+
+def test_each_entry_keeps_its_pin_marker_hashes_and_comments() -> None:
+    entries = locked_wheels.lock_entries(LOCK)
+    assert list(entries) == ["alpha", "beta", "gamma"]
+    assert entries["beta"] == (
+        "beta==2.0 ; sys_platform != 'win32' \\\n"
+        "    --hash=sha256:bb \\\n"
+        "    --hash=sha256:bc\n"
+        "    # via alpha\n"
+    )
+
+
+def test_requirements_come_from_words_files_and_installed_distributions(tmp_path: Path) -> None:
+    listed = tmp_path / "requirements.txt"
+    listed.write_text("# the template's runtime\nBoto3<2.0.0  # any boto3\n\n")
+    assert locked_wheels.requirement_names(["Jinja2>=3", "-r", str(listed)]) == [
+        "jinja2",
+        "boto3",
+    ]
+    # pulumi-chalice's own pyproject declares these (the lock leaves the package itself out).
+    chalice_needs = locked_wheels.requirement_names(["--dependencies-of", "pulumi-chalice"])
+    assert {"chalice", "pulumi", "pulumi-aws", "botocore"} <= set(chalice_needs)
+    assert "pulumi-chalice" not in chalice_needs
+
+
+def test_what_boto3_needs_is_its_locked_closure_and_no_extra() -> None:
+    # boto3's requirements (its PyPI metadata): botocore, jmespath, s3transfer; botocore's:
+    # jmespath, python-dateutil, urllib3; python-dateutil's: six. Its `crt` extra is left out.
+    assert locked_wheels.needed(["boto3"]) == {
+        "boto3",
+        "botocore",
+        "jmespath",
+        "s3transfer",
+        "python-dateutil",
+        "six",
+        "urllib3",
+    }
+
+
+def test_the_output_is_the_locks_own_entries(capsys: pytest.CaptureFixture[str]) -> None:
+    assert locked_wheels.main([str(ROOT / "requirements.txt"), "boto3"]) == 0
+    written = capsys.readouterr().out
+    entries = locked_wheels.lock_entries((ROOT / "requirements.txt").read_text())
+    assert written == "".join(entries[name] for name in sorted(locked_wheels.needed(["boto3"])))
+    assert written.count("==") == 7
+    assert all("--hash=sha256:" in entry for entry in locked_wheels.lock_entries(written).values())
+
+
+def test_a_requirement_the_lock_does_not_hold_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(LOCK)
+    assert locked_wheels.main([str(lock), "boto3"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"{lock} does not lock boto3, botocore, jmespath,")
+    assert "make lock" in error
+
+
+def test_both_wheel_folders_are_fetched_with_hashes_and_nothing_else() -> None:
+    download = MAKEFILE.split("\nDOWNLOAD_LOCKED = ", 1)[1].split("\n\n", 1)[0]
+    for flag in ("--require-hashes", "--no-deps", "--only-binary :all:", "-r $(1)/locked.txt"):
+        assert flag in download, flag
+    for stamp in ("$(WHEELS_STAMP):", "$(TEMPLATE_WHEELS_STAMP):"):
+        recipe = MAKEFILE.split(f"\n{stamp}", 1)[1].split("\n\n", 1)[0]
+        assert "-m tools.locked_wheels requirements.txt" in recipe
+        assert "$(call DOWNLOAD_LOCKED," in recipe
+        assert "pip wheel" not in recipe and "--constraint" not in recipe

@@ -1,0 +1,93 @@
+"""The lock's entries, hashes included, for some requirements and everything they need: a
+requirements file that `pip download --require-hashes --no-deps` fetches exactly as locked.
+
+Usage: python -m tools.locked_wheels LOCK [REQUIREMENT | -r FILE | --dependencies-of NAME]...
+
+The Makefile fills build/wheels and build/template-wheels (the wheels the offline packaging tests
+install from) this way, so that they are checked against the lock's hashes like the venv itself.
+What a requirement needs is read from the distributions installed here (their Requires-Dist, with
+markers evaluated for this interpreter): the venv was synced from the same lock, so those are the
+locked versions. A requirement the lock does not hold is an error naming it, not a silent gap.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+# A lock entry starts at column 0 with `name==version` and runs until the next one.
+ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.MULTILINE)
+
+
+def lock_entries(lock_text: str) -> dict[str, str]:
+    """{canonical name: its lines in the lock (pin, hashes, `# via` comments)}."""
+    starts = list(ENTRY.finditer(lock_text))
+    ends = [match.start() for match in starts[1:]] + [len(lock_text)]
+    return {
+        canonicalize_name(match.group(1)): lock_text[match.start() : end].rstrip() + "\n"
+        for match, end in zip(starts, ends, strict=True)
+    }
+
+
+def requirement_names(arguments: list[str]) -> list[str]:
+    """The names the arguments require: each a requirement, `-r FILE` for a file of them, or
+    `--dependencies-of NAME` for what an installed distribution requires (not itself: this
+    repository's pulumi-chalice, which the lock leaves out)."""
+    found: list[str] = []
+    words = iter(arguments)
+    for word in words:
+        if word == "--dependencies-of":
+            found += sorted(installed_requirements(canonicalize_name(next(words))))
+            continue
+        lines = Path(next(words)).read_text().splitlines() if word == "-r" else [word]
+        for line in lines:
+            text = line.split("#", 1)[0].strip()
+            if text:
+                found.append(canonicalize_name(Requirement(text).name))
+    return found
+
+
+def installed_requirements(name: str) -> set[str]:
+    """What the installed distribution requires here (an extra's requirements left out: the
+    plain install does not need them)."""
+    found: set[str] = set()
+    for text in metadata.distribution(name).requires or []:
+        requirement = Requirement(text)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            found.add(canonicalize_name(requirement.name))
+    return found
+
+
+def needed(names: list[str]) -> set[str]:
+    """The names and, transitively, what their installed distributions require here."""
+    seen: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name not in seen:
+            seen.add(name)
+            pending += installed_requirements(name)
+    return seen
+
+
+def main(argv: list[str]) -> int:
+    lock, *arguments = argv
+    entries = lock_entries(Path(lock).read_text())
+    names = needed(requirement_names(arguments))
+    missing = sorted(name for name in names if name not in entries)
+    if missing:
+        print(
+            f"{lock} does not lock {', '.join(missing)}: add it, then `make lock`", file=sys.stderr
+        )
+        return 2
+    sys.stdout.write("".join(entries[name] for name in sorted(names)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
