@@ -67,6 +67,26 @@ class RestHandler:
         return cls(**values)
 
 
+@dataclasses.dataclass(frozen=True)
+class Serving:
+    """What serves the API in one region."""
+
+    name: str  # hello-<stage> in the first region, hello-<stage>-<region> in the others
+    app: ChaliceApp
+    rest: RestHandler  # its outputs for the REST handler
+    endpoint: RegionalEndpoint | None  # behind the failover name (two regions only)
+
+
+@dataclasses.dataclass(frozen=True)
+class Operating:
+    """What watches and releases one region."""
+
+    alarms: list[AlarmSpec]
+    monitoring: Monitoring
+    canary: CanaryDeployment
+    hooks: ReleaseHooks
+
+
 settings = pulumi_config.load()
 if mismatch := config.build_python_mismatch(platform.python_version()):
     pulumi.log.warn(mismatch)
@@ -136,9 +156,8 @@ if settings.backup_retention_days > 0:
 secret = OriginSecret(name, OriginSecretArgs(legacy_chalice_app_name=name)).value
 
 
-def regional_api(region: str) -> ChaliceApp:
+def regional_api(region: str, app_name: str) -> ChaliceApp:
     """The app in one region, on that region's replica."""
-    app_name = naming.regional_name(name, region, primary=settings.region)
     options = region_options[region]
     if region == settings.region:  # the URNs the stacks hold from before pulumi-chalice
         options = pulumi.ResourceOptions.merge(
@@ -193,19 +212,19 @@ def regional_api(region: str) -> ChaliceApp:
     )
 
 
-apis = {region: regional_api(region) for region in settings.regions}
-api = apis[settings.region]
-rests = {region: RestHandler.of(each) for region, each in apis.items()}
-rest = rests[settings.region]
-# Two regions: one failover name in front of both, each region behind its health check.
-endpoints = (
-    {
-        region: RegionalEndpoint(
-            naming.regional_name(name, region, primary=settings.region),
+def serving(region: str) -> Serving:
+    """A region's app and, with two regions, its endpoint behind the failover name (each region
+    behind its health check)."""
+    region_name = naming.regional_name(name, region, primary=settings.region)
+    app = regional_api(region, region_name)
+    region_api = RestHandler.of(app)
+    endpoint = (
+        RegionalEndpoint(
+            region_name,
             RegionalEndpointArgs(
                 region=region,
-                rest_api_id=rests[region].rest_api_id,
-                stage_name=rests[region].stage_name,
+                rest_api_id=region_api.rest_api_id,
+                stage_name=region_api.stage_name,
                 health_path=contract.HEALTH_PATH,
                 # Set whenever two regions are (the settings refuse a stack without them).
                 hosted_zone_id=str(settings.hosted_zone_id),
@@ -216,11 +235,18 @@ endpoints = (
             ),
             opts=region_options[region],
         )
-        for region in settings.regions
-    }
-    if settings.multi_region
-    else {}
-)
+        if settings.multi_region
+        else None
+    )
+    return Serving(region_name, app, region_api, endpoint)
+
+
+# Each region is composed in two steps, because the CDN comes between them: it waits for every
+# region's endpoint, and with one region the release hooks call the CDN's URL.
+servings = {region: serving(region) for region in settings.regions}
+api = servings[settings.region].app
+rest = servings[settings.region].rest
+
 firewall = (
     EdgeFirewall(
         name,
@@ -252,7 +278,7 @@ cdn = Cdn(
         web_acl_arn=firewall.web_acl_arn if firewall else None,
         # Set only with two regions (the settings refuse it on one).
         failover_domain=settings.failover_domain,
-        origin_ready=list(endpoints.values()),
+        origin_ready=[each.endpoint for each in servings.values() if each.endpoint],
     ),
     opts=regional,
 )
@@ -285,8 +311,9 @@ health_checked_path = contract.HEALTH_PATH if settings.multi_region else None
 
 
 def alarms_of(region: str) -> list[AlarmSpec]:
-    """A region's alarms: its API, function and replica, and the limits before them."""
-    region_api = rests[region]
+    """A region's alarms: its API, function and replica, and the limits before them (the first
+    region's also the restore tests')."""
+    region_api = servings[region].rest
     found = alarms.regional_alarms(
         settings,
         api_name=region_api.rest_api_name,
@@ -299,13 +326,12 @@ def alarms_of(region: str) -> list[AlarmSpec]:
         health_path=health_checked_path,
     )
     # An alarm before each limit.
-    return found + limits.limit_alarms(settings, region_api, metric_namespace)
+    found += limits.limit_alarms(settings, region_api, metric_namespace)
+    if region == settings.region and restore_testing is not None:
+        found += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
+    return found
 
 
-alarms_by_region = {region: alarms_of(region) for region in settings.regions}
-regional_alarms = alarms_by_region[settings.region]
-if restore_testing is not None:
-    regional_alarms += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
 # CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
 edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
 
@@ -319,16 +345,58 @@ def paging(alarms: list[AlarmSpec]) -> MonitoringArgs:
     )
 
 
-# Alarms notify a topic in their own region: one Monitoring per region.
-monitors = {
-    region: Monitoring(
-        naming.regional_name(name, region, primary=settings.region),
-        paging(alarms_by_region[region]),
+def operating(region: str) -> Operating:
+    """A region's alarms, notifying that region's own topic (an alarm notifies a topic in its own
+    region only), and its CodeDeploy group (rolled back by those alarms) with its hooks."""
+    region_name = servings[region].name
+    region_api = servings[region].rest
+    region_alarms = alarms_of(region)
+    region_monitoring = Monitoring(region_name, paging(region_alarms), opts=region_options[region])
+    region_canary = CanaryDeployment(
+        region_name,
+        CanaryDeploymentArgs(
+            deployment_config_name=settings.deployment_config,
+            alarm_names=region_monitoring.rollback_alarm_names,
+            permissions_boundary=boundary_arn,
+        ),
         opts=region_options[region],
     )
-    for region in settings.regions
-}
-monitoring = monitors[settings.region]
+    region_hooks = ReleaseHooks(
+        region_name,
+        ReleaseHooksArgs(
+            function_arn=region_api.function_arn,
+            environment={
+                release_hook.TARGET_ENV: region_api.function_qualified_arn,
+                release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
+                release_hook.ORIGIN_SECRET_ENV: secret,
+                release_hook.STAGE_ENV: contract.STAGE_NAME,
+                # Two regions: the after-traffic check calls this region's own API (the public
+                # name may be serving the other one); one region: the public URL.
+                **(
+                    {
+                        release_hook.PUBLIC_URL_ENV: region_api.api_url,
+                        release_hook.DIRECT_ENV: "true",
+                    }
+                    if settings.multi_region
+                    else {release_hook.PUBLIC_URL_ENV: cdn.url}
+                ),
+            },
+            codedeploy_role_name=region_canary.role_name,
+            runtime=settings.lambda_runtime,
+            log_retention_days=settings.log_retention_days,
+            timeout_s=release_hook.FUNCTION_TIMEOUT_S,
+            permissions_boundary=boundary_arn,
+        ),
+        opts=region_options[region],
+    )
+    return Operating(region_alarms, region_monitoring, region_canary, region_hooks)
+
+
+operations = {region: operating(region) for region in settings.regions}
+monitoring = operations[settings.region].monitoring
+canary = operations[settings.region].canary
+hooks = operations[settings.region].hooks
+
 edge_monitoring = Monitoring(f"{name}-edge", paging(edge_alarms), opts=edge)
 
 # The availability SLO (docs/slo.md): checks from outside the serving region, two SLIs, pages
@@ -375,7 +443,10 @@ slo_alerts = SloAlerts(
 dashboard = Dashboard(
     name,
     DashboardArgs(
-        panels=[*alarms_by_region.items(), (EDGE_REGION, edge_alarms)],
+        panels=[
+            *((region, each.alarms) for region, each in operations.items()),
+            (EDGE_REGION, edge_alarms),
+        ],
         leading_widgets=[
             *slo.dashboard_widgets(
                 slis, settings.availability_slo_percent, settings.slo_window_days, settings.region
@@ -391,53 +462,6 @@ dashboard = Dashboard(
     opts=regional,
 )
 
-
-def release_path(region: str) -> tuple[CanaryDeployment, ReleaseHooks]:
-    """A region's CodeDeploy group (rolled back by that region's alarms) and its hooks."""
-    region_name = naming.regional_name(name, region, primary=settings.region)
-    region_api = rests[region]
-    region_canary = CanaryDeployment(
-        region_name,
-        CanaryDeploymentArgs(
-            deployment_config_name=settings.deployment_config,
-            alarm_names=monitors[region].rollback_alarm_names,
-            permissions_boundary=boundary_arn,
-        ),
-        opts=region_options[region],
-    )
-    region_hooks = ReleaseHooks(
-        region_name,
-        ReleaseHooksArgs(
-            function_arn=region_api.function_arn,
-            environment={
-                release_hook.TARGET_ENV: region_api.function_qualified_arn,
-                release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
-                release_hook.ORIGIN_SECRET_ENV: secret,
-                release_hook.STAGE_ENV: contract.STAGE_NAME,
-                # Two regions: the after-traffic check calls this region's own API (the public
-                # name may be serving the other one); one region: the public URL.
-                **(
-                    {
-                        release_hook.PUBLIC_URL_ENV: region_api.api_url,
-                        release_hook.DIRECT_ENV: "true",
-                    }
-                    if settings.multi_region
-                    else {release_hook.PUBLIC_URL_ENV: cdn.url}
-                ),
-            },
-            codedeploy_role_name=region_canary.role_name,
-            runtime=settings.lambda_runtime,
-            log_retention_days=settings.log_retention_days,
-            timeout_s=release_hook.FUNCTION_TIMEOUT_S,
-            permissions_boundary=boundary_arn,
-        ),
-        opts=region_options[region],
-    )
-    return region_canary, region_hooks
-
-
-release_paths = {region: release_path(region) for region in settings.regions}
-canary, hooks = release_paths[settings.region]
 
 # The failover drill on AWS (docs/failover.md): isolates the primary's replica from the others.
 if settings.multi_region:
@@ -488,14 +512,14 @@ pulumi.export(
     [
         {
             "region": region,
-            "api_url": apis[region].api_url,
-            "function_name": apis[region].function_name,
-            "function_version": apis[region].function_version,
-            "alias_name": apis[region].alias_name,
-            "codedeploy_application": release_paths[region][0].application_name,
-            "codedeploy_deployment_group": release_paths[region][0].deployment_group_name,
-            "before_traffic_hook": release_paths[region][1].before_function_name,
-            "after_traffic_hook": release_paths[region][1].after_function_name,
+            "api_url": servings[region].app.api_url,
+            "function_name": servings[region].app.function_name,
+            "function_version": servings[region].app.function_version,
+            "alias_name": servings[region].app.alias_name,
+            "codedeploy_application": operations[region].canary.application_name,
+            "codedeploy_deployment_group": operations[region].canary.deployment_group_name,
+            "before_traffic_hook": operations[region].hooks.before_function_name,
+            "after_traffic_hook": operations[region].hooks.after_function_name,
         }
         for region in settings.regions
     ],

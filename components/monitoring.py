@@ -40,8 +40,7 @@ class Monitoring(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        topic = aws.sns.Topic(f"{name}-alarms", opts=child)
-        subscribe(f"{name}-alarms", topic, args.alarm_email, args.alarm_webhook_url, child)
+        topic = subscribed_topic(f"{name}-alarms", args.alarm_email, args.alarm_webhook_url, child)
         for spec in args.alarms:
             if spec.from_logs:
                 aws.cloudwatch.LogMetricFilter(
@@ -81,14 +80,11 @@ class Monitoring(pulumi.ComponentResource):
         self.register_outputs({"topic_arn": self.topic_arn, "alarm_names": self.alarm_names})
 
 
-def subscribe(
-    name: str,
-    topic: aws.sns.Topic,
-    email: str | None,
-    webhook_url: str | None,
-    opts: pulumi.ResourceOptions,
-) -> None:
-    """The topic's subscribers: an email address and/or an HTTPS endpoint."""
+def subscribed_topic(
+    name: str, email: str | None, webhook_url: str | None, opts: pulumi.ResourceOptions
+) -> aws.sns.Topic:
+    """A topic and its subscribers: an email address and/or an HTTPS endpoint."""
+    topic = aws.sns.Topic(name, opts=opts)
     for protocol, endpoint in (("email", email), ("https", webhook_url)):
         if endpoint:
             aws.sns.TopicSubscription(
@@ -100,6 +96,7 @@ def subscribe(
                 endpoint_auto_confirms=protocol == "https" or None,
                 opts=opts,
             )
+    return topic
 
 
 class MetricArguments(TypedDict, total=False):

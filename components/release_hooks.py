@@ -14,8 +14,9 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.iam import policy_document
 from components.lambda_code import code_archive
+from components.lambda_function import lambda_role, logged_function
 from hooks import release_hook
 
 # One file at the zip's root (the handlers below name it `release_hook`): the module's own file.
@@ -48,19 +49,9 @@ class ReleaseHooks(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:ReleaseHooks", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-hook-role",
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
-        )
-        logs = aws.iam.RolePolicyAttachment(
-            f"{name}-hook-logs", role=role.name, policy_arn=BASIC_LOGS_POLICY, opts=child
-        )
-        checks = aws.iam.RolePolicy(
-            f"{name}-hook-policy",
-            role=role.id,
-            policy=policy_document(
+        role = lambda_role(
+            f"{name}-hook",
+            [
                 {
                     "Sid": "InvokeTheFunctionsVersions",
                     "Effect": "Allow",
@@ -75,29 +66,26 @@ class ReleaseHooks(pulumi.ComponentResource):
                     "Action": "codedeploy:PutLifecycleEventHookExecutionStatus",
                     "Resource": "*",
                 },
-            ),
-            opts=child,
+            ],
+            args.permissions_boundary,
+            child,
         )
         code = code_archive({HOOK_SOURCE.name: HOOK_SOURCE})
-        functions = {}
-        for phase, handler in HANDLERS.items():
-            log_group = aws.cloudwatch.LogGroup(
-                f"{name}-{phase}-traffic-logs",
-                retention_in_days=args.log_retention_days,
-                opts=child,
-            )
-            functions[phase] = aws.lambda_.Function(
+        functions = {
+            phase: logged_function(
                 f"{name}-{phase}-traffic",
-                role=role.arn,
+                role,
                 runtime=args.runtime,
-                architectures=[args.architecture],
+                architecture=args.architecture,
                 handler=handler,
                 code=code,
-                timeout=args.timeout_s,
-                environment={"variables": dict(args.environment)},
-                logging_config={"log_format": "Text", "log_group": log_group.name},
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, checks]),
-            )
+                timeout_s=args.timeout_s,
+                environment=args.environment,
+                log_retention_days=args.log_retention_days,
+                opts=child,
+            ).function
+            for phase, handler in HANDLERS.items()
+        }
         aws.iam.RolePolicy(
             f"{name}-codedeploy-invokes-hooks",
             role=args.codedeploy_role_name,

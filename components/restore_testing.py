@@ -36,8 +36,8 @@ import chalicelib
 import chalicelib.contract
 import chalicelib.storage
 import hooks
-from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
 from components.lambda_code import code_archive, lambda_files
+from components.lambda_function import lambda_role, logged_function, service_role
 from components.table_backup import RESTORE_POLICY
 from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.retention import (
@@ -119,11 +119,8 @@ class RestoreTesting(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:RestoreTesting", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        restore_role = aws.iam.Role(
-            f"{name}-restore-test-role",
-            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
+        restore_role = service_role(
+            f"{name}-restore-test-role", "backup.amazonaws.com", args.permissions_boundary, child
         )
         restores = aws.iam.RolePolicyAttachment(
             f"{name}-restore-test-role-restore",
@@ -246,22 +243,9 @@ class RestoreTesting(pulumi.ComponentResource):
         self, name: str, args: RestoreTestingArgs, plan: aws.backup.RestoreTestingPlan
     ) -> tuple[aws.lambda_.Function, aws.cloudwatch.LogGroup]:
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-restore-validator-role",
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
-        )
-        logs = aws.iam.RolePolicyAttachment(
-            f"{name}-restore-validator-logs",
-            role=role.name,
-            policy_arn=BASIC_LOGS_POLICY,
-            opts=child,
-        )
-        checks = aws.iam.RolePolicy(
-            f"{name}-restore-validator-policy",
-            role=role.id,
-            policy=policy_document(
+        role = lambda_role(
+            f"{name}-restore-validator",
+            [
                 {
                     "Sid": "ReadTheRestoreTestCopies",
                     "Effect": "Allow",
@@ -288,32 +272,25 @@ class RestoreTesting(pulumi.ComponentResource):
                     "Action": "backup:PutRestoreValidationResult",
                     "Resource": "*",
                 },
-            ),
-            opts=child,
+            ],
+            args.permissions_boundary,
+            child,
         )
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-restore-validator-logs",
-            retention_in_days=args.log_retention_days,
-            opts=child,
-        )
-        code = code_archive(VALIDATOR_FILES)
-        function = aws.lambda_.Function(
+        validator = logged_function(
             f"{name}-restore-validator",
-            role=role.arn,
+            role,
             runtime=args.runtime,
-            architectures=[args.architecture],
+            architecture=args.architecture,
             handler=VALIDATOR_HANDLER,
-            code=code,
-            timeout=300,  # a COUNT scan of the whole copy
+            code=code_archive(VALIDATOR_FILES),
+            timeout_s=300,  # a COUNT scan of the whole copy
             environment={
-                "variables": {
-                    restore_contract.SOURCE_TABLE_ENV: args.table_name,
-                    restore_contract.PLAN_ARN_ENV: plan.arn,
-                    restore_contract.TOLERANCE_ENV: str(args.count_tolerance_percent),
-                    restore_contract.VALIDATION_HOURS_ENV: str(args.validation_window_hours),
-                }
+                restore_contract.SOURCE_TABLE_ENV: args.table_name,
+                restore_contract.PLAN_ARN_ENV: plan.arn,
+                restore_contract.TOLERANCE_ENV: str(args.count_tolerance_percent),
+                restore_contract.VALIDATION_HOURS_ENV: str(args.validation_window_hours),
             },
-            logging_config={"log_format": "Text", "log_group": log_group.name},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, checks]),
+            log_retention_days=args.log_retention_days,
+            opts=child,
         )
-        return function, log_group
+        return validator.function, validator.log_group

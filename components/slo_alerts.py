@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.monitoring import RUNBOOK, subscribe
+from components.monitoring import RUNBOOK, subscribed_topic
 from hello_stack import slo
 
 
@@ -49,8 +49,9 @@ class SloAlerts(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:SloAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tickets = aws.sns.Topic(f"{name}-tickets", opts=child)
-        subscribe(f"{name}-tickets", tickets, args.ticket_email, args.ticket_webhook_url, child)
+        tickets = subscribed_topic(
+            f"{name}-tickets", args.ticket_email, args.ticket_webhook_url, child
+        )
         topics = {"page": args.page_topic_arn, "ticket": tickets.arn}
         self.alert_names = {}
         for sli in args.slis:

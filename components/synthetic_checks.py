@@ -16,8 +16,8 @@ import pulumi
 import pulumi_aws as aws
 
 import synthetics
-from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
 from components.lambda_code import code_archive, lambda_files
+from components.lambda_function import lambda_role, logged_function
 from synthetics import checks, metrics, smoke
 from synthetics import handler as check
 from synthetics.metrics import CHECK_EVERY_MINUTES
@@ -65,19 +65,9 @@ class SyntheticChecks(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:SyntheticChecks", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-checks-role",
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
-        )
-        logs = aws.iam.RolePolicyAttachment(
-            f"{name}-checks-logs", role=role.name, policy_arn=BASIC_LOGS_POLICY, opts=child
-        )
-        metrics = aws.iam.RolePolicy(
-            f"{name}-checks-policy",
-            role=role.id,
-            policy=policy_document(
+        role = lambda_role(
+            f"{name}-checks",
+            [
                 {
                     # PutMetricData has no resource type: the namespace condition scopes it
                     # (AWS's Service Authorization Reference for CloudWatch).
@@ -87,8 +77,9 @@ class SyntheticChecks(pulumi.ComponentResource):
                     "Resource": "*",
                     "Condition": {"StringEquals": {"cloudwatch:namespace": args.metric_namespace}},
                 }
-            ),
-            opts=child,
+            ],
+            args.permissions_boundary,
+            child,
         )
         code = code_archive(SOURCES)
         self.function_names = {}
@@ -100,34 +91,25 @@ class SyntheticChecks(pulumi.ComponentResource):
                 opts=child,
             )
             there = pulumi.ResourceOptions(parent=self, provider=provider)
-            log_group = aws.cloudwatch.LogGroup(
-                f"{name}-checks-{location}-logs",
-                retention_in_days=args.log_retention_days,
-                opts=there,
-            )
-            function = aws.lambda_.Function(
+            function = logged_function(
                 f"{name}-checks-{location}",
-                role=role.arn,
+                role,
                 runtime=args.runtime,
-                architectures=[args.architecture],
-                memory_size=args.memory_mb,
-                timeout=args.timeout_seconds,
+                architecture=args.architecture,
                 handler=HANDLER,
                 code=code,
-                reserved_concurrent_executions=RESERVED_CONCURRENCY,
+                timeout_s=args.timeout_seconds,
                 environment={
-                    "variables": {
-                        check.PUBLIC_URL_ENV: args.public_url,
-                        check.LOCATION_ENV: location,
-                        check.NAMESPACE_ENV: args.metric_namespace,
-                        check.METRIC_REGION_ENV: args.metric_region,
-                    }
+                    check.PUBLIC_URL_ENV: args.public_url,
+                    check.LOCATION_ENV: location,
+                    check.NAMESPACE_ENV: args.metric_namespace,
+                    check.METRIC_REGION_ENV: args.metric_region,
                 },
-                logging_config={"log_format": "Text", "log_group": log_group.name},
-                opts=pulumi.ResourceOptions(
-                    parent=self, provider=provider, depends_on=[logs, metrics]
-                ),
-            )
+                log_retention_days=args.log_retention_days,
+                opts=there,
+                memory_size=args.memory_mb,
+                reserved_concurrent_executions=RESERVED_CONCURRENCY,
+            ).function
             aws.lambda_.FunctionEventInvokeConfig(
                 f"{name}-checks-{location}-async",
                 function_name=function.name,
