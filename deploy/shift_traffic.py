@@ -146,13 +146,25 @@ def appspec(release: Release, current_version: str, hooks: bool = True) -> str:
 
 
 def appspec_version(info: dict[str, Any], which: str) -> str | None:
-    """A version (`TargetVersion` or `CurrentVersion`) of a deployment's AppSpec, if it has one."""
-    content = info.get("revision", {}).get("appSpecContent", {}).get("content")
+    """A version (`TargetVersion` or `CurrentVersion`) of a deployment's AppSpec, if it has one.
+
+    Every finished deployment of the group is read, those made by hand too: CodeDeploy takes a
+    Lambda AppSpec as JSON or YAML, in `appSpecContent` or the older `string` revision
+    (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_RevisionLocation.html), so
+    both are read, and one this script cannot read counts as none rather than stopping every
+    later release with a traceback (which the workflow would take for a rollback)."""
+    import yaml  # JSON is YAML too
+
+    revision = info.get("revision", {})
+    content = (revision.get("appSpecContent") or revision.get("string") or {}).get("content")
     if not content:
         return None
-    (resource,) = json.loads(content)["Resources"]
-    (spec,) = resource.values()
-    return str(spec["Properties"][which])
+    try:
+        (resource,) = yaml.safe_load(content)["Resources"]
+        (spec,) = resource.values()
+        return str(spec["Properties"][which])
+    except (yaml.YAMLError, TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def target_version_of(info: dict[str, Any]) -> str | None:
@@ -168,6 +180,13 @@ def current_version_of(info: dict[str, Any]) -> str | None:
 def rejected_version(info: dict[str, Any]) -> str | None:
     """The version a finished deployment rejected: the target of a release CodeDeploy rolled
     back, or the version a judged restore took out (whatever the restore's own status)."""
+    triggered_by = info.get("rollbackInfo", {}).get("rollbackTriggeringDeploymentId")
+    if info.get("creator") == "codeDeployRollback" or triggered_by:
+        # CodeDeploy rolls back "by redeploying a previously deployed revision ... as a new
+        # deployment" (https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html):
+        # its AppSpec's target is the code it went back to, and the release that triggered it
+        # counts on its own. Even when this redeployment fails, it judged nothing.
+        return None
     description = info.get("description", "")
     if description.startswith(RESTORE_MARK):
         if description.removeprefix(RESTORE_MARK).startswith(NOT_JUDGED_MARK):

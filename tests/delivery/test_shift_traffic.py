@@ -641,6 +641,94 @@ def test_deployments_that_succeeded_count_only_as_restores(clients: tuple) -> No
     assert rejected_versions(RELEASE, codedeploy) == {}
 
 
+@pytest.mark.parametrize("listed_status", ["Failed", "Stopped"])
+@pytest.mark.parametrize(
+    "marks",
+    [
+        {
+            "creator": "codeDeployRollback",
+            "rollbackInfo": {"rollbackTriggeringDeploymentId": "d-2"},
+        },
+        # rollbackInfo with a message alone: the creator says what it is
+        {"creator": "codeDeployRollback", "rollbackInfo": {"rollbackMessage": "rollback"}},
+        {"rollbackInfo": {"rollbackTriggeringDeploymentId": "d-2"}},
+    ],
+    ids=["creator-and-trigger", "creator", "trigger"],
+)
+def test_codedeploys_own_rollback_never_counts_even_when_it_ends_badly(
+    clients: tuple, listed_status: str, marks: dict[str, Any]
+) -> None:
+    """CodeDeploy rolls back by redeploying the previous revision as a new deployment (its
+    creator `codeDeployRollback`, its rollbackInfo naming the triggering deployment:
+    https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_RollbackInfo.html). That
+    redeployment targets the code it went back to (7 here): were it to fail, 7 must not become
+    rejected. The release it rolled back (d-2, to 8) counts."""
+    _, _, codedeploy, deploy_stub = clients
+    rollback = {**earlier("d-2-rollback", "7", rolled_back=False), "status": listed_status, **marks}
+    history(deploy_stub, rollback, earlier("d-2", "8", rolled_back=True))
+    assert rejected_versions(RELEASE, codedeploy) == {"8": "d-2"}
+
+
+# Lambda AppSpecs as a person may give them in the console or CLI: YAML, or the older `string`
+# revision type (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_RevisionLocation.html).
+YAML_APPSPEC = """version: 0.0
+Resources:
+  - live:
+      Type: AWS::Lambda::Function
+      Properties:
+        Name: hello-dev
+        Alias: live
+        CurrentVersion: 6
+        TargetVersion: 9
+"""
+
+
+def rolled_back_with(deployment_id: str, revision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "deploymentId": deployment_id,
+        "status": "Stopped",
+        "revision": revision,
+        "rollbackInfo": {"rollbackDeploymentId": f"{deployment_id}-rollback"},
+    }
+
+
+def test_appspecs_in_yaml_or_as_a_string_revision_count_too(clients: tuple) -> None:
+    _, _, codedeploy, deploy_stub = clients
+    yaml_one = rolled_back_with(
+        "d-yaml", {"revisionType": "AppSpecContent", "appSpecContent": {"content": YAML_APPSPEC}}
+    )
+    string_one = rolled_back_with(
+        "d-string",
+        {"revisionType": "String", "string": {"content": YAML_APPSPEC.replace("9", "10")}},
+    )
+    history(deploy_stub, yaml_one, string_one)
+    assert rejected_versions(RELEASE, codedeploy) == {"9": "d-yaml", "10": "d-string"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not: [valid",  # neither JSON nor YAML
+        "just text",
+        json.dumps({"version": 0.0}),  # no Resources
+        json.dumps({"Resources": [{"a": {}}, {"b": {}}]}),  # two resources
+        json.dumps({"Resources": [{"live": {"Properties": {"CurrentVersion": "6"}}}]}),
+    ],
+    ids=["broken", "scalar", "no-resources", "two-resources", "no-target"],
+)
+def test_an_appspec_it_cannot_read_is_skipped_and_the_rest_still_counts(
+    clients: tuple, content: str
+) -> None:
+    """A deployment made by hand whose AppSpec this script cannot read must not stop every later
+    release with a traceback (exit 1, which the workflow takes for a rollback)."""
+    _, _, codedeploy, deploy_stub = clients
+    unreadable = rolled_back_with(
+        "d-odd", {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}
+    )
+    history(deploy_stub, unreadable, earlier("d-9", "5", rolled_back=True))
+    assert rejected_versions(RELEASE, codedeploy) == {"5": "d-9"}
+
+
 def single_region_outputs(path: Path) -> Path:
     path.write_text(
         json.dumps(
