@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from deploy.shift_traffic import (
     shift_traffic,
 )
 from hello_stack.config import DEPLOYMENT_CONFIGS
+from tests.conftest import ROOT
 
 RELEASE = Release(
     function_name="hello-prod-function-abc",
@@ -413,6 +415,39 @@ def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
         )
         assert main(["--outputs", str(outputs)]) == 0
     assert capsys.readouterr().out == "nothing to do: live already serves 1\n"
+
+
+@pytest.mark.usefixtures("emulated_aws")
+@pytest.mark.parametrize(
+    "task",
+    [
+        [],
+        ["--print-live-version"],
+        ["--restore-to", "7"],
+        ["--restore-to", "7", "--code-not-judged"],
+    ],
+)
+def test_a_failed_aws_call_exits_5_not_1_like_a_rollback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], task: list[str]
+) -> None:
+    """The workflow restores other regions without judging the code after exit 5; a traceback
+    would exit 1, a rollback's code, and make them remember code nothing judged. Here Lambda
+    knows no such function (ResourceNotFoundException, a botocore ClientError)."""
+    outputs = single_region_outputs(tmp_path / "outputs.json")
+    with mock_aws():
+        assert main(["--outputs", str(outputs), *task]) == 5
+    err = capsys.readouterr().err
+    assert err.startswith("an AWS call failed, nothing judged: ")
+    assert "ResourceNotFoundException" in err
+
+
+def test_the_workflow_restores_unjudged_on_exactly_the_script_s_unjudged_exits() -> None:
+    """One owner per exit code: the workflow's verdict line uses the script's values."""
+    workflow = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    (line,) = [each for each in workflow.splitlines() if "verdict=(--code-not-judged)" in each]
+    exits = shift_traffic_module.NOT_READY, shift_traffic_module.AWS_ERROR
+    assert sorted(int(n) for n in re.findall(r'"\$shifted" -eq (\d+)', line)) == sorted(exits)
+    assert len(set(exits)) == 2 and not set(exits) & {0, 1, 2, 3}
 
 
 @pytest.mark.usefixtures("emulated_aws")
