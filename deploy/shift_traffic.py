@@ -23,10 +23,11 @@ rolled back), 3 when the version is one an earlier deployment of this group roll
 a judged restore took out (CodeDeploy's own history says so, see below): shifting to it again
 would hurt users again; 4 when the version never became ready (its snapshot failed, or it was
 still Pending at --ready-timeout): no deployment was created, so nothing remembers the version as
-bad; a Failed version needs a new one (`hello:republish`, then `pulumi up`). `--force` shifts
-anyway; `--ignore-alarms` tells CodeDeploy to ignore the group's alarms for this
-deployment only, to fix forward while an alarm is still firing (a failing deployment still
-rolls back).
+bad; a Failed version needs a new one (`hello:republish`, then `pulumi up`); 5 when an AWS call
+failed (throttled, denied, unreachable: AWS_ERROR), which says nothing of the code either, where
+a traceback would exit 1 as a rollback does. `--force` shifts anyway; `--ignore-alarms` tells
+CodeDeploy to ignore the group's alarms for this deployment only, to fix forward while an alarm
+is still firing (a failing deployment still rolls back).
 
 `--print-live-version` prints the version the `live` alias serves (the deploy job records each
 region's before it releases any). `--restore-to VERSION` moves the alias back to a recorded
@@ -40,11 +41,12 @@ RESTORE_MARK, so the version it moves back TO never counts as rejected; the vers
 alias AWAY from (its AppSpec's CurrentVersion) counts, whatever the restore's own status, since
 CodeDeploy records no rollback for code taken out this way. Only the caller knows why the release
 stopped: a rollback (1), a timeout (2), a refusal (3) or a failed probe judge the code bad, and
-that is the default; a version that never became ready (4) says nothing of it, and the workflow
-then passes `--code-not-judged`, which adds NOT_JUDGED_MARK after RESTORE_MARK and the restore
-counts nothing. A restore whose description lacks that mark (every restore made before the mark
-existed too) counts: the safe side. Exits 0 when the alias serves VERSION, 1 when the deployment
-failed, 2 when it did not finish in time (stopped, without a rollback).
+that is the default; a version that never became ready (4) or an AWS call that failed (5) says
+nothing of it, and the workflow then passes `--code-not-judged`, which adds NOT_JUDGED_MARK
+after RESTORE_MARK and the restore counts nothing. A restore whose description lacks that mark
+(every restore made before the mark existed too) counts: the safe side. Exits 0 when the alias
+serves VERSION, 1 when the deployment failed, 2 when it did not finish in time (stopped, without
+a rollback), 5 when an AWS call failed.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ FINISHED = [*ENDED_BADLY, "Succeeded"]
 BATCH = 25  # BatchGetDeployments takes at most 25 ids
 READY_POLL_S = 5  # the published_version_active waiter's own delay
 NOT_READY = 4
+# An AWS call failed: not a verdict on the code (an uncaught exception would exit 1, a rollback's).
+AWS_ERROR = 5
 # AWS's predefined Lambda configuration that moves all traffic at once (one of
 # hello_stack.config.DEPLOYMENT_CONFIGS, which a test keeps it in): a restore has nothing to canary.
 ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
@@ -146,13 +150,25 @@ def appspec(release: Release, current_version: str, hooks: bool = True) -> str:
 
 
 def appspec_version(info: dict[str, Any], which: str) -> str | None:
-    """A version (`TargetVersion` or `CurrentVersion`) of a deployment's AppSpec, if it has one."""
-    content = info.get("revision", {}).get("appSpecContent", {}).get("content")
+    """A version (`TargetVersion` or `CurrentVersion`) of a deployment's AppSpec, if it has one.
+
+    Every finished deployment of the group is read, those made by hand too: CodeDeploy takes a
+    Lambda AppSpec as JSON or YAML, in `appSpecContent` or the older `string` revision
+    (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_RevisionLocation.html), so
+    both are read, and one this script cannot read counts as none rather than stopping every
+    later release with a traceback (which the workflow would take for a rollback)."""
+    import yaml  # JSON is YAML too
+
+    revision = info.get("revision", {})
+    content = (revision.get("appSpecContent") or revision.get("string") or {}).get("content")
     if not content:
         return None
-    (resource,) = json.loads(content)["Resources"]
-    (spec,) = resource.values()
-    return str(spec["Properties"][which])
+    try:
+        (resource,) = yaml.safe_load(content)["Resources"]
+        (spec,) = resource.values()
+        return str(spec["Properties"][which])
+    except (yaml.YAMLError, TypeError, KeyError, ValueError, AttributeError):
+        return None
 
 
 def target_version_of(info: dict[str, Any]) -> str | None:
@@ -168,6 +184,13 @@ def current_version_of(info: dict[str, Any]) -> str | None:
 def rejected_version(info: dict[str, Any]) -> str | None:
     """The version a finished deployment rejected: the target of a release CodeDeploy rolled
     back, or the version a judged restore took out (whatever the restore's own status)."""
+    triggered_by = info.get("rollbackInfo", {}).get("rollbackTriggeringDeploymentId")
+    if info.get("creator") == "codeDeployRollback" or triggered_by:
+        # CodeDeploy rolls back "by redeploying a previously deployed revision ... as a new
+        # deployment" (https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html):
+        # its AppSpec's target is the code it went back to, and the release that triggered it
+        # counts on its own. Even when this redeployment fails, it judged nothing.
+        return None
     description = info.get("description", "")
     if description.startswith(RESTORE_MARK):
         if description.removeprefix(RESTORE_MARK).startswith(NOT_JUDGED_MARK):
@@ -355,7 +378,7 @@ def restore(
     """Moves the alias back to `version`, the one it served before this run released the region
     (see the module's docstring for why all at once, without hooks, alarms or rollback).
     `code_judged`: the release stopped for a reason that judges its code bad, so the version
-    taken out is remembered (False only when it says nothing of the code: exit 4)."""
+    taken out is remembered (False only when it says nothing of the code: exit 4 or 5)."""
     current = live_version(release, lambda_client)
     if current == version:
         return Outcome(0, f"nothing to restore: {release.alias_name} already serves {version}")
@@ -476,7 +499,8 @@ def main(argv: list[str] | None = None) -> int:
         "--code-not-judged",
         action="store_true",
         help="with --restore-to: the release stopped for a reason that says nothing of its code "
-        "(its version never became ready, exit 4), so the version taken out is not remembered",
+        "(its version never became ready, exit 4, or an AWS call failed, 5), so the version taken "
+        "out is not remembered",
     )
     args = parser.parse_args(argv)
     if (args.print_live_version or args.restore_to) and (args.force or args.ignore_alarms):
@@ -487,6 +511,17 @@ def main(argv: list[str] | None = None) -> int:
         outputs = json.load(file)
     release = Release.from_outputs(outputs, args.region)
 
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return run_task(args, release, outputs)
+    except (BotoCoreError, ClientError) as error:
+        print(f"an AWS call failed, nothing judged: {error}", file=sys.stderr)
+        return AWS_ERROR
+
+
+def run_task(args: argparse.Namespace, release: Release, outputs: dict[str, Any]) -> int:
+    """The task the arguments ask for, with the clients of the region(s) they name."""
     import boto3
 
     regions = None

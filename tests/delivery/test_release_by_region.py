@@ -207,7 +207,7 @@ def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
 
 # Why the release stopped decides whether a restore remembers the code it takes out: a rollback
 # (1), a timeout (2), a refusal (3) and a failed probe judge it bad; a version that never became
-# ready (4) says nothing of it.
+# ready (4) or an AWS call that failed (5) says nothing of it.
 @pytest.mark.parametrize(
     ("stop", "restores"),
     [
@@ -218,6 +218,8 @@ def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
         # The shift's exit decides, never the job's: a probe exiting 4 still judges.
         ({"PROBE_EXIT_eu_west_2": "4"}, ["restore eu-west-1 to 41", "restore eu-west-2 to 12"]),
         ({"SHIFT_EXIT_eu_west_2": "4"}, ["restore eu-west-1 to 41 not judged"]),
+        # An AWS call failed (throttled, denied): nothing judged the code either.
+        ({"SHIFT_EXIT_eu_west_2": "5"}, ["restore eu-west-1 to 41 not judged"]),
         # Not ready, and the probe failed too: it watched the old code, still nothing judged.
         (
             {"SHIFT_EXIT_eu_west_2": "4", "PROBE_EXIT_eu_west_2": "1"},
@@ -231,6 +233,7 @@ def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
         "probe",
         "probe-exit-4",
         "not-ready",
+        "aws-error",
         "not-ready-and-probe",
     ],
 )

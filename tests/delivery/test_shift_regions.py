@@ -7,6 +7,7 @@ pair per region)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -361,3 +362,37 @@ def test_after_a_restore_not_judged_the_code_is_refused_nowhere(stubs: dict) -> 
         "get_deployment", {"deploymentInfo": {"deploymentId": "d-west", "status": "Succeeded"}}
     )
     assert release_second(stubs).exit_code == 0
+
+
+def test_republishing_does_not_clear_a_judged_restore_in_a_multi_region_stack(
+    stubs: dict,
+) -> None:
+    """hello:republish changes only the function's environment: Lambda publishes a new version
+    (9) whose CodeSha256 is the code a judged restore took out, so every region still refuses
+    it by its hash. Only changed code or --force ships it (docs/delivery.md says so)."""
+    first_lambda, second_deploy = stubs["eu-west-1"][1], stubs["eu-west-2"][3]
+    restored = restore_first_from_8_to_7(stubs)
+    republished = replace(FIRST, target_version="9")
+
+    first_lambda.add_response(
+        "get_alias",
+        {"Name": "live", "FunctionVersion": "7"},
+        {"FunctionName": FIRST.function_name, "Name": "live"},
+    )
+    first_history(stubs, restored)  # its own group never rejected version 9 itself
+    code_of(first_lambda, FIRST, "9", CODE)  # the republished version: the same code as 8
+    first_history(stubs, restored)
+    code_of(first_lambda, FIRST, "8", CODE)
+    history(second_deploy, SECOND, {})
+    outcome = shift_traffic(
+        republished,
+        stubs["eu-west-1"][0],
+        stubs["eu-west-1"][2],
+        regions=both_regions(stubs),
+        sleep=lambda _: None,
+    )
+    assert outcome.exit_code == 3
+    assert outcome.message.startswith(
+        f"the code of version 9 (CodeSha256 {CODE}) was rolled back or taken out by CodeDeploy "
+        "d-restore in eu-west-1"
+    )

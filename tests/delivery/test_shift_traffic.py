@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from deploy.shift_traffic import (
     shift_traffic,
 )
 from hello_stack.config import DEPLOYMENT_CONFIGS
+from tests.conftest import ROOT
 
 RELEASE = Release(
     function_name="hello-prod-function-abc",
@@ -416,6 +418,39 @@ def test_main_reads_the_stack_outputs_and_asks_lambda_for_the_alias(
 
 
 @pytest.mark.usefixtures("emulated_aws")
+@pytest.mark.parametrize(
+    "task",
+    [
+        [],
+        ["--print-live-version"],
+        ["--restore-to", "7"],
+        ["--restore-to", "7", "--code-not-judged"],
+    ],
+)
+def test_a_failed_aws_call_exits_5_not_1_like_a_rollback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], task: list[str]
+) -> None:
+    """The workflow restores other regions without judging the code after exit 5; a traceback
+    would exit 1, a rollback's code, and make them remember code nothing judged. Here Lambda
+    knows no such function (ResourceNotFoundException, a botocore ClientError)."""
+    outputs = single_region_outputs(tmp_path / "outputs.json")
+    with mock_aws():
+        assert main(["--outputs", str(outputs), *task]) == 5
+    err = capsys.readouterr().err
+    assert err.startswith("an AWS call failed, nothing judged: ")
+    assert "ResourceNotFoundException" in err
+
+
+def test_the_workflow_restores_unjudged_on_exactly_the_script_s_unjudged_exits() -> None:
+    """One owner per exit code: the workflow's verdict line uses the script's values."""
+    workflow = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    (line,) = [each for each in workflow.splitlines() if "verdict=(--code-not-judged)" in each]
+    exits = shift_traffic_module.NOT_READY, shift_traffic_module.AWS_ERROR
+    assert sorted(int(n) for n in re.findall(r'"\$shifted" -eq (\d+)', line)) == sorted(exits)
+    assert len(set(exits)) == 2 and not set(exits) & {0, 1, 2, 3}
+
+
+@pytest.mark.usefixtures("emulated_aws")
 def test_the_history_query_is_one_codedeploy_accepts() -> None:
     with mock_aws():
         codedeploy = boto3.client("codedeploy")
@@ -639,6 +674,94 @@ def test_deployments_that_succeeded_count_only_as_restores(clients: tuple) -> No
     stopped_without_rollback = earlier("d-3", "6", rolled_back=False)
     history(deploy_stub, succeeded, rollback_of_d2, stopped_without_rollback)
     assert rejected_versions(RELEASE, codedeploy) == {}
+
+
+@pytest.mark.parametrize("listed_status", ["Failed", "Stopped"])
+@pytest.mark.parametrize(
+    "marks",
+    [
+        {
+            "creator": "codeDeployRollback",
+            "rollbackInfo": {"rollbackTriggeringDeploymentId": "d-2"},
+        },
+        # rollbackInfo with a message alone: the creator says what it is
+        {"creator": "codeDeployRollback", "rollbackInfo": {"rollbackMessage": "rollback"}},
+        {"rollbackInfo": {"rollbackTriggeringDeploymentId": "d-2"}},
+    ],
+    ids=["creator-and-trigger", "creator", "trigger"],
+)
+def test_codedeploys_own_rollback_never_counts_even_when_it_ends_badly(
+    clients: tuple, listed_status: str, marks: dict[str, Any]
+) -> None:
+    """CodeDeploy rolls back by redeploying the previous revision as a new deployment (its
+    creator `codeDeployRollback`, its rollbackInfo naming the triggering deployment:
+    https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_RollbackInfo.html). That
+    redeployment targets the code it went back to (7 here): were it to fail, 7 must not become
+    rejected. The release it rolled back (d-2, to 8) counts."""
+    _, _, codedeploy, deploy_stub = clients
+    rollback = {**earlier("d-2-rollback", "7", rolled_back=False), "status": listed_status, **marks}
+    history(deploy_stub, rollback, earlier("d-2", "8", rolled_back=True))
+    assert rejected_versions(RELEASE, codedeploy) == {"8": "d-2"}
+
+
+# Lambda AppSpecs as a person may give them in the console or CLI: YAML, or the older `string`
+# revision type (https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_RevisionLocation.html).
+YAML_APPSPEC = """version: 0.0
+Resources:
+  - live:
+      Type: AWS::Lambda::Function
+      Properties:
+        Name: hello-dev
+        Alias: live
+        CurrentVersion: 6
+        TargetVersion: 9
+"""
+
+
+def rolled_back_with(deployment_id: str, revision: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "deploymentId": deployment_id,
+        "status": "Stopped",
+        "revision": revision,
+        "rollbackInfo": {"rollbackDeploymentId": f"{deployment_id}-rollback"},
+    }
+
+
+def test_appspecs_in_yaml_or_as_a_string_revision_count_too(clients: tuple) -> None:
+    _, _, codedeploy, deploy_stub = clients
+    yaml_one = rolled_back_with(
+        "d-yaml", {"revisionType": "AppSpecContent", "appSpecContent": {"content": YAML_APPSPEC}}
+    )
+    string_one = rolled_back_with(
+        "d-string",
+        {"revisionType": "String", "string": {"content": YAML_APPSPEC.replace("9", "10")}},
+    )
+    history(deploy_stub, yaml_one, string_one)
+    assert rejected_versions(RELEASE, codedeploy) == {"9": "d-yaml", "10": "d-string"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not: [valid",  # neither JSON nor YAML
+        "just text",
+        json.dumps({"version": 0.0}),  # no Resources
+        json.dumps({"Resources": [{"a": {}}, {"b": {}}]}),  # two resources
+        json.dumps({"Resources": [{"live": {"Properties": {"CurrentVersion": "6"}}}]}),
+    ],
+    ids=["broken", "scalar", "no-resources", "two-resources", "no-target"],
+)
+def test_an_appspec_it_cannot_read_is_skipped_and_the_rest_still_counts(
+    clients: tuple, content: str
+) -> None:
+    """A deployment made by hand whose AppSpec this script cannot read must not stop every later
+    release with a traceback (exit 1, which the workflow takes for a rollback)."""
+    _, _, codedeploy, deploy_stub = clients
+    unreadable = rolled_back_with(
+        "d-odd", {"revisionType": "AppSpecContent", "appSpecContent": {"content": content}}
+    )
+    history(deploy_stub, unreadable, earlier("d-9", "5", rolled_back=True))
+    assert rejected_versions(RELEASE, codedeploy) == {"5": "d-9"}
 
 
 def single_region_outputs(path: Path) -> Path:

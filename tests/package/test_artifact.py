@@ -3,6 +3,7 @@ with real API Gateway proxy events in a Lambda-shaped interpreter against moto's
 
 from __future__ import annotations
 
+import compileall
 import importlib.util
 import json
 import platform
@@ -131,3 +132,22 @@ def test_handler_refuses_requests_around_cloudfront_when_a_secret_is_set(
     env = {"AWS_DEFAULT_REGION": "eu-west-1", "HELLO_ORIGIN_SECRET": "s3cret"}
     (response,) = invoke(code, provided, [api_gateway_event("GET", "Zoe")], env)
     assert response["statusCode"] == 403
+
+
+def test_bytecode_caches_in_the_project_change_nothing_in_the_zip(tmp_path: Path) -> None:
+    """`make test` lets Python write __pycache__ (and compiles the sources first), so the real
+    hello_app/ holds bytecode whenever the tests ran: the zip, and Chalice's cache key (its name,
+    a hash of the app files), must be those of a clean checkout."""
+    clean = fresh_copy(tmp_path / "clean")
+    cached = fresh_copy(tmp_path / "cached")
+    assert compileall.compile_dir(cached, quiet=1)
+    (cached / "chalicelib" / "stray.cpython-312.pyc").write_bytes(b"not a module")
+    assert list(cached.rglob("__pycache__"))
+    built = [
+        Path(build_deployment_package(str(project), MATCHING, "arm64", bytecode=False))
+        for project in (clean, cached)
+    ]
+    assert built[0].name == built[1].name
+    assert built[0].read_bytes() == built[1].read_bytes()
+    names = zipfile.ZipFile(built[1]).namelist()
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
