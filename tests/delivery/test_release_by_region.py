@@ -98,7 +98,8 @@ def run(tmp_path: Path, regions: list[str], **env_values: str) -> tuple[int, lis
         timeout=60,
         check=False,
     )
-    log = (tmp_path / "calls.log").read_text().splitlines()
+    calls = tmp_path / "calls.log"
+    log = calls.read_text().splitlines() if calls.exists() else []
     return result.returncode, log, result.stdout
 
 
@@ -246,3 +247,12 @@ def test_only_a_version_not_ready_restores_without_judging_the_code(
     expected_status = int(stop.get("SHIFT_EXIT_eu_west_2", stop.get("PROBE_EXIT_eu_west_2", "0")))
     assert status == expected_status
     assert [call for call in calls if call.startswith("restore")] == restores
+
+
+def test_outputs_without_a_region_fail_the_step_rather_than_release_nothing(
+    tmp_path: Path,
+) -> None:
+    status, calls, stdout = run(tmp_path, [])
+    assert status == 1
+    assert calls == []  # no secret read, nothing recorded, probed or shifted
+    assert "list no region to release" in stdout
