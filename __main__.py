@@ -217,14 +217,14 @@ def serving(region: str) -> Serving:
     behind its health check)."""
     region_name = naming.regional_name(name, region, primary=settings.region)
     app = regional_api(region, region_name)
-    region_api = RestHandler.of(app)
+    region_rest = RestHandler.of(app)
     endpoint = (
         RegionalEndpoint(
             region_name,
             RegionalEndpointArgs(
                 region=region,
-                rest_api_id=region_api.rest_api_id,
-                stage_name=region_api.stage_name,
+                rest_api_id=region_rest.rest_api_id,
+                stage_name=region_rest.stage_name,
                 health_path=contract.HEALTH_PATH,
                 # Set whenever two regions are (the settings refuse a stack without them).
                 hosted_zone_id=str(settings.hosted_zone_id),
@@ -238,7 +238,7 @@ def serving(region: str) -> Serving:
         if settings.multi_region
         else None
     )
-    return Serving(region_name, app, region_api, endpoint)
+    return Serving(region_name, app, region_rest, endpoint)
 
 
 # Each region is composed in two steps, because the CDN comes between them: it waits for every
@@ -313,20 +313,20 @@ health_checked_path = contract.HEALTH_PATH if settings.multi_region else None
 def alarms_of(region: str) -> list[AlarmSpec]:
     """A region's alarms: its API, function and replica, and the limits before them (the first
     region's also the restore tests')."""
-    region_api = servings[region].rest
+    region_rest = servings[region].rest
     found = alarms.regional_alarms(
         settings,
-        api_name=region_api.rest_api_name,
-        stage_name=region_api.stage_name,
-        function_name=region_api.function_name,
-        alias_name=region_api.alias_name,
+        api_name=region_rest.rest_api_name,
+        stage_name=region_rest.stage_name,
+        function_name=region_rest.function_name,
+        alias_name=region_rest.alias_name,
         table_name=table.name,
-        function_log_group_name=region_api.log_group_name,
+        function_log_group_name=region_rest.log_group_name,
         log_metric_namespace=metric_namespace,
         health_path=health_checked_path,
     )
     # An alarm before each limit.
-    found += limits.limit_alarms(settings, region_api, metric_namespace)
+    found += limits.limit_alarms(settings, region_rest, metric_namespace)
     if region == settings.region and restore_testing is not None:
         found += [restore_testing.failure_alarm, restore_testing.heartbeat_alarm]
     return found
@@ -349,7 +349,7 @@ def operating(region: str) -> Operating:
     """A region's alarms, notifying that region's own topic (an alarm notifies a topic in its own
     region only), and its CodeDeploy group (rolled back by those alarms) with its hooks."""
     region_name = servings[region].name
-    region_api = servings[region].rest
+    region_rest = servings[region].rest
     region_alarms = alarms_of(region)
     region_monitoring = Monitoring(region_name, paging(region_alarms), opts=region_options[region])
     region_canary = CanaryDeployment(
@@ -364,9 +364,9 @@ def operating(region: str) -> Operating:
     region_hooks = ReleaseHooks(
         region_name,
         ReleaseHooksArgs(
-            function_arn=region_api.function_arn,
+            function_arn=region_rest.function_arn,
             environment={
-                release_hook.TARGET_ENV: region_api.function_qualified_arn,
+                release_hook.TARGET_ENV: region_rest.function_qualified_arn,
                 release_hook.ORIGIN_HEADER_ENV: contract.ORIGIN_HEADER,
                 release_hook.ORIGIN_SECRET_ENV: secret,
                 release_hook.STAGE_ENV: contract.STAGE_NAME,
@@ -374,7 +374,7 @@ def operating(region: str) -> Operating:
                 # name may be serving the other one); one region: the public URL.
                 **(
                     {
-                        release_hook.PUBLIC_URL_ENV: region_api.api_url,
+                        release_hook.PUBLIC_URL_ENV: region_rest.api_url,
                         release_hook.DIRECT_ENV: "true",
                     }
                     if settings.multi_region

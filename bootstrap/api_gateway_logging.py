@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy
+from components.iam import service_role
 
 PUSH_TO_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
@@ -20,11 +20,7 @@ class ApiGatewayLogging(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("hello:components:ApiGatewayLogging", name, None, opts)
         child = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
-        role = aws.iam.Role(
-            f"{name}-apigateway-logs",
-            assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
-            opts=child,
-        )
+        role = service_role(f"{name}-apigateway-logs", "apigateway.amazonaws.com", None, child)
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-apigateway-logs", role=role.name, policy_arn=PUSH_TO_LOGS_POLICY, opts=child
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy
+from components.iam import service_role
 
 CODEDEPLOY_LAMBDA_POLICY = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"
 
@@ -33,11 +33,8 @@ class CanaryDeployment(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:CanaryDeployment", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-codedeploy-role",
-            assume_role_policy=assume_role_policy("codedeploy.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
+        role = service_role(
+            f"{name}-codedeploy-role", "codedeploy.amazonaws.com", args.permissions_boundary, child
         )
         aws.iam.RolePolicyAttachment(
             f"{name}-codedeploy-policy",

@@ -1,4 +1,4 @@
-"""IAM policy documents shared by the components."""
+"""IAM policy documents, and roles one AWS service assumes, shared by the components."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 POLICY_VERSION = "2012-10-17"  # the IAM policy language's current version
 # AWS's managed policy for a Lambda function's own logs.
@@ -33,3 +34,18 @@ def policy_document(*statements: pulumi.Input[Mapping[str, Any]]) -> pulumi.Outp
 def assume_role_policy(service: str) -> str:
     """Trust policy letting one AWS service (e.g. lambda.amazonaws.com) assume a role."""
     return trust_policy({"Service": service})
+
+
+def service_role(
+    name: str,
+    service: str,
+    permissions_boundary: pulumi.Input[str] | None,
+    opts: pulumi.ResourceOptions,
+) -> aws.iam.Role:
+    """A role one AWS service (e.g. backup.amazonaws.com) may assume, under the boundary."""
+    return aws.iam.Role(
+        name,
+        assume_role_policy=assume_role_policy(service),
+        permissions_boundary=permissions_boundary,
+        opts=opts,
+    )

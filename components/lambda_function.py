@@ -16,7 +16,7 @@ from typing import Any, TypedDict, Unpack
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import BASIC_LOGS_POLICY, assume_role_policy, policy_document
+from components.iam import BASIC_LOGS_POLICY, policy_document, service_role
 
 LAMBDA_SERVICE = "lambda.amazonaws.com"
 
@@ -39,21 +39,6 @@ class Sizing(TypedDict, total=False):
 
     memory_size: int
     reserved_concurrent_executions: int
-
-
-def service_role(
-    name: str,
-    service: str,
-    permissions_boundary: pulumi.Input[str] | None,
-    opts: pulumi.ResourceOptions,
-) -> aws.iam.Role:
-    """A role one AWS service (e.g. backup.amazonaws.com) may assume, under the boundary."""
-    return aws.iam.Role(
-        name,
-        assume_role_policy=assume_role_policy(service),
-        permissions_boundary=permissions_boundary,
-        opts=opts,
-    )
 
 
 def lambda_role(

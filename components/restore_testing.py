@@ -36,8 +36,9 @@ import chalicelib
 import chalicelib.contract
 import chalicelib.storage
 import hooks
+from components.iam import service_role
 from components.lambda_code import code_archive, lambda_files
-from components.lambda_function import lambda_role, logged_function, service_role
+from components.lambda_function import lambda_role, logged_function
 from components.table_backup import RESTORE_POLICY
 from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.retention import (

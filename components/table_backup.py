@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.iam import assume_role_policy
+from components.iam import service_role
 
 BACKUP_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
 RESTORE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"
@@ -45,11 +45,8 @@ class TableBackup(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        role = aws.iam.Role(
-            f"{name}-backup-role",
-            assume_role_policy=assume_role_policy("backup.amazonaws.com"),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
+        role = service_role(
+            f"{name}-backup-role", "backup.amazonaws.com", args.permissions_boundary, child
         )
         for suffix, policy_arn in (("backup", BACKUP_POLICY), ("restore", RESTORE_POLICY)):
             aws.iam.RolePolicyAttachment(
