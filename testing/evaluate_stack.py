@@ -187,6 +187,12 @@ class RecordingMonitor(mocks.MockMonitor):
             "ignoreChanges": list(request.ignoreChanges),
             "dependencies": list(request.dependencies),
             "provider": request.provider,
+            "deleteBeforeReplace": request.deleteBeforeReplace,
+            "replaceOnChanges": list(request.replaceOnChanges),
+            "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            "customTimeouts": MessageToDict(request.customTimeouts),
+            "deletedWith": request.deletedWith,
+            "importId": request.importId,
             # Pulumi's engine resolves aliases, not the mocks: kept for tests to apply.
             "aliases": [MessageToDict(alias) for alias in request.aliases],
         }

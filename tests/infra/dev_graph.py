@@ -1,6 +1,8 @@
 """dev's resource graph as a digest per URN: what a one-region stack builds, kept unchanged by
 work on further regions (issue 22). Written from the program at main b2dc2ec, before two
-regions existed, and checked by tests/infra/test_regions.py.
+regions existed, and checked by tests/infra/test_regions.py. Dependencies and the remaining
+options joined the digest later: taken with them from 9a7d2c2's program (the last regeneration,
+after dev's two deliberate changes) and from main's, the two files were identical.
 
 Regenerate only for an intended change of dev:
 `python -m tests.infra.dev_graph > tests/infra/dev_graph.json`
@@ -17,14 +19,30 @@ from typing import Any
 
 from tests.conftest import ROOT
 
-# What a digest covers: the state the program sets and the options the engine acts on.
-KEYS = ("type", "parent", "protect", "retainOnDelete", "ignoreChanges", "provider", "aliases")
+# What a digest covers: the state the program sets, what the resource waits for, and every
+# option the engine acts on (testing.evaluate_stack's RecordingMonitor records them).
+KEYS = (
+    "type",
+    "parent",
+    "protect",
+    "retainOnDelete",
+    "ignoreChanges",
+    "provider",
+    "aliases",
+    "deleteBeforeReplace",
+    "replaceOnChanges",
+    "additionalSecretOutputs",
+    "customTimeouts",
+    "deletedWith",
+    "importId",
+)
 
 
 def digest(resource: dict[str, Any], root: str) -> str:
-    text = json.dumps(
-        {"state": resource["state"], **{key: resource.get(key) for key in KEYS}}, sort_keys=True
-    )
+    options = {key: resource[key] for key in KEYS}
+    # The order Pulumi's SDK lists dependencies in is not a difference in the graph.
+    options["dependencies"] = sorted(resource["dependencies"])
+    text = json.dumps({"state": resource["state"], **options}, sort_keys=True)
     text = text.replace(root, "ROOT")
     text = re.sub(r" object at 0x[0-9a-f]+", " object", text)  # an asset's repr
     return hashlib.sha256(text.encode()).hexdigest()

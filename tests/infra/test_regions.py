@@ -75,6 +75,25 @@ def test_dev_builds_exactly_what_it_built_before_two_regions_existed() -> None:
     assert {urn for urn in now if now[urn] != before[urn]} == set()
 
 
+def test_the_digest_sees_what_a_resource_waits_for_and_how_it_is_replaced() -> None:
+    """A graph that differs only in a dependency or an option is not the same graph; the order
+    the SDK lists dependencies in is no difference."""
+    dev = cached("dev").resources
+    waiting = next(r for r in dev if len(r["dependencies"]) >= 2)
+    (urn,) = graph([waiting])
+    same = {**waiting, "dependencies": list(reversed(waiting["dependencies"]))}
+    assert graph([same]) == graph([waiting])
+    changes = {
+        "dependencies": waiting["dependencies"][1:],
+        "deleteBeforeReplace": not waiting["deleteBeforeReplace"],
+        "replaceOnChanges": ["*"],
+        "customTimeouts": {"create": "1m"},
+        "deletedWith": "urn:pulumi:dev::hello::aws:s3/bucket:Bucket::other",
+    }
+    for key, value in changes.items():
+        assert graph([{**waiting, key: value}])[urn] != graph([waiting])[urn], key
+
+
 def test_dev_serves_from_one_region_with_no_failover_or_replica() -> None:
     dev = cached("dev")
     assert dev.settings["active_regions"] is None
