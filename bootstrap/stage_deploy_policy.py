@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bootstrap.stage_access import API_TAGS, grants
+from components.iam import POLICY_VERSION
 from hello_stack import naming
 
 
@@ -111,7 +112,7 @@ def policy_documents(stage: str, backs_up: bool, fails_over: bool = False) -> li
 
 
 def _document(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, separators=(",", ":"))
+    return json.dumps({"Version": POLICY_VERSION, "Statement": statements}, separators=(",", ":"))
 
 
 def _size(statements: list[dict[str, Any]]) -> int:

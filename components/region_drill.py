@@ -13,11 +13,12 @@ after `duration`; replication then resumes and the region's health check passes 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from components.iam import policy_document, service_role
 
 PAUSE_REPLICATION = "aws:dynamodb:global-table-pause-replication"
 TARGET_TYPE = "aws:dynamodb:global-table"
@@ -29,15 +30,16 @@ ACTION_PERMISSIONS = [
     "dynamodb:GetResourcePolicy",
     "dynamodb:DescribeTable",
 ]
-# Long enough for Route 53 to fail over and the drill to watch writes succeed in the other
-# region (docs/failover.md), short enough that replication catches up quickly.
 # What the action needs beyond the replica: on an MRSC table FIS injects the isolation's errors
 # (dynamodb:InjectError, which has no resource type), and it resolves targets through the tagging
 # API. AWS's "Cross-Region: Connectivity" scenario grants both on "*"
 # (https://docs.aws.amazon.com/fis/latest/userguide/cross-region-scenario.html, "Permissions").
 INJECT_ERROR = "dynamodb:InjectError"
 UNSCOPED_PERMISSIONS = [INJECT_ERROR, "tag:GetResources"]
+# Long enough for Route 53 to fail over and the drill to watch writes succeed in the other
+# region (docs/failover.md), short enough that replication catches up quickly.
 DURATION = "PT10M"
+FIS_SERVICE = "fis.amazonaws.com"
 
 
 @dataclass
@@ -56,36 +58,13 @@ class RegionDrill(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:RegionDrill", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-drill",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "fis.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
-            permissions_boundary=args.permissions_boundary,
-            opts=child,
-        )
+        role = service_role(f"{name}-drill", FIS_SERVICE, args.permissions_boundary, child)
         aws.iam.RolePolicy(
             f"{name}-drill",
             role=role.id,
-            policy=pulumi.Output.from_input(args.replica_arn).apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {"Effect": "Allow", "Action": ACTION_PERMISSIONS, "Resource": arn},
-                            {"Effect": "Allow", "Action": UNSCOPED_PERMISSIONS, "Resource": "*"},
-                        ],
-                    }
-                )
+            policy=policy_document(
+                {"Effect": "Allow", "Action": ACTION_PERMISSIONS, "Resource": args.replica_arn},
+                {"Effect": "Allow", "Action": UNSCOPED_PERMISSIONS, "Resource": "*"},
             ),
             opts=child,
         )
