@@ -24,14 +24,18 @@ from packaging.utils import canonicalize_name
 ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.MULTILINE)
 
 
-def lock_entries(lock_text: str) -> dict[str, str]:
-    """{canonical name: its lines in the lock (pin, hashes, `# via` comments)}."""
+def lock_entries(lock_text: str) -> dict[str, list[str]]:
+    """{canonical name: its entries' lines in the lock (pin, marker, hashes, `# via` comments)}.
+    Every entry of a name is kept, in the lock's order: uv writes one per marker where versions
+    differ by environment (`numpy==1.26.4 ; python_version < "3.12"`, then the other), and pip
+    evaluates those markers itself in the file it reads."""
     starts = list(ENTRY.finditer(lock_text))
     ends = [match.start() for match in starts[1:]] + [len(lock_text)]
-    return {
-        canonicalize_name(match.group(1)): lock_text[match.start() : end].rstrip() + "\n"
-        for match, end in zip(starts, ends, strict=True)
-    }
+    entries: dict[str, list[str]] = {}
+    for match, end in zip(starts, ends, strict=True):
+        text = lock_text[match.start() : end].rstrip() + "\n"
+        entries.setdefault(canonicalize_name(match.group(1)), []).append(text)
+    return entries
 
 
 def requirement_names(arguments: list[str]) -> list[str]:
@@ -85,7 +89,7 @@ def main(argv: list[str]) -> int:
             f"{lock} does not lock {', '.join(missing)}: add it, then `make lock`", file=sys.stderr
         )
         return 2
-    sys.stdout.write("".join(entries[name] for name in sorted(names)))
+    sys.stdout.write("".join(text for name in sorted(names) for text in entries[name]))
     return 0
 
 

@@ -25,15 +25,33 @@ gamma==3.0 \\
 MAKEFILE = (ROOT / "Makefile").read_text()
 
 
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder first on sys.path, for install() to put distributions' metadata in."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    return folder
+
+
+def install(site: Path, name: str, *requires: str) -> None:
+    """An installed distribution's metadata, as pip writes it: its Requires-Dist lines."""
+    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    lines = [f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n"]
+    lines += [f"Requires-Dist: {requirement}\n" for requirement in requires]
+    (info / "METADATA").write_text("".join(lines))
+
+
 def test_each_entry_keeps_its_pin_marker_hashes_and_comments() -> None:
     entries = locked_wheels.lock_entries(LOCK)
     assert list(entries) == ["alpha", "beta", "gamma"]
-    assert entries["beta"] == (
+    assert entries["beta"] == [
         "beta==2.0 ; sys_platform != 'win32' \\\n"
         "    --hash=sha256:bb \\\n"
         "    --hash=sha256:bc\n"
         "    # via alpha\n"
-    )
+    ]
 
 
 def test_requirements_come_from_words_files_and_installed_distributions(tmp_path: Path) -> None:
@@ -67,9 +85,11 @@ def test_the_output_is_the_locks_own_entries(capsys: pytest.CaptureFixture[str])
     assert locked_wheels.main([str(ROOT / "requirements.txt"), "boto3"]) == 0
     written = capsys.readouterr().out
     entries = locked_wheels.lock_entries((ROOT / "requirements.txt").read_text())
-    assert written == "".join(entries[name] for name in sorted(locked_wheels.needed(["boto3"])))
+    names = sorted(locked_wheels.needed(["boto3"]))
+    assert written == "".join(text for name in names for text in entries[name])
     assert written.count("==") == 7
-    assert all("--hash=sha256:" in entry for entry in locked_wheels.lock_entries(written).values())
+    written_entries = locked_wheels.lock_entries(written).values()
+    assert all("--hash=sha256:" in text for texts in written_entries for text in texts)
 
 
 def test_a_requirement_the_lock_does_not_hold_is_named(
@@ -92,3 +112,28 @@ def test_both_wheel_folders_are_fetched_with_hashes_and_nothing_else() -> None:
         assert "-m tools.locked_wheels requirements.txt" in recipe
         assert "$(call DOWNLOAD_LOCKED," in recipe
         assert "pip wheel" not in recipe and "--constraint" not in recipe
+
+
+# uv pip compile writes a name once per environment where the versions differ.
+TWO_NUMPYS = """\
+numpy==1.26.4 ; python_version < '3.12' \\
+    --hash=sha256:n1
+    # via alpha
+numpy==2.1.0 ; python_version >= '3.12' \\
+    --hash=sha256:n2
+    # via alpha
+"""
+
+
+def test_a_name_locked_once_per_environment_keeps_both_entries_for_pip_to_choose(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    install(site, "alpha", "numpy>=1.26")
+    install(site, "numpy")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(LOCK.split("beta==")[0] + TWO_NUMPYS)
+    assert locked_wheels.main([str(lock), "alpha"]) == 0
+    # Both numpy entries, markers kept: pip downloads the one whose marker holds.
+    assert capsys.readouterr().out == LOCK.split("beta==")[0] + TWO_NUMPYS
+    first, second = TWO_NUMPYS.split("numpy==2.1.0")
+    assert locked_wheels.lock_entries(TWO_NUMPYS)["numpy"] == [first, "numpy==2.1.0" + second]
