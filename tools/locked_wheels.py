@@ -20,8 +20,9 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-# A lock entry starts at column 0 with `name==version` and runs until the next one.
-ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", re.MULTILINE)
+# A lock entry starts at column 0 with `name==version` or `name[extra,...]==version` and runs
+# until the next one.
+ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]\n]*\])?==", re.MULTILINE)
 
 
 def lock_entries(lock_text: str) -> dict[str, list[str]]:

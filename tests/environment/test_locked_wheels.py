@@ -137,3 +137,15 @@ def test_a_name_locked_once_per_environment_keeps_both_entries_for_pip_to_choose
     assert capsys.readouterr().out == LOCK.split("beta==")[0] + TWO_NUMPYS
     first, second = TWO_NUMPYS.split("numpy==2.1.0")
     assert locked_wheels.lock_entries(TWO_NUMPYS)["numpy"] == [first, "numpy==2.1.0" + second]
+
+
+def test_an_entry_pinned_with_extras_is_its_own_entry_under_its_plain_name() -> None:
+    # A requirement file pinning an extra (`moto[server]==5.2.5`) is written so by uv pip compile.
+    alpha = LOCK.split("beta==")[0]
+    moto = "moto[server]==5.2.5 \\\n    --hash=sha256:mm\n    # via -r requirements/all.in\n"
+    jose = "Python_Jose[cryptography,pycryptodome]==3.3.0 \\\n    --hash=sha256:jj\n"
+    assert locked_wheels.lock_entries(alpha + moto + jose) == {
+        "alpha": [alpha],
+        "moto": [moto],
+        "python-jose": [jose],
+    }
