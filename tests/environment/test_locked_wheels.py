@@ -57,20 +57,21 @@ def test_each_entry_keeps_its_pin_marker_hashes_and_comments() -> None:
 def test_requirements_come_from_words_files_and_installed_distributions(tmp_path: Path) -> None:
     listed = tmp_path / "requirements.txt"
     listed.write_text("# the template's runtime\nBoto3<2.0.0  # any boto3\n\n")
-    assert locked_wheels.requirement_names(["Jinja2>=3", "-r", str(listed)]) == [
-        "jinja2",
-        "boto3",
+    assert locked_wheels.root_needs(["Jinja2>=3", "-r", str(listed)]) == [
+        ("jinja2", ""),
+        ("boto3", ""),
     ]
     # pulumi-chalice's own pyproject declares these (the lock leaves the package itself out).
-    chalice_needs = locked_wheels.requirement_names(["--dependencies-of", "pulumi-chalice"])
-    assert {"chalice", "pulumi", "pulumi-aws", "botocore"} <= set(chalice_needs)
+    needs = locked_wheels.root_needs(["--dependencies-of", "pulumi-chalice"])
+    chalice_needs = {name for name, _ in needs}
+    assert {"chalice", "pulumi", "pulumi-aws", "botocore"} <= chalice_needs
     assert "pulumi-chalice" not in chalice_needs
 
 
 def test_what_boto3_needs_is_its_locked_closure_and_no_extra() -> None:
     # boto3's requirements (its PyPI metadata): botocore, jmespath, s3transfer; botocore's:
     # jmespath, python-dateutil, urllib3; python-dateutil's: six. Its `crt` extra is left out.
-    assert locked_wheels.needed(["boto3"]) == {
+    assert locked_wheels.needed([("boto3", "")]) == {
         "boto3",
         "botocore",
         "jmespath",
@@ -85,7 +86,7 @@ def test_the_output_is_the_locks_own_entries(capsys: pytest.CaptureFixture[str])
     assert locked_wheels.main([str(ROOT / "requirements.txt"), "boto3"]) == 0
     written = capsys.readouterr().out
     entries = locked_wheels.lock_entries((ROOT / "requirements.txt").read_text())
-    names = sorted(locked_wheels.needed(["boto3"]))
+    names = sorted(locked_wheels.needed([("boto3", "")]))
     assert written == "".join(text for name in names for text in entries[name])
     assert written.count("==") == 7
     written_entries = locked_wheels.lock_entries(written).values()
@@ -149,3 +150,40 @@ def test_an_entry_pinned_with_extras_is_its_own_entry_under_its_plain_name() -> 
         "moto": [moto],
         "python-jose": [jose],
     }
+
+
+def lock_of(*names: str) -> str:
+    """A lock holding each name at 1.0, in the order given (uv's: sorted)."""
+    return "".join(f"{name}==1.0 \\\n    --hash=sha256:{name}\n" for name in names)
+
+
+def test_the_extras_asked_for_are_followed_transitively(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Requires-Dist as setuptools writes it for `extras_require`; an extra bundling others may
+    # name its own distribution with them (`toy[speed,other] ; extra == "all"`).
+    install(
+        site,
+        "toy",
+        "plain",
+        'fast ; extra == "speed"',
+        'nested[deep] ; extra == "speed"',
+        'win ; extra == "speed" and sys_platform == "win32"',
+        'other ; extra == "other"',
+        'toy[speed,other] ; extra == "all"',
+    )
+    install(site, "nested", 'deeper ; extra == "deep"', 'unused ; extra == "unused"')
+    for name in ("plain", "fast", "deeper", "other"):
+        install(site, name)
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(lock_of("deeper", "fast", "nested", "other", "plain", "toy", "unused", "win"))
+    listed = tmp_path / "requirements.in"
+    listed.write_text("Toy[Speed]>=1\n")
+    # pip installs, for toy[speed]: toy and plain; fast and nested[deep] (nested, deeper) for the
+    # extra; not win (a marker false here), other (another extra) nor unused (nested's other one).
+    assert locked_wheels.main([str(lock), "-r", str(listed)]) == 0
+    assert capsys.readouterr().out == lock_of("deeper", "fast", "nested", "plain", "toy")
+    assert locked_wheels.main([str(lock), "toy[all]"]) == 0
+    assert capsys.readouterr().out == lock_of("deeper", "fast", "nested", "other", "plain", "toy")
+    assert locked_wheels.main([str(lock), "toy"]) == 0
+    assert capsys.readouterr().out == lock_of("plain", "toy")
