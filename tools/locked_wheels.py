@@ -52,10 +52,16 @@ def wanted(requirement: Requirement) -> set[Need]:
     return {(name, extra) for extra in extras}
 
 
+def holds(requirement: Requirement, extra: str = "") -> bool:
+    """Whether the requirement's marker holds for this interpreter (installing that extra)."""
+    return requirement.marker is None or requirement.marker.evaluate({"extra": extra})
+
+
 def root_needs(arguments: list[str]) -> list[Need]:
-    """What the arguments require: each a requirement, `-r FILE` for a file of them, or
-    `--dependencies-of NAME` for what an installed distribution requires (not itself: this
-    repository's pulumi-chalice, which the lock leaves out)."""
+    """What the arguments require here (a requirement whose marker does not hold is left out):
+    each a requirement, `-r FILE` for a file of them, or `--dependencies-of NAME` for what an
+    installed distribution requires (not itself: this repository's pulumi-chalice, which the lock
+    leaves out)."""
     found: list[Need] = []
     words = iter(arguments)
     for word in words:
@@ -65,8 +71,8 @@ def root_needs(arguments: list[str]) -> list[Need]:
         lines = Path(next(words)).read_text().splitlines() if word == "-r" else [word]
         for line in lines:
             text = line.split("#", 1)[0].strip()
-            if text:
-                found += sorted(wanted(Requirement(text)))
+            if text and holds(requirement := Requirement(text)):
+                found += sorted(wanted(requirement))
     return found
 
 
@@ -75,8 +81,7 @@ def installed_requirements(name: str, extra: str = "") -> set[Need]:
     one of its extras: those whose marker is `extra == "that one"` too."""
     found: set[Need] = set()
     for text in metadata.distribution(name).requires or []:
-        requirement = Requirement(text)
-        if requirement.marker is None or requirement.marker.evaluate({"extra": extra}):
+        if holds(requirement := Requirement(text), extra):
             found |= wanted(requirement)
     return found
 

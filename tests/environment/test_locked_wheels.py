@@ -187,3 +187,20 @@ def test_the_extras_asked_for_are_followed_transitively(
     assert capsys.readouterr().out == lock_of("deeper", "fast", "nested", "other", "plain", "toy")
     assert locked_wheels.main([str(lock), "toy"]) == 0
     assert capsys.readouterr().out == lock_of("plain", "toy")
+
+
+def test_a_root_requirement_whose_marker_does_not_hold_here_is_left_out(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As pip does with such a line: this machine is no Windows, so pywin32 is neither installed
+    # here nor needed (nor locked); alpha's marker holds.
+    install(site, "alpha")
+    lock = tmp_path / "requirements.txt"
+    lock.write_text(lock_of("alpha"))
+    listed = tmp_path / "requirements.in"
+    listed.write_text("pywin32 ; sys_platform == 'win32'\nalpha ; python_version >= '3'\n")
+    as_words = ['pywin32 ; sys_platform == "win32"', 'alpha ; python_version >= "3"']
+    for arguments in (["-r", str(listed)], as_words):
+        assert locked_wheels.root_needs(arguments) == [("alpha", "")]
+        assert locked_wheels.main([str(lock), *arguments]) == 0
+        assert capsys.readouterr().out == lock_of("alpha")
