@@ -108,8 +108,13 @@ def test_both_wheel_folders_are_fetched_with_hashes_and_nothing_else() -> None:
     download = MAKEFILE.split("\nDOWNLOAD_LOCKED = ", 1)[1].split("\n\n", 1)[0]
     for flag in ("--require-hashes", "--no-deps", "--only-binary :all:", "-r $(1)/locked.txt"):
         assert flag in download, flag
-    for stamp in ("$(WHEELS_STAMP):", "$(TEMPLATE_WHEELS_STAMP):"):
-        recipe = MAKEFILE.split(f"\n{stamp}", 1)[1].split("\n\n", 1)[0]
+    for folder in ("$(WHEELS)", "$(TEMPLATE_WHEELS)"):
+        stamp = folder.replace(")", "_STAMP)")
+        assert f"\n{stamp[2:-1]} := {folder}/.filled\n" in MAKEFILE
+        recipe = MAKEFILE.split(f"\n{stamp}:", 1)[1].split("\n\n", 1)[0]
+        # Emptied first (its stamp with it), or an older lock's wheels would stay there for the
+        # tests' --find-links to pick; then made again, for locked.txt and the wheels.
+        assert recipe.splitlines()[1] == f"\trm -rf {folder} && mkdir -p {folder}"
         assert "-m tools.locked_wheels requirements.txt" in recipe
         assert "$(call DOWNLOAD_LOCKED," in recipe
         assert "pip wheel" not in recipe and "--constraint" not in recipe
