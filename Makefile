@@ -70,17 +70,20 @@ venv: $(STAMP)
 
 # Wheels for the offline packaging tests, as the lock pins them and checked against its hashes
 # (tools/locked_wheels.py writes the lock's entries for what they need; pip fetches exactly
-# those, no dependency of its own choosing, wheels only).
+# those, no dependency of its own choosing, wheels only). Each folder is emptied before it is
+# filled (its stamp inside goes with it): an older lock's wheels left there could be the ones the
+# tests' --find-links picks.
 DOWNLOAD_LOCKED = $(PY) -m pip download --quiet --disable-pip-version-check --require-hashes \
   --no-deps --only-binary :all: --dest $(1) -r $(1)/locked.txt
 
 # pulumi-chalice's declared dependencies and its build backend as wheels, at the versions this
 # venv runs: pulumi-chalice/tests/test_installed.py builds the package and installs it into a
-# fresh venv from here alone, with no network. Filled again when either file changes.
+# fresh venv from here alone, with no network. Emptied and filled again when the venv, the
+# package's pyproject.toml or tools/locked_wheels.py changes.
 WHEELS := build/wheels
 WHEELS_STAMP := $(WHEELS)/.filled
 $(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml tools/locked_wheels.py
-	mkdir -p $(WHEELS)
+	rm -rf $(WHEELS) && mkdir -p $(WHEELS)
 	$(PY) -m tools.locked_wheels requirements.txt --dependencies-of pulumi-chalice setuptools \
 	  > $(WHEELS)/locked.txt
 	$(call DOWNLOAD_LOCKED,$(WHEELS))
@@ -89,10 +92,11 @@ $(WHEELS_STAMP): $(STAMP) pulumi-chalice/pyproject.toml tools/locked_wheels.py
 # The wheels Chalice installs when the pulumi-chalice tests package its bundled templates (the
 # CDK one's runtime wants boto3), at the versions this venv runs: those tests tell Chalice's pip
 # to use them alone (no index), so that `make test` reaches no network after its install steps.
+# Emptied and filled again when the venv, chalice_projects.py or tools/locked_wheels.py changes.
 TEMPLATE_WHEELS := build/template-wheels
 TEMPLATE_WHEELS_STAMP := $(TEMPLATE_WHEELS)/.filled
 $(TEMPLATE_WHEELS_STAMP): $(STAMP) pulumi-chalice/tests/chalice_projects.py tools/locked_wheels.py
-	mkdir -p $(TEMPLATE_WHEELS)
+	rm -rf $(TEMPLATE_WHEELS) && mkdir -p $(TEMPLATE_WHEELS)
 	$(PY) -m tools.locked_wheels requirements.txt $$($(PY) pulumi-chalice/tests/chalice_projects.py) \
 	  > $(TEMPLATE_WHEELS)/locked.txt
 	$(call DOWNLOAD_LOCKED,$(TEMPLATE_WHEELS))
