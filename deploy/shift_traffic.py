@@ -25,7 +25,9 @@ would hurt users again; 4 when the version never became ready (its snapshot fail
 still Pending at --ready-timeout): no deployment was created, so nothing remembers the version as
 bad; a Failed version needs a new one (`hello:republish`, then `pulumi up`); 5 when an AWS call
 failed (throttled, denied, unreachable: AWS_ERROR), which says nothing of the code either, where
-a traceback would exit 1 as a rollback does. `--force` shifts anyway; `--ignore-alarms` tells
+a traceback would exit 1 as a rollback does; 6 when the command or the stack outputs are wrong
+(USAGE_ERROR: an unknown option, outputs that cannot be read or name no such region), which
+says nothing of the code either. `--force` shifts anyway; `--ignore-alarms` tells
 CodeDeploy to ignore the group's alarms for this deployment only, to fix forward while an alarm
 is still firing (a failing deployment still rolls back).
 
@@ -59,7 +61,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn
 
 ENDED_BADLY = ["Failed", "Stopped"]
 FINISHED = [*ENDED_BADLY, "Succeeded"]
@@ -68,6 +70,9 @@ READY_POLL_S = 5  # the published_version_active waiter's own delay
 NOT_READY = 4
 # An AWS call failed: not a verdict on the code (an uncaught exception would exit 1, a rollback's).
 AWS_ERROR = 5
+# The command or its stack outputs are wrong (argparse's own exit for a usage error is 2, a
+# timeout's): nothing was shifted and nothing says anything of the code.
+USAGE_ERROR = 6
 # AWS's predefined Lambda configuration that moves all traffic at once (one of
 # hello_stack.config.DEPLOYMENT_CONFIGS, which a test keeps it in): a restore has nothing to canary.
 ALL_AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
@@ -464,8 +469,16 @@ def failure_reason(info: dict[str, Any]) -> str:
     return info.get("errorInformation", {}).get("message", "no reason given")
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits USAGE_ERROR: argparse's own 2 is a timeout's code."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
+    parser = Parser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--outputs", required=True, help="stack outputs as JSON")
     parser.add_argument(
         "--region", help="the region to release, of the outputs' `regions` (multi-region stacks)"
@@ -499,17 +512,25 @@ def main(argv: list[str] | None = None) -> int:
         "--code-not-judged",
         action="store_true",
         help="with --restore-to: the release stopped for a reason that says nothing of its code "
-        "(its version never became ready, exit 4, or an AWS call failed, 5), so the version taken "
-        "out is not remembered",
+        "(its version never became ready, exit 4, an AWS call failed, 5, or the command was "
+        "wrong, 6), so the version taken out is not remembered",
     )
     args = parser.parse_args(argv)
     if (args.print_live_version or args.restore_to) and (args.force or args.ignore_alarms):
         parser.error("--force and --ignore-alarms only apply to a release")
     if args.code_not_judged and args.restore_to is None:
         parser.error("--code-not-judged only applies to --restore-to")
-    with open(args.outputs) as file:
-        outputs = json.load(file)
-    release = Release.from_outputs(outputs, args.region)
+    try:
+        with open(args.outputs) as file:
+            outputs = json.load(file)
+        release = Release.from_outputs(outputs, args.region)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(
+            f"no release read from {args.outputs} (region {args.region}): {error!r}; nothing "
+            "shifted, nothing judged",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
 
     from botocore.exceptions import BotoCoreError, ClientError
 

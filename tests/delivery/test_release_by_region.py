@@ -208,7 +208,7 @@ def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
 
 # Why the release stopped decides whether a restore remembers the code it takes out: a rollback
 # (1), a timeout (2), a refusal (3) and a failed probe judge it bad; a version that never became
-# ready (4) or an AWS call that failed (5) says nothing of it.
+# ready (4), an AWS call that failed (5) or a wrong command or outputs (6) says nothing of it.
 @pytest.mark.parametrize(
     ("stop", "restores"),
     [
@@ -221,6 +221,10 @@ def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
         ({"SHIFT_EXIT_eu_west_2": "4"}, ["restore eu-west-1 to 41 not judged"]),
         # An AWS call failed (throttled, denied): nothing judged the code either.
         ({"SHIFT_EXIT_eu_west_2": "5"}, ["restore eu-west-1 to 41 not judged"]),
+        # The command or the outputs were wrong: nothing ran, nothing judged.
+        ({"SHIFT_EXIT_eu_west_2": "6"}, ["restore eu-west-1 to 41 not judged"]),
+        # Any other exit judges (the safe side).
+        ({"SHIFT_EXIT_eu_west_2": "7"}, ["restore eu-west-1 to 41"]),
         # Not ready, and the probe failed too: it watched the old code, still nothing judged.
         (
             {"SHIFT_EXIT_eu_west_2": "4", "PROBE_EXIT_eu_west_2": "1"},
@@ -235,6 +239,8 @@ def test_one_region_whose_probe_fails_is_shifted_back(tmp_path: Path) -> None:
         "probe-exit-4",
         "not-ready",
         "aws-error",
+        "usage-error",
+        "unknown-exit",
         "not-ready-and-probe",
     ],
 )

@@ -445,9 +445,13 @@ def test_the_workflow_restores_unjudged_on_exactly_the_script_s_unjudged_exits()
     """One owner per exit code: the workflow's verdict line uses the script's values."""
     workflow = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
     (line,) = [each for each in workflow.splitlines() if "verdict=(--code-not-judged)" in each]
-    exits = shift_traffic_module.NOT_READY, shift_traffic_module.AWS_ERROR
+    exits = (
+        shift_traffic_module.NOT_READY,
+        shift_traffic_module.AWS_ERROR,
+        shift_traffic_module.USAGE_ERROR,
+    )
     assert sorted(int(n) for n in re.findall(r'"\$shifted" -eq (\d+)', line)) == sorted(exits)
-    assert len(set(exits)) == 2 and not set(exits) & {0, 1, 2, 3}
+    assert len(set(exits)) == 3 and not set(exits) & {0, 1, 2, 3}
 
 
 @pytest.mark.usefixtures("emulated_aws")
@@ -804,7 +808,7 @@ def test_code_not_judged_is_refused_outside_a_restore(
 ) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--outputs", "unread.json", *task, "--code-not-judged"])
-    assert exit_.value.code == 2
+    assert exit_.value.code == 6  # a wrong command judges nothing (argparse's 2 is a timeout's)
     assert "--code-not-judged only applies to --restore-to" in capsys.readouterr().err
 
 
@@ -858,14 +862,42 @@ def test_release_options_are_refused_outside_a_release(
 ) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--outputs", "unread.json", *task, release_option])
-    assert exit_.value.code == 2
+    assert exit_.value.code == 6
     assert "--force and --ignore-alarms only apply to a release" in capsys.readouterr().err
 
 
 def test_print_and_restore_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         main(["--outputs", "unread.json", "--print-live-version", "--restore-to", "7"])
+    assert exit_.value.code == 6
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_an_unknown_option_exits_6_never_a_timeouts_2() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--outputs", "unread.json", "--restore-to", "7", "--no-such-option"])
+    assert exit_.value.code == 6
+
+
+@pytest.mark.parametrize("problem", ["missing", "not-json", "no-such-region", "no-alias"])
+def test_outputs_that_name_no_release_exit_6_and_touch_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str
+) -> None:
+    """No AWS client is made (none is mocked here): the outputs are read first."""
+    outputs = tmp_path / "outputs.json"
+    region: list[str] = []
+    if problem == "not-json":
+        outputs.write_text("{")
+    elif problem == "no-such-region":
+        outputs.write_text(json.dumps({"regions": [{"region": "eu-west-1"}]}))
+        region = ["--region", "eu-west-2"]
+    elif problem == "no-alias":
+        single_region_outputs(outputs)
+        entries = json.loads(outputs.read_text())
+        del entries["alias_name"]
+        outputs.write_text(json.dumps(entries))
+    assert main(["--outputs", str(outputs), *region, "--restore-to", "7"]) == 6
+    assert "nothing shifted, nothing judged" in capsys.readouterr().err
 
 
 def two_region_outputs(versions: dict[str, str]) -> dict[str, Any]:
