@@ -6,7 +6,7 @@ pair per region)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -146,21 +146,33 @@ def second_serves(stub: Stubber, version: str) -> None:
     )
 
 
-def test_code_the_first_region_rolled_back_is_refused_in_the_second(stubs: dict) -> None:
+def second_refuses_the_first_regions_code(
+    stubs: dict, first_regions_history: Callable[[], None], by: str
+) -> None:
+    """eu-west-2 is asked to shift to version 3, whose code is eu-west-1's version 8, and
+    refuses: `first_regions_history` stubs what eu-west-1's group remembers, `by` the deployment
+    that took 8 out."""
     first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
-    first_deploy, second_deploy = stubs["eu-west-1"][3], stubs["eu-west-2"][3]
+    second_deploy = stubs["eu-west-2"][3]
     second_serves(second_lambda, "2")
     history(second_deploy, SECOND, {})  # its own group never rolled version 3 back
     code_of(second_lambda, SECOND, "3", CODE)
-    history(first_deploy, FIRST, {"d-east": "8"})
+    first_regions_history()
     code_of(first_lambda, FIRST, "8", CODE)  # version 8 there is version 3 here
     history(second_deploy, SECOND, {})
     outcome = release_second(stubs)  # no create_deployment stubbed: making one would fail
     assert outcome.exit_code == 3
     assert outcome.message == (
         f"the code of version 3 (CodeSha256 {CODE}) was rolled back or taken out by CodeDeploy "
-        "d-east in eu-west-1: no region runs code another rolled back or took out. Publish a fix "
+        f"{by} in eu-west-1: no region runs code another rolled back or took out. Publish a fix "
         "(pulumi up), or pass --force. live still serves version 2."
+    )
+
+
+def test_code_the_first_region_rolled_back_is_refused_in_the_second(stubs: dict) -> None:
+    first_deploy = stubs["eu-west-1"][3]
+    second_refuses_the_first_regions_code(
+        stubs, lambda: history(first_deploy, FIRST, {"d-east": "8"}), "d-east"
     )
 
 
@@ -300,8 +312,7 @@ def test_after_a_judged_restore_the_code_is_refused_in_both_regions(stubs: dict)
     8 out; eu-west-2 refuses the same code by its hash, whatever its own history holds (here
     nothing: say the failure was its probe and its own restore never reached CodeDeploy). The
     restore's target, 7, never counts."""
-    first_lambda, second_lambda = stubs["eu-west-1"][1], stubs["eu-west-2"][1]
-    second_deploy = stubs["eu-west-2"][3]
+    first_lambda = stubs["eu-west-1"][1]
     restored = restore_first_from_8_to_7(stubs)
 
     first_lambda.add_response(
@@ -320,18 +331,8 @@ def test_after_a_judged_restore_the_code_is_refused_in_both_regions(stubs: dict)
     assert rerun.exit_code == 3
     assert "version 8 was rolled back or taken out by CodeDeploy d-restore" in rerun.message
 
-    second_serves(second_lambda, "2")
-    history(second_deploy, SECOND, {})  # its own group never rolled version 3 back
-    code_of(second_lambda, SECOND, "3", CODE)
-    first_history(stubs, restored)
-    code_of(first_lambda, FIRST, "8", CODE)  # version 8 there is version 3 here
-    history(second_deploy, SECOND, {})
-    outcome = release_second(stubs)  # no create_deployment stubbed: making one would fail
-    assert outcome.exit_code == 3
-    assert outcome.message == (
-        f"the code of version 3 (CodeSha256 {CODE}) was rolled back or taken out by CodeDeploy "
-        "d-restore in eu-west-1: no region runs code another rolled back or took out. Publish a "
-        "fix (pulumi up), or pass --force. live still serves version 2."
+    second_refuses_the_first_regions_code(
+        stubs, lambda: first_history(stubs, restored), "d-restore"
     )
 
     first_history(stubs, restored)
