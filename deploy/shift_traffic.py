@@ -41,14 +41,15 @@ this override for "a previous application revision that is known to work") and n
 rollback. It is never refused by the memory. Its deployment's description starts with
 RESTORE_MARK, so the version it moves back TO never counts as rejected; the version it moves the
 alias AWAY from (its AppSpec's CurrentVersion) counts, whatever the restore's own status, since
-CodeDeploy records no rollback for code taken out this way. Only the caller knows why the release
-stopped: a rollback (1), a timeout (2), a refusal (3) or a failed probe judge the code bad, and
-that is the default; a version that never became ready (4) or an AWS call that failed (5) says
-nothing of it, and the workflow then passes `--code-not-judged`, which adds NOT_JUDGED_MARK
-after RESTORE_MARK and the restore counts nothing. A restore whose description lacks that mark
-(every restore made before the mark existed too) counts: the safe side. Exits 0 when the alias
-serves VERSION, 1 when the deployment failed, 2 when it did not finish in time (stopped, without
-a rollback), 5 when an AWS call failed.
+CodeDeploy records no rollback for code taken out this way. Only the caller knows why the
+release stopped: a rollback (1), a timeout (2), a refusal (3) or a failed probe judge the code
+bad, and that is the default; a version that never became ready (4), an AWS call that failed (5)
+or a wrong command (6) says nothing of it, and the workflow then passes `--code-not-judged`,
+which adds NOT_JUDGED_MARK after RESTORE_MARK and the restore counts nothing. A restore whose
+description lacks that mark (every restore made before the mark existed too) counts: the safe
+side. Exits 0 when the alias serves VERSION, 1 when the deployment failed, 2 when it did not
+finish in time (stopped, without a rollback), 5 when an AWS call failed, 6 when the command or
+the outputs are wrong.
 """
 
 from __future__ import annotations
@@ -383,7 +384,7 @@ def restore(
     """Moves the alias back to `version`, the one it served before this run released the region
     (see the module's docstring for why all at once, without hooks, alarms or rollback).
     `code_judged`: the release stopped for a reason that judges its code bad, so the version
-    taken out is remembered (False only when it says nothing of the code: exit 4 or 5)."""
+    taken out is remembered (False only when it says nothing of the code: exit 4, 5 or 6)."""
     current = live_version(release, lambda_client)
     if current == version:
         return Outcome(0, f"nothing to restore: {release.alias_name} already serves {version}")
@@ -524,6 +525,11 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.outputs) as file:
             outputs = json.load(file)
         release = Release.from_outputs(outputs, args.region)
+        every_region = (
+            [Release.from_outputs(outputs, entry["region"]) for entry in outputs["regions"]]
+            if args.region is not None
+            else []
+        )
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(
             f"no release read from {args.outputs} (region {args.region}): {error!r}; nothing "
@@ -535,25 +541,26 @@ def main(argv: list[str] | None = None) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return run_task(args, release, outputs)
+        return run_task(args, release, every_region)
     except (BotoCoreError, ClientError) as error:
         print(f"an AWS call failed, nothing judged: {error}", file=sys.stderr)
         return AWS_ERROR
 
 
-def run_task(args: argparse.Namespace, release: Release, outputs: dict[str, Any]) -> int:
-    """The task the arguments ask for, with the clients of the region(s) they name."""
+def run_task(args: argparse.Namespace, release: Release, every_region: list[Release]) -> int:
+    """The task the arguments ask for, with the clients of the region(s) they name
+    (`every_region`: each region's release, with --region only)."""
     import boto3
 
     regions = None
     if args.region is not None:
         regions = [
             Region(
-                Release.from_outputs(outputs, entry["region"]),
-                boto3.client("lambda", region_name=entry["region"]),
-                boto3.client("codedeploy", region_name=entry["region"]),
+                each,
+                boto3.client("lambda", region_name=each.region),
+                boto3.client("codedeploy", region_name=each.region),
             )
-            for entry in outputs["regions"]
+            for each in every_region
         ]
     (own,) = [r for r in regions or [] if r.release.region == args.region] or [None]
     lambda_client = own.lambda_client if own else boto3.client("lambda")

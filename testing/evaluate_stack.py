@@ -188,11 +188,16 @@ class RecordingMonitor(mocks.MockMonitor):
             "dependencies": list(request.dependencies),
             "provider": request.provider,
             "deleteBeforeReplace": request.deleteBeforeReplace,
+            "deleteBeforeReplaceDefined": request.deleteBeforeReplaceDefined,
             "replaceOnChanges": list(request.replaceOnChanges),
+            "replaceWith": list(request.replace_with),
+            "replacementTrigger": MessageToDict(request.replacement_trigger),
             "additionalSecretOutputs": list(request.additionalSecretOutputs),
+            "hideDiffs": list(request.hideDiffs),
             "customTimeouts": MessageToDict(request.customTimeouts),
             "deletedWith": request.deletedWith,
             "importId": request.importId,
+            "hooks": MessageToDict(request.hooks),
             # Pulumi's engine resolves aliases, not the mocks: kept for tests to apply.
             "aliases": [MessageToDict(alias) for alias in request.aliases],
         }

@@ -3,7 +3,8 @@ the Pulumi CLI: each region's live version is recorded before anything moves, re
 released in the outputs' order, one completely before the next, the first failure stops the
 release and shifts every region this run moved back to its recorded version, and each region's
 probe gets that region and the shared secret; a restore remembers the code it takes out unless
-the release stopped because its version never became ready (exit 4: --code-not-judged). A
+the release stopped for a reason that says nothing of the code (exits 4, 5 and 6:
+--code-not-judged). A
 one-region stack (dev) releases through the public URL, with no --region and no secret read."""
 
 from __future__ import annotations

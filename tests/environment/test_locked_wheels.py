@@ -146,7 +146,8 @@ def test_a_name_locked_once_per_environment_keeps_both_entries_for_pip_to_choose
 
 
 def test_an_entry_pinned_with_extras_is_its_own_entry_under_its_plain_name() -> None:
-    # A requirement file pinning an extra (`moto[server]==5.2.5`) is written so by uv pip compile.
+    # uv strips extras from a lock unless told `--no-strip-extras` (make lock does not), but a lock
+    # compiled with it, or by pip-compile, writes `moto[server]==5.2.5` as its own entry.
     alpha = LOCK.split("beta==")[0]
     moto = "moto[server]==5.2.5 \\\n    --hash=sha256:mm\n    # via -r requirements/all.in\n"
     jose = "Python_Jose[cryptography,pycryptodome]==3.3.0 \\\n    --hash=sha256:jj\n"

@@ -30,11 +30,16 @@ KEYS = (
     "provider",
     "aliases",
     "deleteBeforeReplace",
+    "deleteBeforeReplaceDefined",
     "replaceOnChanges",
+    "replaceWith",
+    "replacementTrigger",
     "additionalSecretOutputs",
+    "hideDiffs",
     "customTimeouts",
     "deletedWith",
     "importId",
+    "hooks",
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -14,7 +16,7 @@ from chalicelib import contract
 from hello_stack import failover
 from tests.conftest import ROOT
 from tests.infra.conftest import CHALICE_APP, Refused, Stack, cached, evaluate, statements
-from tests.infra.dev_graph import graph
+from tests.infra.dev_graph import KEYS, graph
 
 TABLE = "aws:dynamodb/table:Table"
 RECORD = "aws:route53/record:Record"
@@ -65,10 +67,11 @@ def of_region(stack: Stack, token: str, region: str, suffix: str | None = None) 
 
 
 def test_dev_builds_exactly_what_it_built_before_two_regions_existed() -> None:
-    """Every URN, property and option of dev as before two regions existed
+    """Every URN, property, dependency and option of dev as before two regions existed
     (tests/infra/dev_graph.json, taken at b2dc2ec and taken again after two deliberate changes
     to dev that came with the same work: the alarms' runbook moved to docs/runbook.md, and the
-    app gained GET /health; nothing else of dev differs)."""
+    app gained GET /health; nothing else of dev differs). Dependencies and the rest of the
+    options joined the digest later, taken from that program and from main's alike."""
     before = json.loads((ROOT / "tests" / "infra" / "dev_graph.json").read_text())
     now = graph(cached("dev").resources)
     assert set(now) == set(before)
@@ -89,9 +92,67 @@ def test_the_digest_sees_what_a_resource_waits_for_and_how_it_is_replaced() -> N
         "replaceOnChanges": ["*"],
         "customTimeouts": {"create": "1m"},
         "deletedWith": "urn:pulumi:dev::hello::aws:s3/bucket:Bucket::other",
+        "deleteBeforeReplaceDefined": not waiting["deleteBeforeReplaceDefined"],
+        "replaceWith": ["urn:pulumi:dev::hello::aws:s3/bucket:Bucket::other"],
+        "replacementTrigger": "v2",
+        "additionalSecretOutputs": ["arn"],
+        "hideDiffs": ["tags"],
+        "importId": "an-existing-id",
+        "hooks": {"beforeCreate": ["a-hook"]},
     }
     for key, value in changes.items():
         assert graph([{**waiting, key: value}])[urn] != graph([waiting])[urn], key
+
+
+# A resource with every option the digest covers set, evaluated as the stacks are.
+EVERY_OPTION = """
+import json
+import pulumi
+import pulumi_aws as aws
+from testing.evaluate_stack import record
+
+def program():
+    other = aws.sns.Topic("other")
+    aws.sns.Topic(
+        "each",
+        opts=pulumi.ResourceOptions(
+            depends_on=[other],
+            delete_before_replace=True,
+            replace_on_changes=["name"],
+            replace_with=[other],
+            replacement_trigger="v2",
+            additional_secret_outputs=["arn"],
+            hide_diffs=["tags"],
+            custom_timeouts=pulumi.CustomTimeouts(create="1m"),
+            deleted_with=other,
+            import_="an-existing-topic",
+        ),
+    )
+
+print(json.dumps(record(program, "hello", "dev", {"aws:region": "eu-west-1"}), default=str))
+"""
+
+
+def test_the_mocks_record_each_option_the_digest_covers() -> None:
+    """The options reach the digest as the program set them (the stacks set few of them, so
+    their graphs alone would not show a monitor that dropped one)."""
+    result = subprocess.run(
+        [sys.executable, "-c", EVERY_OPTION], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    resources = {r["name"]: r for r in json.loads(result.stdout)["resources"]}
+    other, each = resources["other"]["urn"], resources["each"]
+    assert each["dependencies"] == [other]
+    assert each["deleteBeforeReplace"] is True
+    assert each["deleteBeforeReplaceDefined"] is True
+    assert each["replaceOnChanges"] == ["name"]
+    assert each["replaceWith"] == [other]
+    assert each["replacementTrigger"] == "v2"
+    assert each["additionalSecretOutputs"] == ["arn"]
+    assert each["hideDiffs"] == ["tags"]
+    assert each["customTimeouts"] == {"create": "1m"}
+    assert each["deletedWith"] == other
+    assert each["importId"] == "an-existing-topic"
+    assert set(KEYS) <= set(each)
 
 
 def test_dev_serves_from_one_region_with_no_failover_or_replica() -> None:
