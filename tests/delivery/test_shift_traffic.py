@@ -879,7 +879,9 @@ def test_an_unknown_option_exits_6_never_a_timeouts_2() -> None:
     assert exit_.value.code == 6
 
 
-@pytest.mark.parametrize("problem", ["missing", "not-json", "no-such-region", "no-alias"])
+@pytest.mark.parametrize(
+    "problem", ["missing", "not-json", "no-such-region", "no-alias", "another-region-malformed"]
+)
 def test_outputs_that_name_no_release_exit_6_and_touch_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], problem: str
 ) -> None:
@@ -891,6 +893,11 @@ def test_outputs_that_name_no_release_exit_6_and_touch_nothing(
     elif problem == "no-such-region":
         outputs.write_text(json.dumps({"regions": [{"region": "eu-west-1"}]}))
         region = ["--region", "eu-west-2"]
+    elif problem == "another-region-malformed":
+        single_region_outputs(outputs)
+        own = {**json.loads(outputs.read_text()), "region": "eu-west-1"}
+        outputs.write_text(json.dumps({"regions": [own, {"region": "eu-west-2"}]}))
+        region = ["--region", "eu-west-1"]
     elif problem == "no-alias":
         single_region_outputs(outputs)
         entries = json.loads(outputs.read_text())
