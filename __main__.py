@@ -332,8 +332,11 @@ def alarms_of(region: str) -> list[AlarmSpec]:
     return found
 
 
-# CloudFront's metrics exist only in us-east-1: its quota alarm notifies a topic there.
-edge_alarms = limits.edge_limit_alarms(cdn.distribution_id)
+# CloudFront's and Route 53's metrics exist only in us-east-1: the quota alarm and, with two
+# regions, the health checks' alarms notify a topic there (alive when a serving region is not).
+edge_alarms = limits.edge_limit_alarms(cdn.distribution_id) + alarms.failover_alarms(
+    [each.endpoint.health_check_id for each in servings.values() if each.endpoint]
+)
 
 
 def paging(alarms: list[AlarmSpec]) -> MonitoringArgs:

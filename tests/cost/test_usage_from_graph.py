@@ -40,6 +40,8 @@ def expected_alarm_metrics(settings: Any) -> int:
     restore = 2 if settings.backup_retention_days > 0 else 0
     # Each further region: its own alarms, all but CloudFront's (the edge's) and the SLO's.
     regional = ALWAYS_ONE_METRIC - 1 + SYSTEM_ERRORS_METRICS + account
+    # With two regions, the edge's alarm on each region's health check (HealthCheckStatus).
+    failover = len(settings.regions) if further_regions else 0
     return (
         ALWAYS_ONE_METRIC
         + SYSTEM_ERRORS_METRICS
@@ -49,6 +51,7 @@ def expected_alarm_metrics(settings: Any) -> int:
         + restore
         + further_regions * regional
         + release_share
+        + failover
     )
 
 
@@ -88,12 +91,13 @@ def test_hand_counted_alarms_per_stack() -> None:
     # dev: 12 + 3 + 6 x 4 + 6 x 2 + 1 silence alarm = 52; prod (2 locations, account alarms,
     # backups, two regions): 12 + 3 + 6 x 8 (the health route's 2 too) + 6 x 4 + 2 silence
     # alarms + 1 account + 2 restore tests + eu-west-2's 11 + 3 + 1 = 107, + 3 in each region's
-    # release-api-5xx (the health route's share: 4 metrics, not 1) = 113.
+    # release-api-5xx (the health route's share: 4 metrics, not 1) = 113, + the edge's alarm on
+    # each region's health check = 115.
     # Custom metrics from logs: dev 2 (storage-misconfigured, 429s), prod 5 (both regions' and
     # the heartbeat).
     dev, prod = (usage_for(name, load_settings(name)) for name in ("dev", "prod"))
     assert (dev.alarm_metrics, dev.custom_metrics) == (52, 2)
-    assert (prod.alarm_metrics, prod.custom_metrics) == (113, 5)
+    assert (prod.alarm_metrics, prod.custom_metrics) == (115, 5)
 
 
 def test_a_second_region_is_a_replica_and_two_health_checks() -> None:

@@ -206,7 +206,9 @@ def test_dashboard_graphs_every_alarm_with_its_threshold_in_its_region(stack: St
     # account-wide one to prod); the restore tests' where backups are on.
     limit_alarms = 5 if stack.settings["account_alarms"] else 4
     restore_tests = 2 if stack.settings["backup_retention_days"] else 0  # failed, missing
-    expected = 9 + limit_alarms + restore_tests
+    # With two regions, the edge's alarm on each region's Route 53 health check.
+    failover = 2 if len(stack.expected["regions"]) == 2 else 0
+    expected = 9 + limit_alarms + restore_tests + failover
     assert len(graphs) == len(alarms) == expected
     # each further region: its own paging and release alarms and its regional limits (not
     # CloudFront's, which is the edge's)

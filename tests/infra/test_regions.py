@@ -26,6 +26,7 @@ MAPPING = "aws:apigateway/basePathMapping:BasePathMapping"
 REST_API = "aws:apigateway/restApi:RestApi"
 FUNCTION = "aws:lambda/function:Function"
 TEMPLATE = "aws:fis/experimentTemplate:ExperimentTemplate"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 # What each serving region runs (issue 22: "the full regional stack"), one of each per region.
 REGIONAL_COMPONENTS = {
     CHALICE_APP,
@@ -459,3 +460,28 @@ def test_two_regions_without_the_failover_keys_are_refused_naming_them() -> None
     assert message.startswith("refused:")
     for key in ("hello:hostedZoneId", "hello:failoverDomain", "hello:regionalCertificateArns"):
         assert key in message
+
+
+def test_a_failing_health_check_pages_from_us_east_1(whole_prod: Stack) -> None:
+    """Once a region is out, its own alarms and topics may be down with it: each region's health
+    check has an alarm in us-east-1 (where Route 53 publishes HealthCheckStatus), first region
+    as the primary, notifying the edge's paging topic."""
+    (edge_topic,) = [
+        t for t in whole_prod.all("aws:sns/topic:Topic") if t["name"] == "hello-prod-edge-alarms"
+    ]
+    for role, region in zip(("primary", "secondary"), whole_prod.expected["regions"], strict=True):
+        alarm = whole_prod.one_named(ALARM, f"hello-prod-edge-region-{role}-unhealthy")
+        check = of_region(whole_prod, HEALTH_CHECK, region)
+        assert whole_prod.provider_region(alarm) == "us-east-1"
+        state = alarm["state"]
+        assert (state["namespace"], state["metricName"]) == ("AWS/Route53", "HealthCheckStatus")
+        assert state["dimensions"] == {"HealthCheckId": check["id"]}
+        assert (state["statistic"], state["threshold"]) == ("Minimum", 1)
+        assert state["comparisonOperator"] == "LessThanThreshold"
+        assert state["alarmActions"] == [edge_topic["state"]["arn"]]
+        assert state["alarmDescription"].endswith(f"#alarm-region-{role}-unhealthy")
+
+
+def test_one_region_has_no_failover_alarm() -> None:
+    names = [a["name"] for a in cached("dev").all(ALARM)]
+    assert [name for name in names if "unhealthy" in name] == []
