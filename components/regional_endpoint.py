@@ -6,9 +6,20 @@ passes, else with the secondary's (https://docs.aws.amazon.com/Route53/latest/De
 dns-failover-types.html). The record is a CNAME, not an alias, so that its TTL is ours
 (hello_stack/failover.py owns the timings). CloudFront resolves the name and sends every method
 there: unlike an origin group (GET, HEAD and OPTIONS only), this fails writes over too.
-The health check calls the region's own execute-api host, never the failover name, so each
-check watches one region; it sends no headers, which is why the app exempts HEALTH_PATH alone
-from the origin check (chalicelib.contract).
+
+The health check watches the path users take in this region alone: it calls the region's health
+name (hello_stack.failover.health_domain), a second custom domain of this region with the same
+certificate and a mapping of the whole domain to the same stage, so a custom domain or mapping
+that is missing or broken fails the check as it fails CloudFront's requests (the region's
+execute-api host would stay healthy). Not the failover name, which answers with whichever region
+is active; not the custom domain's `d-….execute-api` target: Route 53 sends the check's own
+domain name as SNI (EnableSni) and no Host header of ours
+(https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html), and API
+Gateway answers a name none of its custom domains serves with 403. Route 53 does not judge the
+certificate itself (one without the name: it retries without SNI), so only a certificate that
+breaks the handshake or the domain fails the check. The check sends no header, which is why the
+app exempts HEALTH_PATH alone from the origin check (chalicelib.contract): every other route of
+the health name is refused without CloudFront's secret.
 """
 
 from __future__ import annotations
@@ -31,7 +42,8 @@ class RegionalEndpointArgs:
     health_path: str  # the route the health check calls, below the stage
     hosted_zone_id: str
     failover_domain: str
-    certificate_arn: str  # ACM, in `region`, covering failover_domain
+    # ACM, in `region`, covering failover_domain and its health name (failover.health_domain).
+    certificate_arn: str
     role: str  # PRIMARY or SECONDARY
     # The stage's (rate, burst): a method's own settings replace the stage's for that method.
     throttling: tuple[float, int]
@@ -46,6 +58,7 @@ class RegionalEndpoint(pulumi.ComponentResource):
     ) -> None:
         super().__init__("hello:components:RegionalEndpoint", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        health_name = failover.health_domain(args.failover_domain, args.region)
         domain = aws.apigateway.DomainName(
             f"{name}-domain",
             domain_name=args.failover_domain,
@@ -62,6 +75,34 @@ class RegionalEndpoint(pulumi.ComponentResource):
             domain_name=domain.domain_name,
             opts=child,
         )
+        # The health check's own way in, built as the failover name's is (same certificate, the
+        # whole domain on the same stage, so the same routes, without the stage in the path): a
+        # region whose domain, mapping or certificate setup breaks fails its check too.
+        health_domain = aws.apigateway.DomainName(
+            f"{name}-health-domain",
+            domain_name=health_name,
+            regional_certificate_arn=args.certificate_arn,
+            endpoint_configuration={"types": "REGIONAL"},
+            security_policy="TLS_1_2",
+            opts=child,
+        )
+        health_mapping = aws.apigateway.BasePathMapping(
+            f"{name}-health-mapping",
+            rest_api=args.rest_api_id,
+            stage_name=args.stage_name,
+            domain_name=health_domain.domain_name,
+            opts=child,
+        )
+        # A simple record, not a failover one: the name must always answer with this region.
+        health_record = aws.route53.Record(
+            f"{name}-health-record",
+            zone_id=args.hosted_zone_id,
+            name=health_domain.domain_name,
+            type="CNAME",
+            ttl=failover.DNS_TTL_S,
+            records=[health_domain.regional_domain_name],
+            opts=child,
+        )
         # The health route's own metrics (API Gateway's per-method metrics, for this method
         # only): the server SLI subtracts them, since health checks are not users.
         aws.apigateway.MethodSettings(
@@ -76,19 +117,20 @@ class RegionalEndpoint(pulumi.ComponentResource):
             },
             opts=child,
         )
+        # By name (Route 53 resolves it at each check, and sends it as Host header and SNI), once
+        # the name resolves and is mapped: a check created earlier would fail on DNS or 403 and
+        # count against the region from its first interval.
         health_check = aws.route53.HealthCheck(
             f"{name}-health",
             type="HTTPS",
-            fqdn=pulumi.Output.format(
-                "{0}.execute-api.{1}.amazonaws.com", args.rest_api_id, args.region
-            ),
+            fqdn=health_name,
             port=443,
-            resource_path=pulumi.Output.format("/{0}{1}", args.stage_name, args.health_path),
+            resource_path=args.health_path,  # the mapping holds the stage
             enable_sni=True,
             request_interval=failover.CHECK_INTERVAL_S,
             failure_threshold=failover.FAILURE_THRESHOLD,
             tags={"Name": f"{name} {args.health_path}"},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[health_record, health_mapping]),
         )
         aws.route53.Record(
             f"{name}-failover",

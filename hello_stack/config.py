@@ -272,8 +272,10 @@ class StackConfig:
     regional_certificate_arns: str | None = setting(
         "regionalCertificateArns",
         None,
-        "ACM certificates for `hello:failoverDomain`, one per active region in their order, "
-        "comma-separated, each in its region (API Gateway's regional custom domains)",
+        "ACM certificates, one per active region in their order, comma-separated, each in its "
+        "region (API Gateway's regional custom domains), each covering `hello:failoverDomain` "
+        "and that region's health name `<region>.<failoverDomain>` (e.g. SANs `<failoverDomain>` "
+        "and `*.<failoverDomain>`)",
         matches(r"arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[^,]+(,arn:[^,]+)*", "arn:aws:acm:..."),
     )
     waf_enabled: bool = setting("wafEnabled", False, "AWS WAF web ACL on CloudFront")

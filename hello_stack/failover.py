@@ -25,3 +25,14 @@ def failover_bound_s(
 ) -> float:
     """Worst-case seconds a failed region keeps receiving requests."""
     return interval_s * threshold + ttl_s
+
+
+def health_domain(failover_domain: str, region: str) -> str:
+    """The name a region's health check calls (`<region>.<failover name>`): one region's own
+    API Gateway custom domain, so that the check goes through what CloudFront's requests go
+    through there (the custom domain, its base path mapping and the certificate) and still watches
+    one region. The failover name itself would watch whichever region Route 53 answers with, and
+    Route 53 sends a check's domain name as its Host header and SNI, so the custom domain's own
+    `d-….execute-api` target would answer 403. One certificate per region covers both names
+    (e.g. SANs `<failover name>` and `*.<failover name>`: docs/failover.md)."""
+    return f"{region}.{failover_domain}"

@@ -41,11 +41,17 @@ _ACTIVE_REGIONS = next(
 )
 
 
+def active_regions(stage: str, project_dir: Path = ROOT) -> tuple[str, ...]:
+    """The regions the stage's stack file serves from (hello:activeRegions), none when it names
+    none (one region: aws:region)."""
+    value = _config(stage, project_dir).get(full_key(_ACTIVE_REGIONS))
+    return tuple(str(value).split(",")) if value else ()
+
+
 def fails_over(stage: str, project_dir: Path = ROOT) -> bool:
     """Whether the stage's stack file serves from more than one region (hello:activeRegions):
     only then does its stack hold Route 53 failover, custom domains and the FIS drill."""
-    value = _config(stage, project_dir).get(full_key(_ACTIVE_REGIONS))
-    return len(str(value).split(",")) > 1 if value else False
+    return len(active_regions(stage, project_dir)) > 1
 
 
 def region(stage: str, project_dir: Path = ROOT) -> str | None:

@@ -20,7 +20,7 @@ from pulumi_policy import (
 )
 
 from chalicelib import contract
-from hello_stack import naming
+from hello_stack import failover, naming, stage_files
 
 TABLE = "aws:dynamodb/table:Table"
 ROLE = "aws:iam/role:Role"
@@ -133,8 +133,15 @@ def log_groups_have_retention(args: ResourceValidationArgs, report: ReportViolat
 def api_only_through_cloudfront(args: StackValidationArgs, report: ReportViolation) -> None:
     """Every REST API is the origin of a distribution that sends the origin header (directly,
     or through a custom domain mapped to it whose name is the distribution's origin: a
-    multi-region stack's failover name), and the function behind it holds the secret it
-    checks."""
+    multi-region stack's failover name), every other custom domain mapped to it is one of its
+    stack's health names, and the function behind it holds the secret it checks.
+
+    A health name (hello_stack.failover.health_domain: `<region>.<origin>`, for an origin of a
+    distribution that fronts the API and a region of the stack's committed stack file) is the
+    custom domain Route 53's health check calls in one region: not CloudFront's origin, and no way
+    around it, since the app answers only HEALTH_PATH without CloudFront's secret (every function
+    behind the API must hold it, below). Any other custom domain is refused, as is an API reached
+    through a health name alone."""
     resources = args.resources
     distributions = [r for r in resources if r.resource_type == DISTRIBUTION]
     for api in (r for r in resources if r.resource_type == REST_API):
@@ -158,6 +165,20 @@ def api_only_through_cloudfront(args: StackValidationArgs, report: ReportViolati
             report(
                 f"REST API {api.name} must be reached only through CloudFront, which sends "
                 f"{contract.ORIGIN_HEADER} to it",
+                None,
+            )
+        origins = {o.get("domainName") for d in fronted for o in d.props.get("origins") or []}
+        health_names = {
+            failover.health_domain(origin, region)
+            for origin in origins
+            if isinstance(origin, str)
+            for region in stage_files.active_regions(stack_of(api.urn))
+        }
+        # Unknown during a preview (a computed name) is skipped, never guessed.
+        for domain in sorted(d for d in mapped - origins - health_names if isinstance(d, str)):
+            report(
+                f"REST API {api.name} is mapped to custom domain {domain}, which is neither "
+                "CloudFront's origin nor a health name of this stack (<region>.<origin>)",
                 None,
             )
         for function in behind(api):

@@ -222,6 +222,38 @@ def test_dev_cannot_change_prods_code_data_backups_edge_or_releases(bootstrap: S
     )
 
 
+HEALTH_NAME_SUFFIXES = ("-health-domain", "-health-mapping", "-health-record")
+
+
+def test_the_health_names_are_the_failing_over_stages_alone(bootstrap: Stack) -> None:
+    """Each region's health name (its custom domain, mapping and simple record) is made with
+    the failover grants prod already holds, and nothing new: API Gateway's custom domains are
+    held by the stage tag (the name is in no ARN the grants match), Route 53's records by the
+    operator's zone (no grant names a record). dev holds no failover grant, so it may make none
+    of them, even tagged as its own, nor touch prod's."""
+    prod = full_graph("prod")
+    health = [r for r in prod.resources if r["name"].endswith(HEALTH_NAME_SUFFIXES)]
+    assert {r["state"].get("domainName") or r["state"].get("name") for r in health} == {
+        "eu-west-1.api-origin.acme.example",
+        "eu-west-2.api-origin.acme.example",
+    }
+    assert len(health) == 6
+    made = requests(prod, bootstrap, ("tag", "create", "unscoped"), health)
+    assert {a for a, _, _ in made} >= {
+        "apigateway:POST",
+        "apigateway:PATCH",
+        "apigateway:DELETE",
+        "route53:ChangeResourceRecordSets",
+    }
+    assert simulate(deploy_role(bootstrap, "prod"), made) == [ALLOWED] * len(made)
+    # dev's role: the same requests as prod's, and as if the resources were dev's own.
+    as_dev = [
+        (action, arn, {key: "dev" if value == "prod" else value for key, value in context.items()})
+        for action, arn, context in made
+    ]
+    assert simulate(deploy_role(bootstrap, "dev"), made + as_dev) == [DENIED] * (2 * len(made))
+
+
 def test_no_deploy_role_deletes_a_recovery_point_even_its_own(bootstrap: Stack) -> None:
     point = f"arn:aws:backup:eu-west-1:{ACCOUNT}:recovery-point:abc"
     for stage in STACKS:

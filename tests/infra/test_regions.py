@@ -42,6 +42,12 @@ PROD_CERTIFICATES = {
     "eu-west-1": "arn:aws:acm:eu-west-1:123456789012:certificate/acme-eu-west-1",
     "eu-west-2": "arn:aws:acm:eu-west-2:123456789012:certificate/acme-eu-west-2",
 }
+# Each region's health name: <region>.<failover name> (hello_stack.failover.health_domain),
+# written out from the stack file's values rather than computed by the code under test.
+PROD_HEALTH_NAMES = {
+    "eu-west-1": "eu-west-1.api-origin.acme.example",
+    "eu-west-2": "eu-west-2.api-origin.acme.example",
+}
 
 
 @pytest.fixture
@@ -293,16 +299,58 @@ def test_the_failover_bound_is_derived_from_route53s_allowed_settings() -> None:
     assert f"**{failover.failover_bound_s():.0f} s**" in doc
 
 
-def test_each_region_has_a_health_check_on_its_own_health_route(whole_prod: Stack) -> None:
+def test_each_region_has_a_health_check_on_its_own_health_name(whole_prod: Stack) -> None:
+    """The check calls the region's health name over HTTPS with SNI, so it goes through that
+    region's custom domain, mapping and certificate as CloudFront's requests do; the mapping
+    holds the stage, so the path is the health route alone."""
     for region in whole_prod.expected["regions"]:
-        check = of_region(whole_prod, HEALTH_CHECK, region)["state"]
-        rest_api = of_region(whole_prod, REST_API, region)
+        health = of_region(whole_prod, HEALTH_CHECK, region)
+        check = health["state"]
         assert check["type"] == "HTTPS"
-        assert check["fqdn"] == f"{rest_api['id']}.execute-api.{region}.amazonaws.com"
+        assert check["fqdn"] == PROD_HEALTH_NAMES[region]
+        assert "ipAddress" not in check  # resolved by name, each check
         assert check["port"] == 443 and check["enableSni"] is True
-        assert check["resourcePath"] == f"/{contract.STAGE_NAME}{contract.HEALTH_PATH}"
+        assert check["resourcePath"] == contract.HEALTH_PATH == "/health"
         assert check["requestInterval"] == failover.CHECK_INTERVAL_S
         assert check["failureThreshold"] == failover.FAILURE_THRESHOLD
+        # Created once its name resolves and is mapped (else its first checks fail).
+        assert {
+            of_region(whole_prod, RECORD, region, "-health-record")["urn"],
+            of_region(whole_prod, MAPPING, region, "-health-mapping")["urn"],
+        } <= set(health["dependencies"])
+
+
+def test_each_health_name_is_its_regions_own_custom_domain(whole_prod: Stack) -> None:
+    """A second regional custom domain per region, on the same certificate as the failover
+    name's, the whole domain mapped to the same stage, and a simple CNAME (no failover policy,
+    no health check) answering the health name with that domain, all on the region's provider."""
+    for region in whole_prod.expected["regions"]:
+        domain = of_region(whole_prod, DOMAIN, region, "-health-domain")
+        state = domain["state"]
+        assert state["domainName"] == PROD_HEALTH_NAMES[region]
+        assert state["regionalCertificateArn"] == PROD_CERTIFICATES[region]
+        assert (
+            state["regionalCertificateArn"]
+            == of_region(whole_prod, DOMAIN, region, "-domain")["state"]["regionalCertificateArn"]
+        )
+        assert state["endpointConfiguration"] == {"types": "REGIONAL"}
+        assert state["securityPolicy"] == "TLS_1_2"
+        mapping = of_region(whole_prod, MAPPING, region, "-health-mapping")
+        assert mapping["state"]["restApi"] == of_region(whole_prod, REST_API, region)["id"]
+        assert mapping["state"]["stageName"] == contract.STAGE_NAME
+        assert mapping["state"]["domainName"] == PROD_HEALTH_NAMES[region]
+        assert "basePath" not in mapping["state"]  # the whole name: the same routes
+        record = of_region(whole_prod, RECORD, region, "-health-record")
+        answer = record["state"]
+        assert answer["zoneId"] == PROD_ZONE
+        assert answer["name"] == PROD_HEALTH_NAMES[region]
+        assert answer["type"] == "CNAME"
+        assert answer["ttl"] == failover.DNS_TTL_S
+        assert answer["records"] == [state["regionalDomainName"]]
+        assert not {"setIdentifier", "failoverRoutingPolicies", "healthCheckId"} & set(answer)
+        assert state["regionalDomainName"].endswith(f".execute-api.{region}")
+        for each in (domain, mapping, record):
+            assert whole_prod.region_of(each) == region, each["urn"]
 
 
 def test_the_health_routes_metrics_are_on_and_it_keeps_the_stages_throttle(
@@ -327,8 +375,8 @@ def test_the_health_routes_metrics_are_on_and_it_keeps_the_stages_throttle(
 def test_one_failover_name_primary_then_secondary(whole_prod: Stack) -> None:
     roles = {}
     for region in whole_prod.expected["regions"]:
-        record = of_region(whole_prod, RECORD, region)["state"]
-        domain = of_region(whole_prod, DOMAIN, region)["state"]
+        record = of_region(whole_prod, RECORD, region, "-failover")["state"]
+        domain = of_region(whole_prod, DOMAIN, region, "-domain")["state"]
         check = of_region(whole_prod, HEALTH_CHECK, region)
         assert record["zoneId"] == PROD_ZONE
         assert record["name"] == PROD_DOMAIN
@@ -344,12 +392,12 @@ def test_one_failover_name_primary_then_secondary(whole_prod: Stack) -> None:
 
 def test_each_region_serves_the_failover_name_with_its_own_certificate(whole_prod: Stack) -> None:
     for region in whole_prod.expected["regions"]:
-        domain = of_region(whole_prod, DOMAIN, region)["state"]
+        domain = of_region(whole_prod, DOMAIN, region, "-domain")["state"]
         assert domain["domainName"] == PROD_DOMAIN
         assert domain["regionalCertificateArn"] == PROD_CERTIFICATES[region]
         assert domain["endpointConfiguration"] == {"types": "REGIONAL"}
         assert domain["securityPolicy"] == "TLS_1_2"
-        mapping = of_region(whole_prod, MAPPING, region)["state"]
+        mapping = of_region(whole_prod, MAPPING, region, "-mapping")["state"]
         assert mapping["restApi"] == of_region(whole_prod, REST_API, region)["id"]
         assert mapping["stageName"] == contract.STAGE_NAME
         assert mapping["domainName"] == PROD_DOMAIN
@@ -368,10 +416,11 @@ def test_cloudfront_switches_to_the_failover_name_only_once_it_resolves(
     whole_prod: Stack,
 ) -> None:
     """An update that moves the origin to the failover name must wait for what makes that name
-    answer (every region's record, custom domain and mapping): else CloudFront sends users to a
-    name that does not resolve yet (dev's graph, with none of them, is unchanged: above)."""
+    answer (every region's record, custom domain and mapping; their health names' too, in the
+    same components): else CloudFront sends users to a name that does not resolve yet (dev's
+    graph, with none of them, is unchanged: above)."""
     needed = {r["urn"] for token in (RECORD, DOMAIN, MAPPING) for r in whole_prod.all(token)}
-    assert len(needed) == 6
+    assert len(needed) == 12
     distribution = whole_prod.one("aws:cloudfront/distribution:Distribution")
     assert needed <= set(distribution["dependencies"])
 

@@ -196,7 +196,8 @@ def test_log_groups_expire(pack: Analyzer, dev: Stack) -> None:
 
 def test_two_regions_are_fronted_through_the_failover_name(pack: Analyzer) -> None:
     """prod's APIs are reached by CloudFront through the failover name their custom domains
-    map: both pass as committed, and an API whose domain is not CloudFront's origin fails."""
+    map: both pass as committed, and an API whose domain is not CloudFront's origin fails (its
+    health name, the other domain mapped to it, no longer derives from an origin that fronts it)."""
     prod = cached("prod")
     assert fires(pack, prod.resources, "api-only-through-cloudfront") == []
     elsewhere = broken(
@@ -207,7 +208,59 @@ def test_two_regions_are_fronted_through_the_failover_name(pack: Analyzer) -> No
     )
     assert fires(pack, elsewhere, "api-only-through-cloudfront") == [
         "REST API hello-prod-eu-west-2-rest_api must be reached only through CloudFront, which "
-        "sends X-Origin-Verify to it"
+        "sends X-Origin-Verify to it",
+        *mapped_elsewhere("hello-prod-eu-west-2-rest_api", "elsewhere.example.com"),
+        *mapped_elsewhere("hello-prod-eu-west-2-rest_api", "eu-west-2.api-origin.acme.example"),
+    ]
+
+
+def mapped_elsewhere(api: str, domain: str) -> list[str]:
+    return [
+        f"REST API {api} is mapped to custom domain {domain}, which is neither CloudFront's "
+        "origin nor a health name of this stack (<region>.<origin>)"
+    ]
+
+
+def test_a_regions_health_name_is_the_only_other_domain_an_api_may_map(pack: Analyzer) -> None:
+    """Each region's health check calls its own custom domain, `<region>.<failover name>`, which
+    CloudFront never uses: accepted (prod as committed, above) because its name is a health name
+    of the stack (a region of Pulumi.prod.yaml, CloudFront's origin), and the app refuses every
+    route but /health without CloudFront's secret. Any other name there is refused: another
+    domain, a region the stack does not serve, a health name of another origin. (The policy sees
+    no resource's region: which region's API a health name reaches is the program's, checked in
+    tests/infra/test_regions.py.)"""
+    prod = cached("prod")
+    for domain in (
+        "api.acme.example",
+        "us-east-1.api-origin.acme.example",
+        "eu-west-1.elsewhere.example.com",
+        "eu-west-1-api-origin.acme.example",
+    ):
+        other = broken(
+            prod,
+            "aws:apigateway/basePathMapping:BasePathMapping",
+            lambda s, d=domain: s.update(domainName=d),
+            "hello-prod-health-mapping",
+        )
+        assert fires(pack, other, "api-only-through-cloudfront") == mapped_elsewhere(
+            "hello-prod-rest_api", domain
+        ), domain
+
+
+def test_an_api_reached_through_its_health_name_alone_is_refused(pack: Analyzer) -> None:
+    """A health name counts only beside the origin CloudFront sends to: an API whose failover
+    name mapping moved to its health name is no longer fronted, and refused."""
+    prod = cached("prod")
+    alone = broken(
+        prod,
+        "aws:apigateway/basePathMapping:BasePathMapping",
+        lambda s: s.update(domainName="eu-west-1.api-origin.acme.example"),
+        "hello-prod-mapping",
+    )
+    assert fires(pack, alone, "api-only-through-cloudfront") == [
+        "REST API hello-prod-rest_api must be reached only through CloudFront, which sends "
+        "X-Origin-Verify to it",
+        *mapped_elsewhere("hello-prod-rest_api", "eu-west-1.api-origin.acme.example"),
     ]
 
 
