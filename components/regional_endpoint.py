@@ -9,9 +9,10 @@ there: unlike an origin group (GET, HEAD and OPTIONS only), this fails writes ov
 
 The health check watches the path users take in this region alone: it calls the region's health
 name (hello_stack.failover.health_domain), a second custom domain of this region with the same
-certificate and a mapping of the whole domain to the same stage, so a custom domain or mapping
-that is missing or broken fails the check as it fails CloudFront's requests (the region's
-execute-api host would stay healthy). Not the failover name, which answers with whichever region
+certificate and a mapping of the whole domain to the same stage, so a failure of the region's
+custom domains (or a certificate that breaks the handshake) fails the check as it fails
+CloudFront's requests (the region's execute-api host would stay healthy). A twin, not the same
+resource: the failover name's own domain or mapping deleted by hand is drift, not a failover. Not the failover name, which answers with whichever region
 is active; not the custom domain's `d-….execute-api` target: Route 53 sends the check's own
 domain name as SNI (EnableSni) and no Host header of ours
 (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html), and API
@@ -77,7 +78,7 @@ class RegionalEndpoint(pulumi.ComponentResource):
         )
         # The health check's own way in, built as the failover name's is (same certificate, the
         # whole domain on the same stage, so the same routes, without the stage in the path): a
-        # region whose domain, mapping or certificate setup breaks fails its check too.
+        # region whose custom domains or certificate fail fails its check too.
         health_domain = aws.apigateway.DomainName(
             f"{name}-health-domain",
             domain_name=health_name,
