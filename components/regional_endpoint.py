@@ -12,9 +12,10 @@ name (hello_stack.failover.health_domain), a second custom domain of this region
 certificate and a mapping of the whole domain to the same stage, so a failure of the region's
 custom domains (or a certificate that breaks the handshake) fails the check as it fails
 CloudFront's requests (the region's execute-api host would stay healthy). A twin, not the same
-resource: the failover name's own domain or mapping deleted by hand is drift, not a failover. Not the failover name, which answers with whichever region
-is active; not the custom domain's `d-….execute-api` target: Route 53 sends the check's own
-domain name as SNI (EnableSni) and no Host header of ours
+resource: the failover name's own domain or mapping deleted by hand is drift, not a failover.
+Not the failover name, which answers with whichever region is active; not the custom domain's
+`d-….execute-api` target: Route 53 sends the check's own domain name as SNI
+(EnableSni) and no Host header of ours
 (https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html), and API
 Gateway answers a name none of its custom domains serves with 403. Route 53 does not judge the
 certificate itself (one without the name: it retries without SNI), so only a certificate that
