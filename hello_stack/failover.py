@@ -16,6 +16,10 @@ from __future__ import annotations
 CHECK_INTERVAL_S = 10  # Route 53's "fast" interval
 FAILURE_THRESHOLD = 3
 DNS_TTL_S = 60
+# The type of every record a two-region stage writes in the operator's hosted zone (the failover
+# name's two and each region's health name): a CNAME, not an alias, so that the TTL is ours
+# (components/regional_endpoint.py). The bootstrap holds the deploy role's record changes to it.
+RECORD_TYPE = "CNAME"
 
 
 def failover_bound_s(

@@ -2,7 +2,8 @@
 
 The bootstrap stack never reads a stage's state, but a stage's boundary depends on one of its
 settings: only a stage that backs its table up runs restore tests, whose tables (named by AWS
-Backup, not by the stage) its boundary must then reach.
+Backup, not by the stage) its boundary must then reach. And a two-region stage's deploy role may
+change only its own records in the operator's hosted zone (failover_records).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import pulumi
 import yaml
 
+from hello_stack import failover
 from hello_stack.config import StackConfig, full_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +54,47 @@ def fails_over(stage: str, project_dir: Path = ROOT) -> bool:
     """Whether the stage's stack file serves from more than one region (hello:activeRegions):
     only then does its stack hold Route 53 failover, custom domains and the FIS drill."""
     return len(active_regions(stage, project_dir)) > 1
+
+
+_HOSTED_ZONE, _FAILOVER_DOMAIN = (
+    next(each for each in dataclasses.fields(StackConfig) if each.name == name)
+    for name in ("hosted_zone_id", "failover_domain")
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class FailoverRecords:
+    """The records a two-region stage's stack writes in the operator's hosted zone
+    (components/regional_endpoint.py): the failover name's two (one per region, one name) and
+    each active region's health name, all of one type."""
+
+    zone_id: str  # hello:hostedZoneId
+    names: tuple[str, ...]  # hello:failoverDomain, then each region's health name, as written
+    record_type: str = failover.RECORD_TYPE
+
+
+def failover_records(stage: str, project_dir: Path = ROOT) -> FailoverRecords | None:
+    """The stage's records in its stack file's hosted zone, named as its stack names them
+    (hello:failoverDomain and hello_stack.failover.health_domain for each of
+    hello:activeRegions); None for a stage that does not fail over. A stage that fails over
+    without a zone or a failover name is refused: its deploy role's record changes are held to
+    them (the stage's own stack refuses it too)."""
+    if not fails_over(stage, project_dir):
+        return None
+    values = _config(stage, project_dir)
+    zone, domain = (values.get(full_key(each)) for each in (_HOSTED_ZONE, _FAILOVER_DOMAIN))
+    missing = [full_key(f) for f, v in ((_HOSTED_ZONE, zone), (_FAILOVER_DOMAIN, domain)) if not v]
+    if missing:
+        raise pulumi.RunError(
+            f"invalid bootstrap config: Pulumi.{stage}.yaml serves from two regions but sets no "
+            f"{' or '.join(missing)}: its deploy role may change only that zone's records of "
+            "that name and its regions' health names."
+        )
+    names = (
+        str(domain),
+        *(failover.health_domain(str(domain), each) for each in active_regions(stage, project_dir)),
+    )
+    return FailoverRecords(str(zone), names)
 
 
 def region(stage: str, project_dir: Path = ROOT) -> str | None:
