@@ -92,7 +92,7 @@ for stage in settings.stages:
                 *(BACKUP_MANAGED_POLICIES if backs_up else ()),
             ),
             backs_up=backs_up,
-            fails_over=stage_files.fails_over(stage),
+            failover=stage_files.failover_records(stage),
             state_bucket=settings.state_bucket,
             state_key_arn=settings.state_kms_key_arn,
         ),

@@ -37,6 +37,7 @@ from bootstrap.stage_access import FAILOVER_SERVICE
 from bootstrap.stage_deploy_policy import policy_documents, retag_denials
 from components.iam import policy_document, trust_policy
 from hello_stack import naming
+from hello_stack.stage_files import FailoverRecords
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 READ_ONLY_POLICY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -99,9 +100,11 @@ class GithubCiRolesArgs:
     # Whether the stage's stack file turns AWS Backup on: only then may its deploy role manage
     # AWS Backup's resources and pass roles to it.
     backs_up: bool = False
-    # Whether the stage's stack file serves from two regions: only then may its deploy role
-    # manage Route 53 failover, custom domains and the FIS drill, and pass a role to FIS.
-    fails_over: bool = False
+    # The stage's Route 53 records when its stack file serves from two regions
+    # (hello_stack.stage_files.failover_records), else None: only then may its deploy role
+    # manage Route 53 failover (those records alone), custom domains and the FIS drill, and pass
+    # a role to FIS.
+    failover: FailoverRecords | None = None
     # A self-managed backend's state bucket and secrets key: each role reaches only its own
     # stage's objects in the bucket, and the key only with its stage's encryption context.
     state_bucket: str | None = None
@@ -393,7 +396,7 @@ class GithubCiRoles(pulumi.ComponentResource):
         # Managed policies of its own: with the IAM statements and the denials, the grants
         # exceed what IAM allows a role's inline policies (10,240 characters together).
         for index, document in enumerate(
-            policy_documents(stage, args.backs_up, args.fails_over), start=1
+            policy_documents(stage, args.backs_up, args.failover), start=1
         ):
             stage_policy = aws.iam.Policy(
                 f"{naming.ci_role_name(args.stage, 'deploy')}-stage-{index}",
@@ -412,7 +415,7 @@ class GithubCiRoles(pulumi.ComponentResource):
                     args.boundary_arn,
                     args.stage_managed_policies,
                     args.backs_up,
-                    args.fails_over,
+                    args.failover is not None,
                 ),
                 ERROR_BUDGET_READ,
                 *state_statements(bucket, key, stage, write=True),

@@ -11,6 +11,11 @@ its state, `region`, `account`, `id`). How a grant is held to the stage:
 - tag: the ARN holds a random id, so the resource's stage tag (aws:ResourceTag) must be the
   stage's; `create`: the request must tag the new resource with the stage (aws:RequestTag).
   Retagging is denied (bootstrap.stage_deploy_policy), so a stage cannot claim another's resource.
+- zone: Route 53 holds records by their hosted zone, the operator's (hello:hostedZoneId), not
+  the stage's: the pattern's `{zone}` is the zone the stage's stack file names, and no other.
+- records: as zone, and ChangeResourceRecordSets' condition keys hold every change of a request
+  to the stage's own record names and type (hello_stack.stage_files.failover_records:
+  bootstrap.stage_deploy_policy writes the condition), not the zone's other records.
 - iam: granted by the IAM statements of bootstrap.github_ci_roles (boundary and prefix).
 - unscoped: the action has no resource-level control, or acts on AWS-owned resources only;
   `why` says why that is safe.
@@ -25,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Scope = Literal["name", "tag", "create", "iam", "unscoped", "withheld"]
+Scope = Literal["name", "tag", "create", "zone", "records", "iam", "unscoped", "withheld"]
 
 REGIONAL = "{region}:{account}"
 
@@ -33,7 +38,7 @@ REGIONAL = "{region}:{account}"
 @dataclass(frozen=True)
 class Grant:
     actions: tuple[str, ...]
-    pattern: str  # the policy's Resource; {prefix} is the stage's prefix
+    pattern: str  # the policy's Resource; {prefix} is the stage's prefix, {zone} its hosted zone
     arn: str  # one resource's ARN, from its state (and region, account, id)
     scope: Scope
     why: str = ""  # for unscoped and withheld grants
@@ -581,7 +586,9 @@ ACCESS: dict[str, tuple[Grant, ...]] = {
 # A two-region stage's failover (components/regional_endpoint.py) and drill
 # (components/region_drill.py): granted only to the deploy role of a stage whose stack file
 # serves from two regions (hello_stack.stage_files.fails_over), since Route 53 holds health
-# checks and records by id and zone, not by any name or tag IAM could hold to a stage.
+# checks by id, not by any name or tag IAM could hold to a stage; its records are held to the
+# stage's own zone, names and type (scopes zone and records).
+HOSTED_ZONE = "arn:aws:route53:::hostedzone/{zone}"
 DOMAIN_NAMES = "arn:aws:apigateway:*::/domainnames"
 FAILOVER_ACCESS: dict[str, tuple[Grant, ...]] = {
     "aws:apigateway/domainName:DomainName": (
@@ -632,17 +639,19 @@ FAILOVER_ACCESS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "aws:route53/record:Record": (
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html
         Grant(
-            (
-                "route53:ChangeResourceRecordSets",
-                "route53:ListResourceRecordSets",
-                "route53:GetHostedZone",
-            ),
-            "arn:aws:route53:::hostedzone/*",
+            ("route53:ChangeResourceRecordSets",),
+            HOSTED_ZONE,
             "arn:aws:route53:::hostedzone/{zoneId}",
-            "unscoped",
-            why="the hosted zone is the operator's (hello:hostedZoneId), named by no stage; "
-            "only a two-region stage's deploy role holds this",
+            "records",
+        ),
+        # Reads of the zone: these actions have no record-level condition keys.
+        Grant(
+            ("route53:ListResourceRecordSets", "route53:GetHostedZone"),
+            HOSTED_ZONE,
+            "arn:aws:route53:::hostedzone/{zoneId}",
+            "zone",
         ),
         Grant(
             ("route53:GetChange",),

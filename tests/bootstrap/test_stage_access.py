@@ -13,8 +13,10 @@ import importlib
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 from policy_sentry.querying.actions import (
     get_action_data,
@@ -23,7 +25,8 @@ from policy_sentry.querying.actions import (
 from policy_sentry.querying.arns import get_arn_type_details
 
 from bootstrap.stage_access import ACCESS, FAILOVER_ACCESS, NOT_AWS, Grant, grants
-from hello_stack import naming, stage_files
+from bootstrap.stage_deploy_policy import RECORD_NAMES, RECORD_TYPES, normalized_record_name
+from hello_stack import failover, naming, stage_files
 from testing.evaluate_stack import ACCOUNT
 from tests.bootstrap.conftest import (
     ALLOWED,
@@ -98,9 +101,21 @@ def requests(
             if grant.scope == "create":
                 context.update(tags("RequestTag", graph.name))
                 context["aws:TagKeys"] = [naming.STAGE_TAG]
+            if grant.scope == "records":
+                context.update(record_change(resource["state"]["name"], resource["state"]["type"]))
             arn = grant.arn.format(**fields)
             made += [(a, arn, context) for a in grant.actions if not undecided(a, arn)]
     return made
+
+
+def record_change(*changes: str) -> dict[str, list[str]]:
+    """A ChangeResourceRecordSets request's context: each change's (name, type), flattened, as
+    Route 53 gives it to IAM (one value per change)."""
+    names, types = changes[::2], changes[1::2]
+    return {
+        RECORD_NAMES: [normalized_record_name(name) for name in names],
+        RECORD_TYPES: list(types),
+    }
 
 
 def deploy_role(bootstrap: Stack, stage: str) -> Any:
@@ -132,6 +147,8 @@ def test_every_exception_says_why_and_every_scoped_grant_names_the_prefix() -> N
             assert bool(grant.why) == (grant.scope in ("unscoped", "withheld")), grant
             if grant.scope in ("name", "iam"):
                 assert "{prefix}" in grant.pattern, grant
+            if grant.scope in ("zone", "records"):
+                assert grant.pattern.endswith(":hostedzone/{zone}"), grant
 
 
 @pytest.mark.parametrize("stage", STACKS)
@@ -139,7 +156,7 @@ def test_the_deploy_role_may_make_and_remove_everything_its_stage_holds(
     bootstrap: Stack, stage: str
 ) -> None:
     graph = full_graph(stage)
-    scopes = ("name", "tag", "create", "iam", "unscoped")
+    scopes = ("name", "tag", "create", "zone", "records", "iam", "unscoped")
     made = requests(graph, bootstrap, scopes, stage_resources(graph))
     verdicts = simulate(deploy_role(bootstrap, stage), made)
     refused = [(a, r) for (a, r, _), v in zip(made, verdicts, strict=True) if v != ALLOWED]
@@ -168,7 +185,7 @@ def test_a_stage_that_does_not_back_up_may_make_no_backup_resource(bootstrap: St
 @pytest.mark.parametrize("stage", STACKS)
 def test_the_deploy_role_reaches_nothing_of_the_other_stage(bootstrap: Stack, stage: str) -> None:
     other = full_graph(OTHER[stage])
-    made = requests(other, bootstrap, ("name", "tag", "create", "iam"))
+    made = requests(other, bootstrap, ("name", "tag", "create", "zone", "records", "iam"))
     verdicts = simulate(deploy_role(bootstrap, stage), made)
     reached = [(a, r) for (a, r, _), v in zip(made, verdicts, strict=True) if v == ALLOWED]
     assert len(made) > 200
@@ -229,8 +246,8 @@ def test_the_health_names_are_the_failing_over_stages_alone(bootstrap: Stack) ->
     """Each region's health name (its custom domain, mapping and simple record) is made with
     the failover grants prod already holds, and nothing new: API Gateway's custom domains are
     held by the stage tag (the name is in no ARN the grants match), Route 53's records by the
-    operator's zone (no grant names a record). dev holds no failover grant, so it may make none
-    of them, even tagged as its own, nor touch prod's."""
+    stage's zone and its record names, the health names among them. dev holds no failover
+    grant, so it may make none of them, even tagged as its own, nor touch prod's."""
     prod = full_graph("prod")
     health = [r for r in prod.resources if r["name"].endswith(HEALTH_NAME_SUFFIXES)]
     assert {r["state"].get("domainName") or r["state"].get("name") for r in health} == {
@@ -238,7 +255,7 @@ def test_the_health_names_are_the_failing_over_stages_alone(bootstrap: Stack) ->
         "eu-west-2.api-origin.acme.example",
     }
     assert len(health) == 6
-    made = requests(prod, bootstrap, ("tag", "create", "unscoped"), health)
+    made = requests(prod, bootstrap, ("tag", "create", "records", "unscoped"), health)
     assert {a for a, _, _ in made} >= {
         "apigateway:POST",
         "apigateway:PATCH",
@@ -252,6 +269,139 @@ def test_the_health_names_are_the_failing_over_stages_alone(bootstrap: Stack) ->
         for action, arn, context in made
     ]
     assert simulate(deploy_role(bootstrap, "dev"), made + as_dev) == [DENIED] * (2 * len(made))
+
+
+RECORDS = "aws:route53/record:Record"
+CHANGE = "route53:ChangeResourceRecordSets"
+ZONE_READS = ("route53:ListResourceRecordSets", "route53:GetHostedZone")
+
+
+def zone_arn(zone_id: str) -> str:
+    return f"arn:aws:route53:::hostedzone/{zone_id}"
+
+
+def deploy_policy_statements(bootstrap: Stack, stage: str) -> list[dict[str, Any]]:
+    """The statements of the deploy role's managed policies, as the bootstrap writes them."""
+    name = naming.ci_role_name(stage, "deploy")
+    return [
+        statement
+        for policy in bootstrap.all("aws:iam/policy:Policy")
+        if f"{name}-stage-" in policy["name"]
+        for statement in json.loads(policy["state"]["policy"])["Statement"]
+    ]
+
+
+def test_prods_record_grant_is_exactly_the_records_its_stack_writes(bootstrap: Stack) -> None:
+    """The one statement that lets prod's deploy role change records names the zone prod's
+    records are in, and holds every change to their names (normalized) and their type, all
+    of them and no other; the zone's reads name that zone alone. Expected values from prod's
+    graph (its program, under mocks), not from the bootstrap's reading of the stack file."""
+    records = [r["state"] for r in full_graph("prod").all(RECORDS)]
+    assert len(records) == 4  # the failover name's two, and each region's health name
+    (zone,) = {r["zoneId"] for r in records}
+    own = stage_files.failover_records("prod")
+    assert own is not None and zone == own.zone_id
+    statements = [
+        {key: value for key, value in statement.items() if key != "Sid"}
+        for statement in deploy_policy_statements(bootstrap, "prod")
+        if "route53:" in json.dumps(statement["Action"]) and "hostedzone" in statement["Resource"]
+    ]
+    names = sorted({normalized_record_name(r["name"]) for r in records})
+    assert names == [
+        "api-origin.acme.example",
+        "eu-west-1.api-origin.acme.example",
+        "eu-west-2.api-origin.acme.example",
+    ]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": [CHANGE],
+            "Resource": zone_arn(zone),
+            "Condition": {
+                "ForAllValues:StringEquals": {
+                    RECORD_NAMES: names,
+                    RECORD_TYPES: sorted({r["type"] for r in records}),
+                },
+                "Null": {RECORD_NAMES: "false", RECORD_TYPES: "false"},
+            },
+        },
+        {"Effect": "Allow", "Action": sorted(ZONE_READS), "Resource": zone_arn(zone)},
+    ]
+    assert sorted({r["type"] for r in records}) == ["CNAME"]
+
+
+def test_prods_deploy_role_changes_its_own_records_and_no_other(bootstrap: Stack) -> None:
+    """With the simulator, which evaluates Route 53's multi-valued condition keys (one value per
+    change of a request): prod's deploy role may change each of its records (name, CNAME, its
+    zone), alone or in one batch, and read that zone; it may not change another name of the
+    operator's zone (its www or MX), an A, MX or TXT record of its own names, its names in
+    another zone, a name below its own, a batch with one foreign change among its own, nor send
+    a change without the keys; nor read another zone. dev may do none of what prod may."""
+    records = [r["state"] for r in full_graph("prod").all(RECORDS)]
+    (zone_id,) = {r["zoneId"] for r in records}
+    zone, other_zone = zone_arn(zone_id), zone_arn("Z0OTHER0ACME0ZONE0")
+    names = sorted({r["name"] for r in records})
+    failover_name = min(names, key=len)  # the health names are <region>.<failover name>
+    apex = failover_name.split(".", 1)[1]  # acme.example, the operator's zone
+    every_own = [field for name in names for field in (name, "CNAME")]
+    allowed = [
+        *[(CHANGE, zone, record_change(name, "CNAME")) for name in names],
+        (CHANGE, zone, record_change(*every_own)),
+        *[(action, zone, {}) for action in ZONE_READS],
+    ]
+    denied = [
+        (CHANGE, zone, record_change(f"www.{apex}", "CNAME")),
+        (CHANGE, zone, record_change(apex, "MX")),
+        (CHANGE, zone, record_change(failover_name, "A")),
+        *[(CHANGE, zone, record_change(name, kind)) for name in names for kind in ("MX", "TXT")],
+        *[(CHANGE, other_zone, record_change(name, "CNAME")) for name in names],
+        (CHANGE, zone, record_change(f"x.{failover_name}", "CNAME")),
+        (CHANGE, zone, record_change(f"*.{failover_name}", "CNAME")),
+        (CHANGE, zone, record_change(*every_own, f"www.{apex}", "CNAME")),
+        (CHANGE, zone, record_change(failover_name, "CNAME", failover_name, "TXT")),
+        (CHANGE, zone, {}),  # ForAllValues alone would allow it: Null refuses it
+        *[(action, other_zone, {}) for action in ZONE_READS],
+    ]
+    prod, dev = deploy_role(bootstrap, "prod"), deploy_role(bootstrap, "dev")
+    assert simulate(prod, allowed) == [ALLOWED] * len(allowed)
+    assert simulate(prod, denied) == [DENIED] * len(denied)
+    assert simulate(dev, allowed) == [DENIED] * len(allowed)
+
+
+def test_record_names_are_normalized_as_route53_gives_them_to_iam() -> None:
+    """https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html:
+    lower case, no trailing dot, other characters than a-z, 0-9, -, _ and . as \\ and three
+    octal digits."""
+    assert normalized_record_name("API-Origin.Acme.Example.") == "api-origin.acme.example"
+    assert normalized_record_name("_dmarc.acme.example") == "_dmarc.acme.example"
+    assert normalized_record_name("*.acme.example") == "\\052.acme.example"
+    assert normalized_record_name("a b.acme.example") == "a\\040b.acme.example"
+
+
+def test_a_stage_that_fails_over_names_its_zone_and_records(tmp_path: Path) -> None:
+    """The bootstrap reads the zone and names from the stage's stack file, the health names as
+    the stage's stack makes them, and refuses a two-region stack file without them."""
+    two = "  hello:activeRegions: eu-west-1,eu-west-2\n"
+    files = {
+        "one": "config:\n  hello:hostedZoneId: Z1\n",
+        "both": two + "  hello:hostedZoneId: Z1\n  hello:failoverDomain: o.acme.example\n",
+        "nozone": two + "  hello:failoverDomain: o.acme.example\n",
+    }
+    for stage, text in files.items():
+        body = text if text.startswith("config:") else "config:\n" + text
+        (tmp_path / f"Pulumi.{stage}.yaml").write_text(body)
+    assert stage_files.failover_records("one", tmp_path) is None
+    assert stage_files.failover_records("both", tmp_path) == stage_files.FailoverRecords(
+        "Z1",
+        (
+            "o.acme.example",
+            failover.health_domain("o.acme.example", "eu-west-1"),
+            failover.health_domain("o.acme.example", "eu-west-2"),
+        ),
+        "CNAME",
+    )
+    with pytest.raises(pulumi.RunError, match="hello:hostedZoneId"):
+        stage_files.failover_records("nozone", tmp_path)
 
 
 def test_no_deploy_role_deletes_a_recovery_point_even_its_own(bootstrap: Stack) -> None:
@@ -379,7 +529,9 @@ def test_the_drift_role_may_read_everything_a_refresh_of_its_stage_reads(
     table lists for the stage's graph, through ReadOnlyAccess less the data reads."""
     made = [
         request
-        for request in requests(full_graph(stage), bootstrap, ("name", "tag", "iam", "unscoped"))
+        for request in requests(
+            full_graph(stage), bootstrap, ("name", "tag", "zone", "iam", "unscoped")
+        )
         if is_read(request[0])
     ]
     role = bootstrap.one_named("aws:iam/role:Role", naming.ci_role_name(stage, "drift"))
