@@ -23,8 +23,6 @@ from components.monitoring import Monitoring, MonitoringArgs
 from components.origin_secret import OriginSecret, OriginSecretArgs, legacy_chalice_app_alias
 from components.region_drill import RegionDrill, RegionDrillArgs
 from components.regional_endpoint import (
-    PRIMARY,
-    SECONDARY,
     RegionalEndpoint,
     RegionalEndpointArgs,
 )
@@ -33,7 +31,16 @@ from components.restore_testing import RestoreTesting, RestoreTestingArgs
 from components.slo_alerts import SloAlerts, SloAlertsArgs
 from components.synthetic_checks import SyntheticChecks, SyntheticChecksArgs
 from components.table_backup import TableBackup, TableBackupArgs
-from hello_stack import alarms, config, limits, naming, pulumi_config, release_traffic, slo
+from hello_stack import (
+    alarms,
+    config,
+    failover,
+    limits,
+    naming,
+    pulumi_config,
+    release_traffic,
+    slo,
+)
 from hello_stack.access_log import ACCESS_LOG_FORMAT
 from hello_stack.alarm_spec import AlarmSpec
 from hooks import release_hook
@@ -230,7 +237,7 @@ def serving(region: str) -> Serving:
                 hosted_zone_id=str(settings.hosted_zone_id),
                 failover_domain=str(settings.failover_domain),
                 certificate_arn=settings.certificate_arns[region],
-                role=PRIMARY if region == settings.region else SECONDARY,
+                role=failover.PRIMARY if region == settings.region else failover.SECONDARY,
                 throttling=(settings.throttle_rate_limit, settings.throttle_burst_limit),
             ),
             opts=region_options[region],
@@ -335,7 +342,11 @@ def alarms_of(region: str) -> list[AlarmSpec]:
 # CloudFront's and Route 53's metrics exist only in us-east-1: the quota alarm and, with two
 # regions, the health checks' alarms notify a topic there (alive when a serving region is not).
 edge_alarms = limits.edge_limit_alarms(cdn.distribution_id) + alarms.failover_alarms(
-    [each.endpoint.health_check_id for each in servings.values() if each.endpoint]
+    [
+        (each.endpoint.role, each.endpoint.health_check_id)
+        for each in servings.values()
+        if each.endpoint
+    ]
 )
 
 

@@ -33,8 +33,6 @@ import pulumi_aws as aws
 
 from hello_stack import failover
 
-PRIMARY, SECONDARY = "PRIMARY", "SECONDARY"
-
 
 @dataclass
 class RegionalEndpointArgs:
@@ -54,6 +52,7 @@ class RegionalEndpointArgs:
 class RegionalEndpoint(pulumi.ComponentResource):
     health_check_id: pulumi.Output[str]
     regional_domain_name: pulumi.Output[str]
+    role: str  # PRIMARY or SECONDARY: its failover record's, which the health alarms name
 
     def __init__(
         self, name: str, args: RegionalEndpointArgs, opts: pulumi.ResourceOptions | None = None
@@ -148,6 +147,7 @@ class RegionalEndpoint(pulumi.ComponentResource):
         )
         self.health_check_id = health_check.id
         self.regional_domain_name = domain.regional_domain_name
+        self.role = args.role
         self.register_outputs(
             {
                 "health_check_id": self.health_check_id,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pulumi
 
 from chalicelib.contract import DYNAMODB_OPERATIONS, STORAGE_MISCONFIGURED_EVENT
-from hello_stack import slo
+from hello_stack import failover, slo
 from hello_stack.alarm_spec import AlarmSpec, LogMetric
 from hello_stack.config import StackConfig
 
@@ -122,24 +122,21 @@ def regional_alarms(
     ]  # fmt: skip
 
 
-FAILOVER_ROLES = ("primary", "secondary")  # the active regions' order in the stack file
-
-
-def failover_alarms(health_check_ids: Sequence[pulumi.Input[str]]) -> list[AlarmSpec]:
-    """A page when a region's Route 53 health check fails, one per health check in the active
-    regions' order (none with one region). The failover itself needs no person, but once the
-    primary is out prod serves from one region with one MRSC replica to spare, and the failed
-    region's own alarms, SLO alerts and topics may be down with it: these alarms live in
-    us-east-1, where Route 53 publishes `HealthCheckStatus` (1 healthy, 0 not) for every health
-    check
+def failover_alarms(health_checks: Sequence[tuple[str, pulumi.Input[str]]]) -> list[AlarmSpec]:
+    """A page when a region's Route 53 health check fails: one per (failover role, health check
+    id), the role its failover record has (PRIMARY or SECONDARY); none with one region. The
+    failover itself needs no person, but once the primary is out prod serves from one region
+    with one MRSC replica to spare, and the failed region's own alarms, SLO alerts and topics
+    may be down with it: these alarms live in us-east-1, where Route 53 publishes
+    `HealthCheckStatus` (1 healthy, 0 not) for every health check
     (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html)."""
     return [
         AlarmSpec(
-            f"region-{role}-unhealthy",
-            f"Route 53's health check of the {role} region fails: "
+            f"region-{role.lower()}-unhealthy",
+            f"Route 53's health check of the {role.lower()} region fails: "
             + (
                 "every request now goes to the secondary region"
-                if role == "primary"
+                if role == failover.PRIMARY
                 else "nothing stands by if the primary fails"
             )
             + " (docs/failover.md).",
@@ -147,7 +144,5 @@ def failover_alarms(health_check_ids: Sequence[pulumi.Input[str]]) -> list[Alarm
             [{"HealthCheckId": health_check_id}], "Minimum",
             1, "LessThanThreshold",
         )
-        for role, health_check_id in zip(
-            FAILOVER_ROLES[: len(health_check_ids)], health_check_ids, strict=True
-        )
+        for role, health_check_id in health_checks
     ]  # fmt: skip

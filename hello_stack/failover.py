@@ -13,6 +13,8 @@ shorter interval.
 
 from __future__ import annotations
 
+# A failover record's role (Route 53's values): the primary answers while its check passes.
+PRIMARY, SECONDARY = "PRIMARY", "SECONDARY"
 CHECK_INTERVAL_S = 10  # Route 53's "fast" interval
 FAILURE_THRESHOLD = 3
 DNS_TTL_S = 60

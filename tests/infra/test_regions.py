@@ -527,6 +527,13 @@ def test_a_failing_health_check_pages_from_us_east_1(whole_prod: Stack) -> None:
         assert state["dimensions"] == {"HealthCheckId": check["id"]}
         assert (state["statistic"], state["threshold"]) == ("Minimum", 1)
         assert state["comparisonOperator"] == "LessThanThreshold"
+        # The runbook's "3 of the last 5 minutes"; no data is no failure.
+        assert (state["period"], state["evaluationPeriods"], state["datapointsToAlarm"]) == (
+            60,
+            5,
+            3,
+        )
+        assert state["treatMissingData"] == "notBreaching"
         assert state["alarmActions"] == [edge_topic["state"]["arn"]]
         assert state["alarmDescription"].endswith(f"#alarm-region-{role}-unhealthy")
 
