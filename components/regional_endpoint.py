@@ -60,40 +60,12 @@ class RegionalEndpoint(pulumi.ComponentResource):
         super().__init__("hello:components:RegionalEndpoint", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         health_name = failover.health_domain(args.failover_domain, args.region)
-        domain = aws.apigateway.DomainName(
-            f"{name}-domain",
-            domain_name=args.failover_domain,
-            regional_certificate_arn=args.certificate_arn,
-            endpoint_configuration={"types": "REGIONAL"},
-            security_policy="TLS_1_2",
-            opts=child,
-        )
         # The whole domain maps to the stage: CloudFront's origin path is then empty.
-        aws.apigateway.BasePathMapping(
-            f"{name}-mapping",
-            rest_api=args.rest_api_id,
-            stage_name=args.stage_name,
-            domain_name=domain.domain_name,
-            opts=child,
-        )
+        domain, _ = mapped_domain(f"{name}-", args.failover_domain, args, child)
         # The health check's own way in, built as the failover name's is (same certificate, the
         # whole domain on the same stage, so the same routes, without the stage in the path): a
         # region whose custom domains or certificate fail fails its check too.
-        health_domain = aws.apigateway.DomainName(
-            f"{name}-health-domain",
-            domain_name=health_name,
-            regional_certificate_arn=args.certificate_arn,
-            endpoint_configuration={"types": "REGIONAL"},
-            security_policy="TLS_1_2",
-            opts=child,
-        )
-        health_mapping = aws.apigateway.BasePathMapping(
-            f"{name}-health-mapping",
-            rest_api=args.rest_api_id,
-            stage_name=args.stage_name,
-            domain_name=health_domain.domain_name,
-            opts=child,
-        )
+        health_domain, health_mapping = mapped_domain(f"{name}-health-", health_name, args, child)
         # A simple record, not a failover one: the name must always answer with this region.
         health_record = aws.route53.Record(
             f"{name}-health-record",
@@ -154,3 +126,26 @@ class RegionalEndpoint(pulumi.ComponentResource):
                 "regional_domain_name": self.regional_domain_name,
             }
         )
+
+
+def mapped_domain(
+    prefix: str, domain_name: str, args: RegionalEndpointArgs, opts: pulumi.ResourceOptions
+) -> tuple[aws.apigateway.DomainName, aws.apigateway.BasePathMapping]:
+    """`<prefix>domain`: a regional custom domain on the region's certificate, and
+    `<prefix>mapping`: the whole domain mapped to the region's stage."""
+    domain = aws.apigateway.DomainName(
+        f"{prefix}domain",
+        domain_name=domain_name,
+        regional_certificate_arn=args.certificate_arn,
+        endpoint_configuration={"types": "REGIONAL"},
+        security_policy="TLS_1_2",
+        opts=opts,
+    )
+    mapping = aws.apigateway.BasePathMapping(
+        f"{prefix}mapping",
+        rest_api=args.rest_api_id,
+        stage_name=args.stage_name,
+        domain_name=domain.domain_name,
+        opts=opts,
+    )
+    return domain, mapping
