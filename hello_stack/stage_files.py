@@ -19,9 +19,14 @@ from hello_stack import failover
 from hello_stack.config import StackConfig, full_key
 
 ROOT = Path(__file__).resolve().parents[1]
-_BACKUP_RETENTION = next(
-    each for each in dataclasses.fields(StackConfig) if each.name == "backup_retention_days"
-)
+
+
+def _field(name: str) -> dataclasses.Field[Any]:
+    """The setting StackConfig names so: its key and default are its own, never copied here."""
+    return next(each for each in dataclasses.fields(StackConfig) if each.name == name)
+
+
+_BACKUP_RETENTION = _field("backup_retention_days")
 
 
 def _config(stage: str, project_dir: Path) -> dict[str, Any]:
@@ -38,9 +43,7 @@ def backs_up(stage: str, project_dir: Path = ROOT) -> bool:
     return int(values.get(full_key(_BACKUP_RETENTION), _BACKUP_RETENTION.default)) > 0
 
 
-_ACTIVE_REGIONS = next(
-    each for each in dataclasses.fields(StackConfig) if each.name == "active_regions"
-)
+_ACTIVE_REGIONS = _field("active_regions")
 
 
 def active_regions(stage: str, project_dir: Path = ROOT) -> tuple[str, ...]:
@@ -56,10 +59,7 @@ def fails_over(stage: str, project_dir: Path = ROOT) -> bool:
     return len(active_regions(stage, project_dir)) > 1
 
 
-_HOSTED_ZONE, _FAILOVER_DOMAIN = (
-    next(each for each in dataclasses.fields(StackConfig) if each.name == name)
-    for name in ("hosted_zone_id", "failover_domain")
-)
+_HOSTED_ZONE, _FAILOVER_DOMAIN = _field("hosted_zone_id"), _field("failover_domain")
 
 
 @dataclasses.dataclass(frozen=True)
